@@ -1,0 +1,232 @@
+"""Structure-aware splitting: headings give the section path, paragraphs stay whole where they
+fit, tables stay whole (or split between rows with their header repeated).
+
+Written by hand rather than with a LangChain splitter because the chunks must carry exact
+character offsets, section paths and table spans; LangChain's splitters know none of these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.loaders import LoadedDocument
+from vectorstore.types import Chunk, DocumentInfo, make_chunk_id
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«•–-])")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
+
+
+@dataclass(frozen=True)
+class Block:
+    start: int
+    end: int
+    text: str
+    kind: str  # "heading" | "text" | "table"
+    level: int = 0
+
+
+def _is_heading_line(text: str) -> bool:
+    """A plain-text heading: one short line, no sentence punctuation, starts like a title."""
+    if "\n" in text or len(text) > 80 or len(text) < 3:
+        return False
+    if text[-1] in ".,;:!)»\"”" or text.startswith(("•", "-", "–", "*", "(")):
+        return False
+    words = text.split()
+    if len(words) > 12 or not (text[0].isupper() or text[0].isdigit()):
+        return False
+    letters = sum(ch.isalpha() for ch in text)
+    return letters >= 0.6 * len(text.replace(" ", ""))
+
+
+def split_blocks(text: str, table_spans: Sequence[tuple[int, int]] = ()) -> list[Block]:
+    """Paragraph blocks with offsets; blocks inside a table span merge into one table block."""
+    blocks: list[Block] = []
+    spans = sorted(table_spans)
+    pos = 0
+    span_i = 0
+    for match in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text):
+        start, end = match.start(), match.end()
+        if end <= pos:
+            continue
+        start = max(start, pos)
+        while span_i < len(spans) and spans[span_i][1] <= start:
+            span_i += 1
+        if span_i < len(spans) and spans[span_i][0] < end:
+            s_start, s_end = spans[span_i]
+            if start < s_start:  # text before the table inside the same paragraph
+                blocks.extend(_text_blocks(text, start, s_start))
+            blocks.append(Block(s_start, s_end, text[s_start:s_end].strip(), "table"))
+            pos = s_end
+            span_i += 1
+            if end > s_end:
+                rest_start = s_end
+                while rest_start < end and text[rest_start] in "\n ":
+                    rest_start += 1
+                if rest_start < end:
+                    blocks.extend(_text_blocks(text, rest_start, end))
+                pos = end
+            continue
+        blocks.extend(_text_blocks(text, start, end))
+        pos = end
+    return blocks
+
+
+def _text_blocks(text: str, start: int, end: int) -> list[Block]:
+    segment = text[start:end].strip()
+    if not segment:
+        return []
+    start = text.index(segment, start)
+    end = start + len(segment)
+    md = _MD_HEADING.match(segment)
+    if md and "\n" not in segment:
+        return [Block(start, end, md.group(2).strip(), "heading", len(md.group(1)))]
+    if md:  # a markdown heading followed by text lines in the same paragraph
+        first_end = start + segment.index("\n")
+        heading = Block(start, first_end, md.group(2).strip(), "heading", len(md.group(1)))
+        return [heading, *_text_blocks(text, first_end + 1, end)]
+    if _is_heading_line(segment):
+        return [Block(start, end, segment, "heading", 0)]
+    return [Block(start, end, segment, "text")]
+
+
+@dataclass
+class _Pending:
+    start: int
+    end: int
+    section: str
+    kind: str = "text"
+
+
+def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Sentence-aligned pieces of a long paragraph, each at most ``max_chars`` if possible."""
+    pieces: list[tuple[int, int]] = []
+    piece_start = start
+    last_cut = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        cut = match.start()
+        if cut - piece_start > max_chars and last_cut > piece_start:
+            pieces.append((piece_start, last_cut))
+            piece_start = match.end() if last_cut == cut else _skip_space(text, last_cut)
+        last_cut = cut
+    if end - piece_start > max_chars and last_cut > piece_start:
+        pieces.append((piece_start, last_cut))
+        piece_start = _skip_space(text, last_cut)
+    pieces.append((piece_start, end))
+    # A single sentence longer than the limit is cut at line breaks, then at spaces.
+    out: list[tuple[int, int]] = []
+    for p_start, p_end in pieces:
+        while p_end - p_start > max_chars * 1.5:
+            cut = text.rfind("\n", p_start, p_start + max_chars)
+            if cut <= p_start:
+                cut = text.rfind(" ", p_start, p_start + max_chars)
+            if cut <= p_start:
+                cut = p_start + max_chars
+            out.append((p_start, cut))
+            p_start = _skip_space(text, cut)
+        out.append((p_start, p_end))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \n":
+        pos += 1
+    return pos
+
+
+def chunk_document(
+    doc: LoadedDocument,
+    info: DocumentInfo,
+    min_chars: int = 300,
+    max_chars: int = 1200,
+    table_spans: Sequence[tuple[int, int]] = (),
+) -> list[Chunk]:
+    text = doc.text
+    pending: list[_Pending] = []
+    headings: list[tuple[int, str]] = []  # (level, title)
+    last_was_heading = False
+    current: _Pending | None = None
+
+    def section() -> str:
+        return " > ".join(title for _, title in headings)
+
+    def flush() -> None:
+        nonlocal current
+        if current is not None:
+            pending.append(current)
+            current = None
+
+    for block in split_blocks(text, table_spans):
+        if block.kind == "heading":
+            flush()
+            if block.level:  # markdown/html: a real hierarchy
+                headings[:] = [h for h in headings if h[0] < block.level]
+                headings.append((block.level, block.text))
+            elif last_was_heading and headings and len(headings) < 3:
+                headings.append((0, block.text))  # stacked headings form a path
+            else:  # plain text: a new heading replaces the earlier plain-text ones
+                headings[:] = [h for h in headings if h[0] > 0]
+                headings.append((0, block.text))
+            last_was_heading = True
+            continue
+        last_was_heading = False
+        if block.kind == "table":
+            flush()
+            pending.append(_Pending(block.start, block.end, section(), "table"))
+            continue
+        if current is not None and block.end - current.start > max_chars:
+            if current.end - current.start >= min_chars or block.end - block.start > max_chars:
+                flush()
+        if block.end - block.start > max_chars:
+            flush()
+            for p_start, p_end in _split_long(text, block.start, block.end, max_chars):
+                pending.append(_Pending(p_start, p_end, section()))
+            continue
+        if current is None:
+            current = _Pending(block.start, block.end, section())
+        else:
+            current.end = block.end
+    flush()
+
+    merged = _merge_small(pending, min_chars, max_chars)
+    chunks: list[Chunk] = []
+    for index, piece in enumerate(merged):
+        body = text[piece.start : piece.end]
+        page = doc.page_at(piece.start)
+        chunks.append(
+            Chunk(
+                id=make_chunk_id(info.doc_id, page, index, body),
+                doc_id=info.doc_id,
+                title=info.title,
+                kind=info.kind,
+                year=info.year,
+                page=page,
+                section=piece.section,
+                text=body,
+                start=piece.start,
+                end=piece.end,
+                chunk_type="table" if piece.kind == "table" else "text",
+                page_exact=doc.page_exact,
+            )
+        )
+    return chunks
+
+
+def _merge_small(pieces: list[_Pending], min_chars: int, max_chars: int) -> list[_Pending]:
+    """Join a too-short text piece to its neighbour in the same section when both fit."""
+    out: list[_Pending] = []
+    for piece in pieces:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and piece.kind == "text"
+            and prev.kind == "text"
+            and prev.section == piece.section
+            and (piece.end - piece.start < min_chars or prev.end - prev.start < min_chars)
+            and piece.end - prev.start <= max_chars * 1.3
+        ):
+            prev.end = piece.end
+            continue
+        out.append(piece)
+    return out
