@@ -12,30 +12,31 @@ import os
 # Before gradio is imported: Gradio otherwise looks up outside hosts at start.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-import argparse  # noqa: E402
-import logging  # noqa: E402
-import secrets  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from collections.abc import Callable, Iterator, Mapping, Sequence  # noqa: E402
-from concurrent.futures import ThreadPoolExecutor  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, Protocol  # noqa: E402
+import argparse
+import contextlib
+import logging
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
 
-import gradio as gr  # noqa: E402
-import uvicorn  # noqa: E402
-from fastapi import FastAPI, Request  # noqa: E402
-from fastapi.concurrency import run_in_threadpool  # noqa: E402
-from fastapi.responses import JSONResponse  # noqa: E402
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
-from assistant.feedback import FeedbackStore  # noqa: E402
-from assistant.ratelimit import RateDecision, SlidingWindowLimiter, rate_limit_message  # noqa: E402
-from assistant.rendering import (  # noqa: E402
+from assistant.feedback import FeedbackStore
+from assistant.ratelimit import RateDecision, SlidingWindowLimiter, rate_limit_message
+from assistant.rendering import (
     CSS,
     HEAD_JS,
     render_answer,
@@ -43,9 +44,9 @@ from assistant.rendering import (  # noqa: E402
     render_streaming,
     render_user_message,
 )
-from assistant.types import Answer, Turn  # noqa: E402
-from vectorstore.settings import Settings, load_settings  # noqa: E402
-from vectorstore.types import SearchFilters  # noqa: E402
+from assistant.types import Answer, Turn
+from vectorstore.settings import Settings, load_settings
+from vectorstore.types import SearchFilters
 
 log = logging.getLogger("asker.app")
 
@@ -121,7 +122,9 @@ class IngestJob:
     status: str = "i kø"
     progress: float = 0.0
     message: str = ""
-    submitted_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat("seconds"))
+    submitted_at: str = field(
+        default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds")
+    )
     finished_at: str | None = None
 
     @property
@@ -149,7 +152,9 @@ class IngestJobs:
             )
         size_mb = src.stat().st_size / 1_000_000
         if size_mb > self.max_file_mb:
-            raise ValueError(f"Filen er for stor ({size_mb:.1f} MB, grensen er {self.max_file_mb} MB).")
+            raise ValueError(
+                f"Filen er for stor ({size_mb:.1f} MB, grensen er {self.max_file_mb} MB)."
+            )
         if getattr(self.service, "ingest_file", None) is None:
             raise ValueError("Denne tjenesten kan ikke ta imot nye dokumenter.")
         self.upload_dir.mkdir(parents=True, exist_ok=True)
@@ -183,7 +188,7 @@ class IngestJobs:
             job.status = "ferdig"
             job.progress = 1.0
             job.message = job.message or "Klar til bruk i chatten."
-        job.finished_at = datetime.now(UTC).isoformat("seconds")
+        job.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
 
     def get(self, job_id: str) -> IngestJob | None:
         with self._lock:
@@ -229,10 +234,8 @@ def filters_from_inputs(document: Any, kind: Any, year: Any) -> SearchFilters | 
     if kind not in (None, ""):
         mapping["kind"] = kind
     if year not in (None, ""):
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             mapping["year"] = int(year)
-        except (TypeError, ValueError):
-            pass
     filters = SearchFilters.from_mapping(mapping)
     return None if filters.empty else filters
 
@@ -298,23 +301,23 @@ class ChatHandlers:
         question = (message or "").strip()
         problem = self.validate_question(message)
         if problem == MSG_EMPTY:
-            yield chat, recs, message or ""
+            yield list(chat), list(recs), message or ""
             return
         chat.append({"role": "user", "content": render_user_message(question)})
         if problem is not None:
             chat.append({"role": "assistant", "content": render_message(problem)})
-            yield chat, recs, message
+            yield list(chat), list(recs), message
             return
         decision = self.rate_check(client_key(request))
         if not decision.allowed:
             chat.append(
                 {"role": "assistant", "content": render_message(rate_limit_message(decision))}
             )
-            yield chat, recs, message
+            yield list(chat), list(recs), message
             return
 
         chat.append({"role": "assistant", "content": render_streaming("…")})
-        yield chat, recs, ""
+        yield list(chat), list(recs), ""
 
         turns = turns_from_records(recs)
         filters = filters_from_inputs(document, kind, year)
@@ -325,17 +328,17 @@ class ChatHandlers:
                 if getattr(event, "kind", None) == "delta" and event.text:
                     text += event.text
                     chat[-1] = {"role": "assistant", "content": render_streaming(text)}
-                    yield chat, recs, ""
+                    yield list(chat), list(recs), ""
                 elif getattr(event, "kind", None) == "answer" and event.answer is not None:
                     final = _answer_dict(event.answer)
         except Exception:
             log.exception("answering failed for a question")
             chat[-1] = {"role": "assistant", "content": render_message(MSG_ERROR)}
-            yield chat, recs, ""
+            yield list(chat), list(recs), ""
             return
         if final is None:
             chat[-1] = {"role": "assistant", "content": render_message(MSG_ERROR)}
-            yield chat, recs, ""
+            yield list(chat), list(recs), ""
             return
 
         prefix = f"{len(recs) + 1}-{uuid.uuid4().hex[:6]}"
@@ -349,7 +352,7 @@ class ChatHandlers:
             }
         )
         self.record_refusal(question, final)
-        yield chat, recs, ""
+        yield list(chat), list(recs), ""
 
     def new_conversation(
         self,
@@ -472,7 +475,9 @@ class ChatHandlers:
             current = self.jobs.get(job.id)
             if current is None:
                 return
-            status = f"{current.filename}: {current.status} ({current.progress:.0%}) {current.message}"
+            status = (
+                f"{current.filename}: {current.status} ({current.progress:.0%}) {current.message}"
+            )
             if status != last:
                 last = status
                 yield status.strip(), self.document_rows()
@@ -508,17 +513,28 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
         feedback_target = gr.State(None)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                with gr.Accordion("Avgrens søket", open=False):
-                    with gr.Row():
-                        document = gr.Dropdown(
-                            choices=doc_choices, value="", label="Dokument", elem_id="filter-doc"
-                        )
-                        kind = gr.Dropdown(
-                            choices=kind_choices, value="", label="Type", elem_id="filter-kind"
-                        )
-                        year = gr.Dropdown(
-                            choices=year_choices, value="", label="År", elem_id="filter-year"
-                        )
+                with gr.Accordion("Avgrens søket", open=False), gr.Row():
+                    document = gr.Dropdown(
+                        choices=doc_choices,
+                        value="",
+                        label="Dokument",
+                        elem_id="filter-doc",
+                        allow_custom_value=True,
+                    )
+                    kind = gr.Dropdown(
+                        choices=kind_choices,
+                        value="",
+                        label="Type",
+                        elem_id="filter-kind",
+                        allow_custom_value=True,
+                    )
+                    year = gr.Dropdown(
+                        choices=year_choices,
+                        value="",
+                        label="År",
+                        elem_id="filter-year",
+                        allow_custom_value=True,
+                    )
                 chatbot = gr.Chatbot(
                     label="Samtale",
                     elem_id="chat",
@@ -589,52 +605,61 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
         ask_inputs = [question, chatbot, document, kind, year, records]
         ask_outputs = [chatbot, records, question]
         question.submit(handlers.respond, ask_inputs, ask_outputs, api_name="ask")
-        send.click(handlers.respond, ask_inputs, ask_outputs, api_name=False)
-        chatbot.example_select(handlers.pick_example, None, question, api_name=False).then(
-            handlers.respond, ask_inputs, ask_outputs, api_name=False
-        )
+        send.click(handlers.respond, ask_inputs, ask_outputs, api_visibility="private")
+        chatbot.example_select(
+            handlers.pick_example, None, question, api_visibility="private"
+        ).then(handlers.respond, ask_inputs, ask_outputs, api_visibility="private")
         reset_outputs = [
-            chatbot, records, question, feedback_target, comment_row, comment, feedback_status
+            chatbot,
+            records,
+            question,
+            feedback_target,
+            comment_row,
+            comment,
+            feedback_status,
         ]
-        clear.click(handlers.new_conversation, None, reset_outputs, api_name=False)
-        chatbot.clear(handlers.new_conversation, None, reset_outputs, api_name=False)
+        clear.click(handlers.new_conversation, None, reset_outputs, api_visibility="private")
+        chatbot.clear(handlers.new_conversation, None, reset_outputs, api_visibility="private")
         chatbot.like(
             handlers.on_like,
             [records],
             [records, feedback_target, comment_row, feedback_status],
-            api_name=False,
+            api_visibility="private",
         )
         comment_submit_args: dict[str, Any] = {
             "fn": handlers.on_comment,
             "inputs": [comment, feedback_target],
             "outputs": [comment, feedback_status],
-            "api_name": False,
+            "api_visibility": "private",
         }
         comment.submit(**comment_submit_args)
         comment_send.click(**comment_submit_args)
-        demo.load(handlers.refresh_filters, None, [document, kind, year], api_name=False)
+        demo.load(handlers.refresh_filters, None, [document, kind, year], api_visibility="private")
 
         if staff:
             upload_btn.click(
-                handlers.upload, [upload_file], [upload_status, doc_table], api_name=False
+                handlers.upload, [upload_file], [upload_status, doc_table], api_visibility="private"
             )
-            refresh_docs.click(handlers.document_rows, None, doc_table, api_name=False)
+            refresh_docs.click(handlers.document_rows, None, doc_table, api_visibility="private")
             refresh_unanswered.click(
-                handlers.unanswered_rows, None, unanswered_table, api_name=False
+                handlers.unanswered_rows, None, unanswered_table, api_visibility="private"
             )
             export_csv.click(
-                lambda: handlers.export_feedback("csv"), None, export_file, api_name=False
+                lambda: handlers.export_feedback("csv"), None, export_file, api_visibility="private"
             )
             export_jsonl.click(
-                lambda: handlers.export_feedback("jsonl"), None, export_file, api_name=False
+                lambda: handlers.export_feedback("jsonl"),
+                None,
+                export_file,
+                api_visibility="private",
             )
             export_unanswered.click(
                 lambda: handlers.export_feedback("csv", "unanswered"),
                 None,
                 export_file,
-                api_name=False,
+                api_visibility="private",
             )
-            demo.load(handlers.unanswered_rows, None, unanswered_table, api_name=False)
+            demo.load(handlers.unanswered_rows, None, unanswered_table, api_visibility="private")
     return demo
 
 
@@ -668,7 +693,7 @@ def parse_api_payload(
         history.append(Turn(item["role"], item["content"]))
     raw_filters = payload.get("filters")
     if raw_filters is not None and not isinstance(raw_filters, Mapping):
-        return "Feltet «filters» må være et objekt, f.eks. {\"year\": 2024}."
+        return 'Feltet «filters» må være et objekt, f.eks. {"year": 2024}.'
     try:
         filters = SearchFilters.from_mapping(raw_filters) if raw_filters else None
     except (TypeError, ValueError):
@@ -819,7 +844,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = load_settings(host=args.host, port=args.port, mode=args.mode)
     if settings.mode == "staff":
         try:

@@ -92,8 +92,17 @@ class FeedbackRecord:
 
 
 def _slim_citations(citations: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    keys = ("n", "chunk_id", "doc_id", "title", "kind", "year", "page", "section",
-            "supporting_sentence")
+    keys = (
+        "n",
+        "chunk_id",
+        "doc_id",
+        "title",
+        "kind",
+        "year",
+        "page",
+        "section",
+        "supporting_sentence",
+    )
     return [{k: c.get(k) for k in keys if k in c} for c in citations]
 
 

@@ -43,7 +43,7 @@ class ModelAssemblyError(RuntimeError):
 
 
 def default_gguf_path(settings: Settings) -> Path:
-    """Where the assembled GGUF lives: ``cache_dir/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf``."""
+    """Where the assembled GGUF lives: ``cache_dir/models/<MODEL_FILENAME>``."""
     return Path(settings.cache_dir) / "models" / MODEL_FILENAME
 
 
@@ -262,7 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         ok = is_verified(target)
         print(f"{target}: {'verified' if ok else 'missing or unverified'}")
-        print(f"llama_cpp importable: {llama_cpp_importable()}; parts installed: {parts_installed()}")
+        print(
+            f"llama_cpp importable: {llama_cpp_importable()}; parts installed: {parts_installed()}"
+        )
         return 0 if ok else 1
     try:
         path = assemble_gguf(settings, force=args.force)

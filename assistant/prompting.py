@@ -46,11 +46,13 @@ SYSTEM_PROMPT: Final = (
 _INSTRUCTION: Final[dict[Language, str]] = {
     "no": (
         "Svar på norsk bokmål med 1-3 setninger, bare fra kildene, og sett kildenummeret "
-        f"som [1] etter hver setning. Svarer ikke kildene på spørsmålet, skriv bare {REFUSAL_TOKEN}."
+        "som [1] etter hver setning. Svarer ikke kildene på spørsmålet, skriv bare "
+        f"{REFUSAL_TOKEN}."
     ),
     "en": (
         "Answer in English in 1-3 sentences, only from the sources, and put the source number "
-        f"like [1] after every sentence. If the sources do not answer it, write only {REFUSAL_TOKEN}."
+        "like [1] after every sentence. If the sources do not answer it, write only "
+        f"{REFUSAL_TOKEN}."
     ),
 }
 
@@ -69,8 +71,7 @@ _WORD_RE: Final = re.compile(r"\w+", re.UNICODE)
 # A sentence ends at . ! ? … followed by space and an upper-case letter, digit or quote.
 _SENTENCE_END_RE: Final = re.compile(r"(?<=[.!?…])\s+(?=[\"«(\[]?[A-ZÆØÅ0-9])")
 
-_STOPWORDS: Final = frozenset(
-    """
+_STOPWORD_TEXT: Final = """
     og i jeg det at en et den til er som på de med han av ikke der så var meg seg men ett har om
     vi min mitt ha hadde hun nå over da ved fra du ut sin dem oss opp man kan hans hvor eller hva
     skal selv sjøl her alle vil bli ble blitt kunne inn når være kom noen noe ville dere som deres
@@ -80,8 +81,8 @@ _STOPWORDS: Final = frozenset(
     the a an of in on for to and or is are was were be been what which who how why when where
     does did do with from by at as that this these those about into than many much there their
     its it tell me please kommune kommunen asker askers
-    """.split()
-)
+"""
+_STOPWORDS: Final = frozenset(_STOPWORD_TEXT.split())
 
 
 def clean_text(text: str) -> str:
@@ -215,7 +216,7 @@ def trim_passage(text: str, question: str, max_chars: int = DEFAULT_PASSAGE_CHAR
             # On equal scores prefer the following sentence (it usually carries the detail).
             options.append((scores[hi + 1], 1, lo, hi + 1))
         grown = False
-        for _score_, _pref, new_lo, new_hi in sorted(options, reverse=True):
+        for _, _, new_lo, new_hi in sorted(options, reverse=True):
             if len(render(new_lo, new_hi)) <= max_chars:
                 lo, hi = new_lo, new_hi
                 grown = True

@@ -33,9 +33,7 @@ def rate_limit_message(decision: RateDecision, language: str = "no") -> str:
             f"You have asked many questions in a short time. Please wait {seconds} seconds "
             "and try again."
         )
-    return (
-        f"Du har stilt mange spørsmål på kort tid. Vent {seconds} sekunder og prøv igjen."
-    )
+    return f"Du har stilt mange spørsmål på kort tid. Vent {seconds} sekunder og prøv igjen."
 
 
 class SlidingWindowLimiter:

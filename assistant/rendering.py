@@ -103,8 +103,9 @@ def render_text(
         if all(_LIST_ITEM.match(line) for line in lines if line.strip()):
             items = [
                 "<li>"
-                + _link_citations(_inline(esc(_LIST_ITEM.sub("", line, count=1))),
-                                  anchor_prefix, known_set)
+                + _link_citations(
+                    _inline(esc(_LIST_ITEM.sub("", line, count=1))), anchor_prefix, known_set
+                )
                 + "</li>"
                 for line in lines
                 if line.strip()
@@ -379,7 +380,8 @@ CSS = """
 .asker-answer p, .asker-q { margin: 0 0 .5em 0; }
 .asker-answer a.cite { text-decoration: none; font-weight: 600; padding: 0 1px;
   color: var(--link-text-color, #1f6feb); }
-.asker-sources { margin-top: .75em; border-top: 1px solid var(--border-color-primary); padding-top: .5em; }
+.asker-sources { margin-top: .75em; padding-top: .5em;
+  border-top: 1px solid var(--border-color-primary); }
 .asker-sources-title { font-weight: 700; margin-bottom: .25em; }
 .asker-source { border: 1px solid var(--border-color-primary); border-radius: 6px;
   padding: .4em .6em; margin: .4em 0; font-size: .92em; }

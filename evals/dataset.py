@@ -113,7 +113,8 @@ def parse_question(obj: Any, path: Path, line_no: int) -> EvalQuestion:
         raise _fail(path, line_no, f"{qid}: empty question")
     qtype = _require_str(obj, "type", path, line_no)
     if qtype not in VALID_TYPES:
-        raise _fail(path, line_no, f"{qid}: invalid type {qtype!r} (allowed: {sorted(VALID_TYPES)})")
+        allowed = ", ".join(sorted(VALID_TYPES))
+        raise _fail(path, line_no, f"{qid}: invalid type {qtype!r} (allowed: {allowed})")
     source = _require_str(obj, "source", path, line_no)
     evidence = _require_str(obj, "evidence", path, line_no)
     note = obj.get("note", "")
@@ -130,7 +131,9 @@ def parse_question(obj: Any, path: Path, line_no: int) -> EvalQuestion:
     if qtype == "unanswerable":
         if answers or source or evidence:
             raise _fail(
-                path, line_no, f"{qid}: unanswerable questions need answers [], source '' and evidence ''"
+                path,
+                line_no,
+                f"{qid}: unanswerable questions need answers [], source '' and evidence ''",
             )
     else:
         if not answers:
@@ -169,7 +172,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                 raise _fail(Path(path), line_no, f"invalid JSON: {exc.msg}") from exc
             q = parse_question(obj, Path(path), line_no)
             if q.id in seen:
-                raise _fail(Path(path), line_no, f"duplicate id {q.id!r} (first on line {seen[q.id]})")
+                first = seen[q.id]
+                raise _fail(Path(path), line_no, f"duplicate id {q.id!r} (first on line {first})")
             seen[q.id] = line_no
             questions.append(q)
     return questions
@@ -204,13 +208,19 @@ def _digits(text: str) -> str:
 def numeric_answers_supported(q: EvalQuestion) -> bool:
     """Check that the numeric answers are consistent with the evidence.
 
-    If no answer contains a digit, returns True. Otherwise at least one answer containing digits
-    must have all of its numbers (ignoring spaces, '.' and ',') occur in the evidence.
+    Returns True if no answer contains a digit, or if some answer occurs verbatim
+    (case-insensitively) in the evidence, e.g. "tre millioner" or "Ikke målt". Otherwise at least
+    one answer containing digits must have all of its numbers (ignoring spaces, '.' and ',') occur
+    in the evidence.
     """
     numeric = [a for a in q.answers if any(ch.isdigit() for ch in a)]
     if not numeric:
         return True
-    evidence_digits = _digits(normalize_ws(q.evidence))
+    evidence = normalize_ws(q.evidence)
+    folded = evidence.casefold()
+    if any(normalize_ws(a).casefold() in folded for a in q.answers):
+        return True
+    evidence_digits = _digits(evidence)
     for answer in numeric:
         numbers = [_digits(m) for m in _NUMBER_RE.findall(answer)]
         if numbers and all(n in evidence_digits for n in numbers):

@@ -13,6 +13,7 @@ cells, or a thousands grouping with more than one plausible reading) is left out
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -27,7 +28,9 @@ _DASHES = frozenset({"-", "−", "–", "—"})
 UNITS = frozenset(
     {"%", "kr/m2", "kg/m2", "kr", "kg", "GWh", "MWh", "kWh", "tonn", "dekar", "prosentpoeng"}
 )
-_TAIL_UNIT = re.compile(r",\s*(mill\. kr|mrd\. kr|kr|GWh|MWh|tonn|prosent)\s*$")
+_TAIL_UNIT = re.compile(
+    r"(?:,\s*|\(\s*)(mill\. kr|mrd\. kr|kr|GWh|MWh|tonn(?: CO2\S*)?|dekar|prosentpoeng)\s*\)?\s*$"
+)
 _TARGET = re.compile(r"\(\s*((?:[<>≤≥]|mål\s*:|mål\b)[^()]*)\)", re.IGNORECASE)
 _HEADING_STOP = frozenset(
     {
@@ -206,7 +209,7 @@ def _cells(tokens: Sequence[str]) -> list[Cell | tuple[str, str, str, str]] | No
 
 
 def _lead_ok(atom: tuple[str, str, str, str]) -> bool:
-    sign, digits, unit, _ = atom
+    _sign, digits, unit, _ = atom
     return not unit and re.fullmatch(r"[1-9]\d{0,2}", digits) is not None
 
 
@@ -262,7 +265,7 @@ def _segmentations(
 
 def _roughness(cells: Sequence[Cell]) -> float:
     values = [abs(c.value) for c in cells if c.value is not None and c.value != 0]
-    return sum(abs(math.log10(a / b)) for a, b in zip(values, values[1:], strict=False))
+    return sum(abs(math.log10(a / b)) for a, b in itertools.pairwise(values))
 
 
 def map_cells(tokens: Sequence[str], columns: int) -> list[Cell] | None:
@@ -315,9 +318,7 @@ def _is_heading(line: str) -> bool:
     if not line or len(line) > 80 or line[-1] in ".,;:!?)»" or not line[0].isupper():
         return False
     words = line.split()
-    return len(words) <= 10 and sum(ch.isalpha() for ch in line) >= 0.6 * len(
-        line.replace(" ", "")
-    )
+    return len(words) <= 10 and sum(ch.isalpha() for ch in line) >= 0.6 * len(line.replace(" ", ""))
 
 
 def _section(lines: Sequence[_Line], index: int) -> str:
@@ -390,7 +391,9 @@ def find_tables(text: str) -> list[TableSpan]:
         else:
             section = _section(lines, title_idx[0] if title_idx else i)
         if rows:
-            in_paragraph = [k for k in title_idx if k >= i - 3 and all(lines[m].text for m in range(k, i))]
+            in_paragraph = [
+                k for k in title_idx if k >= i - 3 and all(lines[m].text for m in range(k, i))
+            ]
             start = lines[in_paragraph[0]].start if in_paragraph else lines[i].start
             end = max(r.end for r in rows)
             tables.append(
@@ -431,7 +434,9 @@ def _parse_body(
             else:
                 label, target = _split_target(_row_label(label_parts))
                 if label and any(ch.isalpha() for ch in label):
-                    rows.append(TableRow(label, target, tuple(cells[:years]), label_starts[0], last_end))
+                    rows.append(
+                        TableRow(label, target, tuple(cells[:years]), label_starts[0], last_end)
+                    )
         label_parts, label_starts, values = [], [], []
         value_lines, values_with_label = 0, False
 

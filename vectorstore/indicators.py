@@ -44,16 +44,16 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 # Words that say nothing about which indicator is meant (Norwegian and English question words,
 # plus generic table words).
-_EXTRA_STOP = frozenset(
-    """
+_EXTRA_STOP_WORDS = """
     hva hvor hvordan hvilken hvilket hvilke var er ble blir har hadde i fra til og av på for med
     som den det de en et ett om ved per pr mellom siden år året årene endret endring endringen
     utvikling utviklingen utviklet økte økt økning sank sunket nedgang gikk tall tallet verdi
-    verdien kommunen kommune asker askers sammenlignet mot fikk hos
+    verdien sammenlignet mot fikk hos
     what was were is are the of in from to and by for how did has have had change changed
     value year years between rate level much many since compared
-    """.split()
-)
+    hvor mange mye stor høy lav nivå siste tall
+"""
+_EXTRA_STOP = frozenset(_EXTRA_STOP_WORDS.split())
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,10 @@ class IndicatorMatch:
     label: str
     score: float
     records: tuple[IndicatorRecord, ...] = field(default_factory=tuple)
+    query_coverage: float = 0.0
+    label_coverage: float = 0.0
+    label_hits: int = 0
+    context_hits: int = 0
 
     @property
     def by_year(self) -> dict[int, IndicatorRecord]:
@@ -125,35 +129,96 @@ def label_terms(text: str) -> list[str]:
     return stems
 
 
-def _term_match(a: str, b: str) -> bool:
-    """Equal stems, or one a compound part of the other (sykefravær ~ sykefraværsprosent)."""
-    if a == b:
+def _term_match(query_term: str, label_term: str) -> bool:
+    """Equal stems, or the label word a compound of the query word.
+
+    ``sykefravær`` finds ``sykefraværsprosent`` and ``fravær`` finds ``sykefravær``, but
+    ``arbeidsledighet`` does not find ``arbeid``: the label must be at least as specific.
+    """
+    if query_term == label_term:
         return True
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    return len(short) >= 5 and (long.startswith(short) or long.endswith(short))
+    if len(label_term) <= len(query_term):
+        return False
+    return (len(query_term) >= 5 and label_term.startswith(query_term)) or (
+        len(query_term) >= 6 and label_term.endswith(query_term)
+    )
+
+
+# Names that most questions carry ("i Asker", "kommunen"): they neither have to match nor count
+# against a label, but they do match a row labelled with them (``Asker`` in a comparison table).
+_SOFT = frozenset({"asker", "askersamfunnet", "kommun", "kommunen", "kommunens"})
+
+# A small English -> Norwegian glossary so that English questions can reach Norwegian labels.
+_GLOSSARY: dict[str, str] = {
+    "sick": "sykefravær", "sickness": "sykefravær", "absence": "sykefravær",
+    "leave": "sykefravær",
+    "population": "folketall", "inhabitants": "innbygger", "residents": "innbygger",
+    "births": "fødte", "deaths": "døde", "immigration": "innvandring",
+    "emigration": "utvandring", "growth": "vekst", "housing": "bolig", "dwellings": "bolig",
+    "homes": "bolig", "apartments": "leilighet", "employees": "ansatte", "staff": "ansatte",
+    "share": "andel", "proportion": "andel", "percentage": "andel", "full": "heltid",
+    "debt": "lånegjeld", "loan": "lånegjeld", "reserve": "disposisjonsfond",
+    "maintenance": "vedlikehold", "operating": "driftsresultat", "result": "driftsresultat",
+    "waste": "avfall", "emissions": "klimagassutslipp", "vaccinated": "vaksinert",
+    "commuting": "pendling", "jobs": "arbeidsplass", "workplaces": "arbeidsplass",
+    "bullying": "mobbet", "kindergarten": "barnehage", "teachers": "lærere",
+    "electricity": "elektrisitet", "broadband": "bredbånd", "volunteer": "frivillig",
+    "man-years": "årsverk", "fte": "årsverk", "fulltime": "heltidsansatte",
+}  # fmt: skip
+
+
+def query_terms(query: str) -> tuple[list[str], list[str]]:
+    """(content stems, soft stems) of a question, English words mapped through the glossary."""
+    words = [_GLOSSARY.get(w, w) for w in _WORD.findall(query.lower())]
+    terms = list(dict.fromkeys(label_terms(" ".join(words))))
+    hard = [t for t in terms if t not in _SOFT]
+    soft = [t for t in terms if t in _SOFT]
+    return hard, soft
+
+
+@dataclass(frozen=True)
+class MatchDetail:
+    """How a label matches a query: ``score`` 0..1 and the coverages behind it."""
+
+    score: float
+    query_coverage: float  # share of the query's content words found in label or context
+    label_coverage: float  # share of the label's words found in the query
+    label_hits: int
+    context_hits: int = 0  # query words found only in the section or table title
+
+
+def match_detail(query: str, label: str, context: str = "") -> MatchDetail:
+    """Token overlap of stemmed content words between a question and a row label.
+
+    ``score`` = 0.7 * query side + 0.3 * label side, where a query word found only in
+    ``context`` (section, table title) counts half; so a short exact label beats a long one that
+    merely contains the words, and "årsverk i Oppvekst" prefers the Oppvekst table.
+    """
+    q, soft = query_terms(query)
+    lab = list(dict.fromkeys(label_terms(label)))
+    if not q or not lab:
+        return MatchDetail(0.0, 0.0, 0.0, 0, 0)
+    ctx = list(dict.fromkeys(label_terms(context))) if context else []
+    weighted = 0.0
+    covered = 0
+    from_context = 0
+    for term in q:
+        if any(_term_match(term, t) for t in lab):
+            weighted += 1.0
+            covered += 1
+        elif any(_term_match(term, t) for t in ctx):
+            weighted += 0.5
+            covered += 1
+            from_context += 1
+    l_hits = sum(1 for t in lab if any(_term_match(term, t) for term in [*q, *soft]))
+    if l_hits == 0:
+        return MatchDetail(0.0, covered / len(q), 0.0, 0, from_context)
+    score = 0.7 * weighted / len(q) + 0.3 * l_hits / len(lab)
+    return MatchDetail(round(score, 4), covered / len(q), l_hits / len(lab), l_hits, from_context)
 
 
 def match_score(query: str, label: str, context: str = "") -> float:
-    """How well ``label`` answers ``query``, 0..1.
-
-    The share of the query's content words found in the label (weight 0.7) plus the share of the
-    label's words found in the query (0.3), so a short exact label beats a long one that merely
-    contains the words. Words found only in ``context`` (section, table title) count half on the
-    query side.
-    """
-    q = list(dict.fromkeys(label_terms(query)))
-    lab = list(dict.fromkeys(label_terms(label)))
-    if not q or not lab:
-        return 0.0
-    ctx = list(dict.fromkeys(label_terms(context))) if context else []
-    q_hits = 0.0
-    for term in q:
-        if any(_term_match(term, t) for t in lab):
-            q_hits += 1.0
-        elif any(_term_match(term, t) for t in ctx):
-            q_hits += 0.5
-    l_hits = sum(1.0 for t in lab if any(_term_match(t, term) for term in q))
-    return 0.7 * q_hits / len(q) + 0.3 * l_hits / len(lab)
+    return match_detail(query, label, context).score
 
 
 class IndicatorStore:
@@ -176,7 +241,7 @@ class IndicatorStore:
             conn.close()
 
     def replace_document(self, doc_id: str, records: Iterable[IndicatorRecord]) -> int:
-        """Replaces all of ``doc_id``'s records in one transaction; returns how many were written."""
+        """Replaces ``doc_id``'s records in one transaction; returns how many were written."""
         rows = [_row(r) for r in records if r.doc_id == doc_id]
         with self._connect() as conn:
             conn.execute("DELETE FROM indicator WHERE doc_id = ?", (doc_id,))
@@ -203,7 +268,7 @@ class IndicatorStore:
     def series(
         self, doc_id: str, indicator: str, span_start: int | None = None
     ) -> list[IndicatorRecord]:
-        """The values of one row by year. Without ``span_start``, the first table with that label."""
+        """One row's values by year; without ``span_start``, the first table with that label."""
         with self._connect() as conn:
             cur = conn.execute(
                 f"SELECT {_COLUMNS} FROM indicator WHERE doc_id = ? AND indicator = ? "
@@ -231,11 +296,22 @@ class IndicatorStore:
         matches: list[IndicatorMatch] = []
         for (doc_id, label, _), records in groups.items():
             first = records[0]
-            score = match_score(indicator_query, label, f"{first.section} {first.table_title}")
-            if score <= 0:
+            detail = match_detail(indicator_query, label, f"{first.section} {first.table_title}")
+            if detail.score <= 0:
                 continue
             records.sort(key=lambda r: r.year)
-            matches.append(IndicatorMatch(doc_id, label, round(score, 4), tuple(records)))
+            matches.append(
+                IndicatorMatch(
+                    doc_id,
+                    label,
+                    detail.score,
+                    tuple(records),
+                    detail.query_coverage,
+                    detail.label_coverage,
+                    detail.label_hits,
+                    detail.context_hits,
+                )
+            )
         matches.sort(key=lambda m: (-m.score, len(m.label), m.doc_id, m.records[0].span_start))
         return matches[:limit]
 

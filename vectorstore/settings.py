@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     retrieve_k: int = Field(8, description="Passages retrieved per question.")
     rrf_k: int = 60
     max_cited_passages: int = Field(4, description="Passages given to the answerer.")
+    min_coverage: float = Field(
+        0.5,
+        description="Share (idf-weighted) of a question's terms a passage must contain to be used; "
+        "below it for every passage, the assistant says the documents do not answer.",
+    )
+    override_llm_refusal_support: float = Field(
+        0.9,
+        description="When the LLM finds no answer but a passage covers this much of the question, "
+        "the extractive answer is shown instead of a refusal.",
+    )
 
     # --- answering -----------------------------------------------------------------------------
     answerer: Literal["auto", "llm", "openai", "extractive"] = Field(

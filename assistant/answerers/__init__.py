@@ -1,7 +1,8 @@
 """Answerers that write an answer from numbered passages (see :class:`assistant.types.Answerer`).
 
-The modules are imported on demand (``assistant.answerers.llm``, ``assistant.answerers.openai_compat``)
-so that importing this package loads neither llama.cpp nor LangChain.
+The modules are imported on demand (``assistant.answerers.llm``,
+``assistant.answerers.openai_compat``) so that importing this package loads neither llama.cpp nor
+LangChain.
 """
 
 from __future__ import annotations

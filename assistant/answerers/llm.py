@@ -89,8 +89,7 @@ class LlamaCppAnswerer:
                 )
             except Exception as exc:  # ValueError("Failed to load model ...") and the like
                 raise AnswererUnavailable(
-                    f"llama.cpp could not load {path}: {exc}. / "
-                    f"llama.cpp kunne ikke laste {path}."
+                    f"llama.cpp could not load {path}: {exc}. / llama.cpp kunne ikke laste {path}."
                 ) from exc
             if self.prime_prefix:
                 # Evaluate the fixed system prompt once so the next prompt reuses it.

@@ -49,7 +49,10 @@ def _content_text(content: Any) -> str:
 
 
 class OpenAICompatibleAnswerer:
-    """Answers through ``settings.openai_base_url`` with ``settings.openai_model``. Name: ``openai``."""
+    """Answers through ``settings.openai_base_url`` with ``settings.openai_model``.
+
+    Name: ``openai``.
+    """
 
     name = "openai"
 
@@ -81,7 +84,7 @@ class OpenAICompatibleAnswerer:
                 timeout=self.settings.openai_timeout_s,
                 max_retries=self.max_retries,
                 temperature=0,
-                max_tokens=self.settings.llm_max_tokens,
+                max_completion_tokens=self.settings.llm_max_tokens,
                 # `streaming` stays unset: set to False, LangChain would turn .stream() into one
                 # invoke; unset, invoke() makes one request and .stream() streams.
                 # Many compatible servers reject `stream_options`; usage is not needed here.

@@ -13,12 +13,12 @@ import pytest
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-from assistant.feedback import FeedbackStore  # noqa: E402
-from assistant.ratelimit import SlidingWindowLimiter  # noqa: E402
-from assistant.service import StreamEvent  # noqa: E402
-from assistant.types import Answer, Citation, Turn  # noqa: E402
-from vectorstore.settings import Settings, load_settings  # noqa: E402
-from vectorstore.types import Chunk, SearchFilters, SearchHit  # noqa: E402
+from assistant.feedback import FeedbackStore
+from assistant.ratelimit import SlidingWindowLimiter
+from assistant.service import StreamEvent
+from assistant.types import Answer, Citation, Turn
+from vectorstore.settings import Settings, load_settings
+from vectorstore.types import Chunk, SearchFilters, SearchHit
 
 #: Text of a document passage that tries to run script; the page must show it as text.
 HOSTILE_PASSAGE = (
@@ -34,19 +34,46 @@ KLIMA_TEXT = (
 )
 
 DOCUMENTS: list[dict[str, Any]] = [
-    {"doc_id": "temaplan-klima", "title": "Temaplan for handling mot klimaendringene",
-     "kind": "temaplan", "year": 2021, "chunks": 4},
-    {"doc_id": "arsrapport-2024", "title": "Årsrapport 2024 for Asker kommune",
-     "kind": "årsrapport", "year": 2024, "chunks": 300},
+    {
+        "doc_id": "temaplan-klima",
+        "title": "Temaplan for handling mot klimaendringene",
+        "kind": "temaplan",
+        "year": 2021,
+        "chunks": 4,
+    },
+    {
+        "doc_id": "arsrapport-2024",
+        "title": "Årsrapport 2024 for Asker kommune",
+        "kind": "årsrapport",
+        "year": 2024,
+        "chunks": 300,
+    },
 ]
 
 
-def make_chunk(n: int, text: str, *, doc_id: str = "temaplan-klima",
-               title: str = "Temaplan for handling mot klimaendringene", kind: str = "temaplan",
-               year: int | None = 2021, page: int | None = 3,
-               section: str = "Handling mot klimaendringene") -> Chunk:
-    return Chunk(id=f"{doc_id}:{page}:{n}:abc{n}", doc_id=doc_id, title=title, kind=kind,
-                 year=year, page=page, section=section, text=text, start=0, end=len(text))
+def make_chunk(
+    n: int,
+    text: str,
+    *,
+    doc_id: str = "temaplan-klima",
+    title: str = "Temaplan for handling mot klimaendringene",
+    kind: str = "temaplan",
+    year: int | None = 2021,
+    page: int | None = 3,
+    section: str = "Handling mot klimaendringene",
+) -> Chunk:
+    return Chunk(
+        id=f"{doc_id}:{page}:{n}:abc{n}",
+        doc_id=doc_id,
+        title=title,
+        kind=kind,
+        year=year,
+        page=page,
+        section=section,
+        text=text,
+        start=0,
+        end=len(text),
+    )
 
 
 class FakeService:
@@ -78,54 +105,93 @@ class FakeService:
             if progress_callback is not None:
                 progress_callback(i / 4, f"steg {i} av 4")
             time.sleep(0.01)
-        doc = {"doc_id": Path(path).stem, "title": Path(path).stem, "kind": "opplastet",
-               "year": None, "chunks": 1}
+        doc = {
+            "doc_id": Path(path).stem,
+            "title": Path(path).stem,
+            "kind": "opplastet",
+            "year": None,
+            "chunks": 1,
+        }
         with self._lock:
             self.documents_list.append(doc)
             self.ingested.append(Path(path))
         return doc
 
-    def _answer(self, question: str, history: Sequence[Turn],
-                filters: SearchFilters | None) -> Answer:
+    def _answer(
+        self, question: str, history: Sequence[Turn], filters: SearchFilters | None
+    ) -> Answer:
         self.calls.append({"question": question, "history": list(history), "filters": filters})
         language = "en" if question.lower().startswith(("how", "what", "when")) else "no"
         if "pizza" in question.lower():
-            return Answer(question=question, answer="Jeg fant ikke svaret i dokumentene.",
-                          refused=True, answerer="extractive", citations=(), retrieved=(),
-                          timings_ms={"total": 1.0}, language=language)
+            return Answer(
+                question=question,
+                answer="Jeg fant ikke svaret i dokumentene.",
+                refused=True,
+                answerer="extractive",
+                citations=(),
+                retrieved=(),
+                timings_ms={"total": 1.0},
+                language=language,
+            )
         c1 = make_chunk(1, KLIMA_TEXT)
         c2 = make_chunk(2, HOSTILE_PASSAGE, page=1, section="Om planen")
         citations = (
-            Citation(1, c1, "Innen den tid skal Asker redusere klimagassutslippene med 67 "
-                            "prosent sammenlignet med 2009."),
+            Citation(
+                1,
+                c1,
+                "Innen den tid skal Asker redusere klimagassutslippene med 67 "
+                "prosent sammenlignet med 2009.",
+            ),
             Citation(2, c2, "Kommunestyret vedtok planen 15. juni 2021."),
         )
         indicator = None
-        text = ("Asker skal redusere klimagassutslippene med 67 prosent innen 2030, "
-                "sammenlignet med 2009 [1]. Planen ble vedtatt i 2021 [2].")
+        text = (
+            "Asker skal redusere klimagassutslippene med 67 prosent innen 2030, "
+            "sammenlignet med 2009 [1]. Planen ble vedtatt i 2021 [2]."
+        )
         if history:
             text = f"(Oppfølging) {text}"
         if "sykefravær" in question.lower():
-            indicator = {"indicator": "Sykefravær", "unit": "prosent", "series": [
-                {"year": 2021, "value_text": "8,1 %", "value": 8.1},
-                {"year": 2022, "value_text": "8,9 %", "value": 8.9},
-                {"year": 2023, "value_text": "8,4 %", "value": 8.4},
-                {"year": 2024, "value_text": "8,0 %", "value": 8.0},
-            ]}
-        return Answer(question=question, answer=text, refused=False, answerer="extractive",
-                      citations=citations,
-                      retrieved=tuple(SearchHit(c.chunk, 1.0 / c.n) for c in citations),
-                      timings_ms={"total": 2.0}, language=language, id="fake-1",
-                      indicator=indicator)
+            indicator = {
+                "indicator": "Sykefravær",
+                "unit": "prosent",
+                "series": [
+                    {"year": 2021, "value_text": "8,1 %", "value": 8.1},
+                    {"year": 2022, "value_text": "8,9 %", "value": 8.9},
+                    {"year": 2023, "value_text": "8,4 %", "value": 8.4},
+                    {"year": 2024, "value_text": "8,0 %", "value": 8.0},
+                ],
+            }
+        return Answer(
+            question=question,
+            answer=text,
+            refused=False,
+            answerer="extractive",
+            citations=citations,
+            retrieved=tuple(SearchHit(c.chunk, 1.0 / c.n) for c in citations),
+            timings_ms={"total": 2.0},
+            language=language,
+            id="fake-1",
+            indicator=indicator,
+        )
 
-    def ask(self, question: str, history: Sequence[Turn] = (),
-            filters: SearchFilters | None = None, answerer: str | None = None,
-            question_id: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: SearchFilters | None = None,
+        answerer: str | None = None,
+        question_id: str | None = None,
+    ) -> Answer:
         return self._answer(question, history, filters)
 
-    def ask_stream(self, question: str, history: Sequence[Turn] = (),
-                   filters: SearchFilters | None = None,
-                   answerer: str | None = None) -> Iterator[StreamEvent]:
+    def ask_stream(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: SearchFilters | None = None,
+        answerer: str | None = None,
+    ) -> Iterator[StreamEvent]:
         answer = self._answer(question, history, filters)
         words = answer.answer.split(" ")
         for i, word in enumerate(words):
@@ -142,14 +208,23 @@ def fake_service() -> FakeService:
 
 @pytest.fixture
 def app_settings(tmp_path: Path) -> Settings:
-    return load_settings(data_dir=tmp_path / "data", rate_limit_per_minute=5,
-                         max_question_chars=200, concurrency_limit=2)
+    return load_settings(
+        data_dir=tmp_path / "data",
+        rate_limit_per_minute=5,
+        max_question_chars=200,
+        concurrency_limit=2,
+    )
 
 
 @pytest.fixture
 def staff_settings(tmp_path: Path) -> Settings:
-    return load_settings(data_dir=tmp_path / "data", mode="staff", staff_username="ansatt",
-                         staff_password="hemmelig-passord", rate_limit_per_minute=100)
+    return load_settings(
+        data_dir=tmp_path / "data",
+        mode="staff",
+        staff_username="ansatt",
+        staff_password="hemmelig-passord",
+        rate_limit_per_minute=100,
+    )
 
 
 @pytest.fixture
@@ -164,8 +239,15 @@ def limiter() -> SlidingWindowLimiter:
 
 # --- a running server ----------------------------------------------------------------------------
 class RunningApp:
-    def __init__(self, url: str, service: Any, settings: Settings, fastapi_app: Any,
-                 server: Any, thread: threading.Thread) -> None:
+    def __init__(
+        self,
+        url: str,
+        service: Any,
+        settings: Settings,
+        fastapi_app: Any,
+        server: Any,
+        thread: threading.Thread,
+    ) -> None:
         self.url = url
         self.service = service
         self.settings = settings
@@ -175,8 +257,9 @@ class RunningApp:
 
     @property
     def handlers(self) -> Any:
-        return self.fastapi_app.state.handlers if hasattr(self.fastapi_app.state, "handlers") \
-            else None
+        return (
+            self.fastapi_app.state.handlers if hasattr(self.fastapi_app.state, "handlers") else None
+        )
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -10,16 +10,33 @@ import pytest
 
 from assistant.feedback import FeedbackStore
 
-CITES = [{"n": 1, "chunk_id": "d:1:0:abc", "doc_id": "d", "title": "Tittel, med komma",
-          "kind": "temaplan", "year": 2021, "page": 1, "section": "S", "text": "lang tekst",
-          "supporting_sentence": "Setning."}]
+CITES = [
+    {
+        "n": 1,
+        "chunk_id": "d:1:0:abc",
+        "doc_id": "d",
+        "title": "Tittel, med komma",
+        "kind": "temaplan",
+        "year": 2021,
+        "page": 1,
+        "section": "S",
+        "text": "lang tekst",
+        "supporting_sentence": "Setning.",
+    }
+]
 
 
 def test_feedback_roundtrip_and_durable(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "fb.sqlite3"
     store = FeedbackStore(path)
-    fid = store.add_feedback(question="Hva «sier» planen?", answer="Den sier ø [1].",
-                             citations=CITES, rating=1, answerer="extractive", answer_id="x1")
+    fid = store.add_feedback(
+        question="Hva «sier» planen?",
+        answer="Den sier ø [1].",
+        citations=CITES,
+        rating=1,
+        answerer="extractive",
+        answer_id="x1",
+    )
     assert fid > 0
     # A new store on the same file (as after a restart) sees the row.
     again = FeedbackStore(path)
@@ -32,8 +49,9 @@ def test_feedback_roundtrip_and_durable(tmp_path: Path) -> None:
     assert rec.created_at.endswith("+00:00")
     # Raw SQLite check of the stored columns.
     with sqlite3.connect(path) as conn:
-        row = conn.execute("SELECT question, answer, citations_json, rating, created_at "
-                           "FROM feedback").fetchone()
+        row = conn.execute(
+            "SELECT question, answer, citations_json, rating, created_at FROM feedback"
+        ).fetchone()
     assert row[0] == "Hva «sier» planen?" and row[3] == 1
     assert json.loads(row[2])[0]["n"] == 1
 
@@ -61,8 +79,13 @@ def test_unanswered_log_has_question_and_time_only(feedback_store: FeedbackStore
 
 
 def test_export_csv(feedback_store: FeedbackStore, tmp_path: Path) -> None:
-    feedback_store.add_feedback(question='Si "hei", takk\nlinje 2', answer="æøå", citations=CITES,
-                                rating=-1, comment="kommentar")
+    feedback_store.add_feedback(
+        question='Si "hei", takk\nlinje 2',
+        answer="æøå",
+        citations=CITES,
+        rating=-1,
+        comment="kommentar",
+    )
     text = feedback_store.export_text("csv")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["question"] == 'Si "hei", takk\nlinje 2'

@@ -122,7 +122,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self) -> None:
-        self.fake.record(RecordedRequest("GET", self.path, {k.lower(): v for k, v in self.headers.items()}))
+        self.fake.record(
+            RecordedRequest("GET", self.path, {k.lower(): v for k, v in self.headers.items()})
+        )
         if self.path.rstrip("/").endswith("/models"):
             self._send_json(
                 200, {"object": "list", "data": [{"id": self.fake.model, "object": "model"}]}
@@ -137,7 +139,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
         except ValueError:
             body = {"_raw": raw.decode("utf-8", "replace")}
-        self.fake.record(RecordedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+        self.fake.record(
+            RecordedRequest(
+                "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body
+            )
+        )
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send_json(404, {"error": {"message": "not found", "type": "not_found"}})
             return

@@ -73,7 +73,9 @@ def test_prompt_contains_numbered_passages(server: FakeOpenAIServer) -> None:
     assert [m["role"] for m in messages] == ["system", "user"]
     assert messages[0]["content"] == SYSTEM_PROMPT
     user = messages[1]["content"]
-    assert "[1] Årsrapport 2024, s. 12\nSykefraværet i Asker kommune var 9,3 prosent i 2024." in user
+    assert (
+        "[1] Årsrapport 2024, s. 12\nSykefraværet i Asker kommune var 9,3 prosent i 2024." in user
+    )
     assert "[2] Årsrapport 2024, s. 14\nKommunen hadde 6 200 årsverk" in user
     assert "Spørsmål: Hva var sykefraværet i 2024?" in user
     assert user.index("[1]") < user.index("[2]") < user.index("Spørsmål:")

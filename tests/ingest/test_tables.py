@@ -129,13 +129,16 @@ def test_parse_number(text: str, value: float | None) -> None:
 
 
 def test_thousands_groups_are_merged_only_when_the_count_says_so() -> None:
-    cells = map_cells("941 1 368 1 396 892".split(), 4)
+    cells = map_cells(["941", "1", "368", "1", "396", "892"], 4)
     assert cells is not None and [c.text for c in cells] == ["941", "1 368", "1 396", "892"]
-    cells = map_cells("152 159 Tall kommer Tall kommer".split(), 4)
-    assert cells is not None and [c.text for c in cells] == ["152", "159", "Tall kommer"] * 1 + [
-        "Tall kommer"
+    cells = map_cells(["152", "159", "Tall", "kommer", "Tall", "kommer"], 4)
+    assert cells is not None and [c.text for c in cells] == [
+        "152",
+        "159",
+        "Tall kommer",
+        "Tall kommer",
     ]
-    assert map_cells("1,8 % 1,4 %".split(), 3) is None  # too few cells: ambiguous
+    assert map_cells(["1,8", "%", "1,4", "%"], 3) is None  # too few cells: ambiguous
 
 
 # --- synthetic tables --------------------------------------------------------------------------
@@ -206,7 +209,12 @@ def test_wrapped_labels_targets_units_and_missing_values() -> None:
         2021: "18,0 %", 2022: "14,8 %", 2023: "13,9 %", 2024: "14,3 %"
     }  # fmt: skip
     assert rows["Vedlikehold per m2 i formålsbygg"][2021] == "99 kr/m2"
-    assert rows["Sykefraværsprosent"] == {2021: "8,4 %", 2022: "9,3 %", 2023: "9,0 %", 2024: "9,3 %"}
+    assert rows["Sykefraværsprosent"] == {
+        2021: "8,4 %",
+        2022: "9,3 %",
+        2023: "9,0 %",
+        2024: "9,3 %",
+    }
     assert rows["Andelen som deltar i frivillig arbeid"] == {
         2021: "Ikke målt", 2022: "46 %", 2023: "48 %", 2024: "Ikke målt"
     }  # fmt: skip
@@ -275,3 +283,30 @@ def test_prose_with_years_is_not_a_table() -> None:
         "Tallene for 2022 2023 viser en økning i fravær fra 8,4 til 9,0 prosent i kommunen.\n"
     )
     assert find_tables(text) == []
+
+
+def test_each_annual_report_table_lands_whole_in_one_table_chunk() -> None:
+    from ingest.chunking import chunk_document
+
+    path = ROOT / "corpus" / "arsrapport-2024.txt"
+    if not path.exists():
+        pytest.skip("corpus/arsrapport-2024.txt is not in this checkout")
+    doc = load_document(path, 10**8)
+    spans = table_spans(doc.text)
+    chunks = chunk_document(doc, INFO, table_spans=spans)
+    for start, end in spans:
+        holders = [c for c in chunks if c.start <= start and end <= c.end]
+        assert len(holders) == 1 and holders[0].chunk_type == "table", (start, end)
+
+
+def test_units_from_the_label() -> None:
+    text = (
+        "Indikator 2021 2022\n"
+        "Energibruk i kommunale bygg (GWh)\n80,8 78,7\n"
+        "Omdisponering av dyrket jord, dekar\n99 68\n"
+    )
+    units = {r.indicator: r.unit for r in _records(text)}
+    assert units == {
+        "Energibruk i kommunale bygg (GWh)": "GWh",
+        "Omdisponering av dyrket jord, dekar": "dekar",
+    }

@@ -1,0 +1,115 @@
+"""The answerer without a language model: the best-supported sentences, each with its citation.
+
+It never writes a word that is not in a passage, so it is also the fallback whenever the LLM is
+unavailable or its answer fails verification. Well under a second: it only scores sentences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+
+from assistant.text import content_terms, numbers_in, split_sentences, years_in
+from assistant.types import Draft, Language
+from vectorstore.types import Chunk
+
+IdfFn = Callable[[str], float]
+
+_EN_PREFIX = "From the documents (quoted in Norwegian): "
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, idf: IdfFn | None = None, max_sentences: int = 2, max_chars: int = 600):
+        self._idf: IdfFn = idf or (lambda term: 1.0)
+        self.max_sentences = max_sentences
+        self.max_chars = max_chars
+
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
+    def set_idf(self, idf: IdfFn) -> None:
+        self._idf = idf
+
+    def _score(
+        self, terms: Sequence[str], years: set[int], wants_number: bool, chunk: Chunk, text: str
+    ) -> float:
+        present = set(content_terms(f"{chunk.section}\n{text}"))
+        total = sum(self._idf(t) for t in terms) or 1.0
+        score = sum(self._idf(t) for t in terms if t in present) / total
+        if years:
+            score += 0.3 * len(years & set(years_in(text))) / len(years)
+        if wants_number and numbers_in(text) - {str(y) for y in years_in(text)}:
+            score += 0.1
+        # Very long sentences say many things; prefer the one that says this.
+        score -= 0.02 * max(0.0, math.log(max(len(text), 1) / 250))
+        return score
+
+    def select(self, question: str, passages: Sequence[Chunk]) -> list[tuple[int, str, float]]:
+        """``(passage number, sentence, score)`` for the sentences to quote, in reading order."""
+        years = set(years_in(question))
+        terms = [
+            t
+            for t in dict.fromkeys(content_terms(question))
+            if not (t.isdigit() and int(t) in years)
+        ]
+        wants_number = any(
+            w in question.lower()
+            for w in (
+                "hvor mange",
+                "hvor mye",
+                "andel",
+                "prosent",
+                "how many",
+                "how much",
+                "hva var",
+            )
+        )
+        scored: list[tuple[float, int, int, str]] = []
+        for n, chunk in enumerate(passages, start=1):
+            is_table = chunk.chunk_type == "table"
+            for start, end in split_sentences(chunk.text, lines=is_table):
+                sentence = " ".join(chunk.text[start:end].split())
+                if len(sentence) < 15:
+                    continue
+                scored.append(
+                    (self._score(terms, years, wants_number, chunk, sentence), n, start, sentence)
+                )
+        if not scored:
+            return []
+        scored.sort(key=lambda item: (-item[0], item[1], item[2]))
+        best = scored[0][0]
+        chosen = [scored[0]]
+        used_chars = len(scored[0][3])
+        for item in scored[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if item[0] < 0.75 * best or item[0] <= 0:
+                break
+            if used_chars + len(item[3]) > self.max_chars:
+                continue
+            if any(item[3] == c[3] for c in chosen):
+                continue
+            chosen.append(item)
+            used_chars += len(item[3])
+        chosen.sort(key=lambda item: (item[1], item[2]))
+        return [(n, sentence, score) for score, n, _, sentence in chosen]
+
+    def answer(self, question: str, passages: Sequence[Chunk], language: Language) -> Draft:
+        picked = self.select(question, passages)
+        if not picked:
+            return Draft(text="", refused=True, answerer=self.name)
+        parts = []
+        for n, sentence, _ in picked:
+            body = sentence.rstrip()
+            end = body[-1] if body and body[-1] in ".!?" else "."
+            body = body[:-1] if body and body[-1] in ".!?" else body
+            parts.append(f"{body} [{n}]{end}")
+        text = " ".join(parts)
+        if language == "en":
+            text = _EN_PREFIX + text
+        return Draft(text=text, answerer=self.name)
+
+    def stream(self, question: str, passages: Sequence[Chunk], language: Language) -> Iterator[str]:
+        yield self.answer(question, passages, language).text

@@ -1,0 +1,80 @@
+"""Turn a follow-up ("og i 2023?", "hva med skolene?") into a question that stands alone.
+
+Rules, in order, for a question that looks like a follow-up (short, or opening with "og",
+"hva med", "and", "what about", or leaning on a pronoun):
+1. It names only years (and filler words): the previous question with its years replaced.
+2. Otherwise: the previous question's content terms joined to the new question, so that retrieval
+   sees both the old topic and the new aspect.
+A question that stands on its own is returned unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.text import content_terms, years_in
+from assistant.types import Turn
+
+_FOLLOWUP_START = re.compile(
+    r"^\s*(og|men|enn|hva med|hvordan med|hva om|samme for|and|but|what about|how about|"
+    r"same for|then|så)\b",
+    re.IGNORECASE,
+)
+_PRONOUNS = re.compile(
+    r"\b(det|den|dette|denne|disse|de|dem|der|it|that|this|those|they|there)\b", re.IGNORECASE
+)
+_YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+_FILLER = {
+    "og", "i", "året", "år", "for", "hva", "med", "enn", "da", "and", "in", "the", "year", "what",
+    "about", "how", "så", "then", "men", "but",
+}
+
+
+def _previous_question(history: Sequence[Turn]) -> str | None:
+    for turn in reversed(history):
+        if turn.role == "user" and turn.content.strip():
+            return turn.content.strip()
+    return None
+
+
+def is_followup(question: str) -> bool:
+    words = re.findall(r"\w+", question.lower())
+    if not words:
+        return False
+    if _FOLLOWUP_START.match(question):
+        return True
+    if len(content_terms(question)) <= 2 and len(words) <= 6:
+        return True
+    return len(words) <= 8 and bool(_PRONOUNS.search(question)) and len(content_terms(question)) <= 3
+
+
+def resolve_followup(question: str, history: Sequence[Turn]) -> str:
+    """The question to retrieve with; ``question`` itself when it is not a follow-up."""
+    previous = _previous_question(history)
+    if previous is None or not is_followup(question):
+        return question
+    # The previous question may itself have been a follow-up: resolve it against what preceded.
+    earlier = list(history)
+    while earlier and not (earlier[-1].role == "user" and earlier[-1].content.strip() == previous):
+        earlier.pop()
+    if earlier:
+        previous = resolve_followup(previous, earlier[:-1])
+    new_years = years_in(question)
+    words = [w for w in re.findall(r"\w+", question.lower()) if not w.isdigit()]
+    if new_years and all(w in _FILLER for w in words):
+        old_years = years_in(previous)
+        if old_years:
+            replaced = previous
+            if len(old_years) == len(new_years):
+                for old, new in zip(old_years, new_years, strict=True):
+                    replaced = re.sub(rf"(?<!\d){old}(?!\d)", str(new), replaced, count=1)
+            else:
+                replaced = _YEAR_RE.sub("", previous).rstrip(" ?.") + " " + " ".join(
+                    str(y) for y in new_years
+                )
+            return replaced.strip()
+        return previous.rstrip(" ?.") + " i " + " og ".join(str(y) for y in new_years) + "?"
+    cleaned = _FOLLOWUP_START.sub("", question).strip(" ?.,")
+    topic = re.sub(r"\s+", " ", _YEAR_RE.sub("", previous) if new_years else previous)
+    return f"{topic.rstrip(' ?.')} – {cleaned}?"

@@ -1,0 +1,323 @@
+"""Answers "what was X in 2024" and "how did X change" from the indicator tables.
+
+The values come straight from :class:`vectorstore.indicators.IndicatorStore` (as printed in the
+document), so the answer quotes them exactly; the caller cites the table chunk that contains
+``span_start``..``span_end`` as ``[1]``. When the question does not clearly name one indicator
+(weak or ambiguous match, a year the table does not have) the result is None and the normal
+retrieval + generation path answers instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from vectorstore.indicators import IndicatorMatch, IndicatorRecord, IndicatorStore, query_terms
+from vectorstore.types import Chunk
+
+Language = Literal["no", "en"]
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_RANGE = re.compile(
+    r"\b(?:fra|from|mellom|between)\s+(?:år(?:et)?\s+)?(19[5-9]\d|20\d\d)\s+"
+    r"(?:til|to|og|and|until)\s+(?:år(?:et)?\s+)?(19[5-9]\d|20\d\d)\b"
+    r"|\b(19[5-9]\d|20\d\d)\s*[-–—]\s*(19[5-9]\d|20\d\d)\b",
+    re.IGNORECASE,
+)
+_CHANGE = re.compile(
+    r"\b(endret|endring\w*|endre|utvikl\w*|økt|økte|økning\w*|øke|sank|sunket|nedgang\w*|"
+    r"redusert|reduksjon\w*|forandr\w*|trend\w*|gått\s+(?:opp|ned)|"
+    r"chang\w*|develop\w*|increas\w*|decreas\w*|grow\w*|rose|risen|fell|fallen|declin\w*)\b",
+    re.IGNORECASE,
+)
+_VALUE_INTENT = re.compile(
+    r"\b(hva\s+(?:var|er|ble)|hvor\s+(?:mange|mye|stor|høy|høyt|lav|lavt)|hvilken\s+verdi|"
+    r"andel\w*|prosent\w*|tall\w*|nivå\w*|antall|verdi\w*|"
+    r"what\s+(?:was|is|were|are)|how\s+(?:many|much|high|low|large)|share|rate|percentage|"
+    r"level|number|value)\b",
+    re.IGNORECASE,
+)
+
+MIN_SCORE = 0.6
+MIN_QUERY_COVERAGE = 0.75
+TIE_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class IndicatorAnswer:
+    """An answer read from one table row. ``text`` cites the table chunk as ``[1]``."""
+
+    text: str
+    doc_id: str
+    indicator: str
+    unit: str
+    target: str | None
+    table_title: str
+    section: str
+    page: int | None
+    span_start: int
+    span_end: int
+    score: float
+    #: The years the answer is about, and their records (in year order).
+    years: tuple[int, ...]
+    records: tuple[IndicatorRecord, ...]
+    #: Every year of the row, for a small table or chart: {"year", "value_text", "value"}.
+    series: list[dict[str, Any]] = field(default_factory=list)
+    kind: Literal["value", "change"] = "value"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "doc_id": self.doc_id,
+            "indicator": self.indicator,
+            "unit": self.unit,
+            "target": self.target,
+            "table_title": self.table_title,
+            "section": self.section,
+            "page": self.page,
+            "span_start": self.span_start,
+            "span_end": self.span_end,
+            "score": self.score,
+            "years": list(self.years),
+            "kind": self.kind,
+            "series": self.series,
+        }
+
+
+def question_years(question: str) -> tuple[tuple[int, ...], bool]:
+    """(years asked about, whether a change is asked for), e.g. "fra 2021 til 2024" -> both."""
+    m = _RANGE.search(question)
+    if m:
+        a, b = (int(g) for g in m.groups() if g)
+        first, last = min(a, b), max(a, b)
+        if first != last:
+            return (first, last), True
+    years = tuple(sorted({int(y) for y in _YEAR.findall(question)}))
+    return years, bool(_CHANGE.search(question))
+
+
+def _strip_years(question: str) -> str:
+    return _YEAR.sub(" ", question)
+
+
+def _format_number(value: float, decimals: int, language: Language) -> str:
+    text = f"{abs(value):,.{decimals}f}"
+    if language == "no":
+        text = text.replace(",", " ").replace(".", ",")
+    return text
+
+
+def _decimals(value_text: str) -> int:
+    m = re.search(r"[,.](\d+)", value_text)
+    return len(m.group(1)) if m else 0
+
+
+def _missing_phrase(record: IndicatorRecord, language: Language) -> str:
+    if language == "en":
+        if record.value_text == "Ikke målt":
+            return f"was not measured in {record.year} (the table says «Ikke målt»)"
+        if record.value_text == "Tall kommer":
+            return f"has no published figure for {record.year} yet (the table says «Tall kommer»)"
+        return f"has no value for {record.year} («{record.value_text}»)"
+    if record.value_text == "Ikke målt":
+        return f"ble ikke målt i {record.year} (tabellen viser «Ikke målt»)"
+    if record.value_text == "Tall kommer":
+        return f"har ikke publiserte tall for {record.year} ennå (tabellen viser «Tall kommer»)"
+    return f"har ingen verdi for {record.year} («{record.value_text}»)"
+
+
+def _value_sentence(label: str, record: IndicatorRecord, language: Language) -> str:
+    if record.value is None:
+        return f"{label} {_missing_phrase(record, language)}"
+    if language == "en":
+        return f"{label} was {record.value_text} in {record.year}"
+    return f"{label} var {record.value_text} i {record.year}"
+
+
+def _latest_measured(
+    series: Sequence[IndicatorRecord], before: int | None = None
+) -> IndicatorRecord | None:
+    for record in reversed(series):
+        if record.value is not None and (before is None or record.year < before):
+            return record
+    return None
+
+
+def _change_sentence(
+    label: str, first: IndicatorRecord, last: IndicatorRecord, language: Language
+) -> str:
+    assert first.value is not None and last.value is not None
+    diff = last.value - first.value
+    decimals = max(_decimals(first.value_text), _decimals(last.value_text))
+    amount = _format_number(diff, decimals, language)
+    unit = last.unit or first.unit
+    if language == "en":
+        unit_text = " percentage points" if unit == "%" else (f" {unit}" if unit else "")
+        if abs(diff) < 10 ** (-decimals) / 2:
+            tail = "unchanged"
+        else:
+            tail = f"{'an increase' if diff > 0 else 'a decrease'} of {amount}{unit_text}"
+        return (
+            f"{label} went from {first.value_text} in {first.year} to {last.value_text} in "
+            f"{last.year}, {tail}"
+        )
+    unit_text = " prosentpoeng" if unit == "%" else (f" {unit}" if unit else "")
+    if abs(diff) < 10 ** (-decimals) / 2:
+        tail = "uendret"
+    else:
+        tail = f"{'en økning' if diff > 0 else 'en nedgang'} på {amount}{unit_text}"
+    return (
+        f"{label} gikk fra {first.value_text} i {first.year} til {last.value_text} i "
+        f"{last.year}, {tail}"
+    )
+
+
+def _target_sentence(target: str | None, language: Language) -> str:
+    if not target:
+        return ""
+    return f" The target is {target}." if language == "en" else f" Målet er {target}."
+
+
+def _pick(
+    matches: Sequence[IndicatorMatch], years: Sequence[int], terms: Sequence[str]
+) -> IndicatorMatch | None:
+    # One short content word ("bor", "nye") is too weak unless it is the whole label.
+    weak_single = len(terms) == 1 and len(terms[0]) < 5
+    strong = [
+        m
+        for m in matches
+        if m.score >= MIN_SCORE
+        and m.query_coverage >= MIN_QUERY_COVERAGE
+        and (m.label_coverage >= 0.2 or m.label_hits >= 2)
+        and (not weak_single or m.label_coverage == 1.0)
+    ]
+    if not strong:
+        return None
+    best = strong[0]
+    for other in strong[1:]:
+        if best.score - other.score > TIE_MARGIN:
+            break
+        # Two rows match about as well: fine only if they say the same for the asked years.
+        asked = years or [r.year for r in best.records]
+        a, b = best.by_year, other.by_year
+        differs = any(y in a and y in b and a[y].value_text != b[y].value_text for y in asked)
+        if differs or not any(y in b for y in asked):
+            return None
+    return best
+
+
+def answer_from_indicators(
+    question: str,
+    store: IndicatorStore,
+    language: Language = "no",
+    doc_ids: Sequence[str] = (),
+) -> IndicatorAnswer | None:
+    """An exact answer from a table row, or None when no row clearly matches the question."""
+    years, change = question_years(question)
+    if not years and not change and not _VALUE_INTENT.search(question):
+        return None
+    query = _strip_years(question)
+    matches = store.search(query, limit=8, doc_ids=doc_ids)
+    match = _pick(matches, years, query_terms(query)[0])
+    if match is None:
+        return None
+    series = sorted(match.records, key=lambda r: r.year)
+    by_year = match.by_year
+    if any(y not in by_year for y in years):
+        return None  # the table does not cover the asked year: let retrieval answer
+    first_rec = series[0]
+    label = match.label
+    if match.context_hits and first_rec.table_title and len(label.split()) <= 4:
+        # A category row ("Oslo" in "Fullførte boliger"): name the table too.
+        label = f"{first_rec.table_title.split(':')[0]}, {label}"
+    cite = " [1]."
+    kind: Literal["value", "change"] = "value"
+    chosen: list[IndicatorRecord]
+
+    if change and (len(years) >= 2 or not years):
+        if len(years) >= 2:
+            a, b = by_year[years[0]], by_year[years[-1]]
+        else:
+            measured = [r for r in series if r.value is not None]
+            if len(measured) < 2:
+                return None
+            a, b = measured[0], measured[-1]
+        chosen = [a, b]
+        if a.value is not None and b.value is not None:
+            kind = "change"
+            text = _change_sentence(label, a, b, language) + cite
+        else:
+            joiner = " and " if language == "en" else " og "
+            parts = [_value_sentence(label, a, language), _value_sentence(label, b, language)]
+            text = joiner.join([parts[0], parts[1][0].lower() + parts[1][1:]]) + cite
+    elif change and len(years) == 1:
+        # "Hvordan endret X seg i 2024?": compare with the year before in the table.
+        b = by_year[years[0]]
+        previous = [r for r in series if r.year < b.year]
+        if not previous:
+            return None
+        a = previous[-1]
+        chosen = [a, b]
+        if a.value is not None and b.value is not None:
+            kind = "change"
+            text = _change_sentence(label, a, b, language) + cite
+        else:
+            text = _value_sentence(label, b, language) + cite
+    elif years:
+        chosen = [by_year[y] for y in years]
+        sentences = [_value_sentence(label, r, language) for r in chosen]
+        text = "; ".join(sentences) + cite
+    else:
+        latest = _latest_measured(series)
+        if latest is None:
+            return None
+        chosen = [latest]
+        note = " (latest figure)" if language == "en" else " (siste tilgjengelige tall)"
+        text = _value_sentence(label, latest, language) + note + cite
+
+    # A missing value: say what the latest measured value is.
+    missing = [r for r in chosen if r.value is None]
+    if missing and kind == "value":
+        earlier = _latest_measured(series, before=max(r.year for r in missing))
+        if earlier is not None and earlier not in chosen:
+            if language == "en":
+                text += f" The latest measured value is {earlier.value_text} ({earlier.year})."
+            else:
+                text += f" Siste målte verdi er {earlier.value_text} ({earlier.year})."
+    text += _target_sentence(first_rec.target, language)
+
+    primary = chosen[-1]
+    return IndicatorAnswer(
+        text=text,
+        doc_id=match.doc_id,
+        indicator=label,
+        unit=next((r.unit for r in series if r.unit), ""),
+        target=first_rec.target,
+        table_title=first_rec.table_title,
+        section=first_rec.section,
+        page=primary.page,
+        span_start=first_rec.span_start,
+        span_end=first_rec.span_end,
+        score=match.score,
+        years=tuple(r.year for r in chosen),
+        records=tuple(chosen),
+        series=[{"year": r.year, "value_text": r.value_text, "value": r.value} for r in series],
+        kind=kind,
+    )
+
+
+def table_chunk(chunks: Iterable[Chunk], answer: IndicatorAnswer) -> Chunk | None:
+    """The chunk of ``answer``'s document that contains its table span (or overlaps it most)."""
+    best: Chunk | None = None
+    best_overlap = 0
+    for chunk in chunks:
+        if chunk.doc_id != answer.doc_id:
+            continue
+        if chunk.start <= answer.span_start and answer.span_end <= chunk.end:
+            return chunk
+        overlap = min(chunk.end, answer.span_end) - max(chunk.start, answer.span_start)
+        if overlap > best_overlap:
+            best, best_overlap = chunk, overlap
+    return best

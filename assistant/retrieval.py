@@ -1,0 +1,162 @@
+"""Retrieval for answering: hybrid search, then keep the few passages that actually answer.
+
+Selection scores every sentence of the retrieved passages against the question by idf-weighted
+coverage of the question's content terms (the BM25 analysis: Norwegian stems, no stop words). A
+passage is kept when its best sentence (or the passage as a whole) covers enough of the question,
+overlapping passages are dropped, and a year the question names must occur in a kept passage.
+The same coverage decides refusal: when no passage covers the question's rare terms, the
+documents do not answer it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from assistant.text import content_terms, split_sentences, years_in
+from vectorstore.store import Index
+from vectorstore.types import Chunk, SearchFilters, SearchHit
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    text: str
+    start: int
+    end: int
+    coverage: float
+
+
+@dataclass(frozen=True)
+class RankedPassage:
+    hit: SearchHit
+    coverage: float  # idf-weighted share of the question's terms found in the passage
+    best_sentence: ScoredSentence | None
+    years_ok: bool
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.hit.chunk
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What retrieval hands to the answerer."""
+
+    question: str
+    retrieved: tuple[SearchHit, ...]
+    passages: tuple[RankedPassage, ...]
+    supported: bool
+    support: float  # the best passage's coverage, 0..1
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return [p.chunk for p in self.passages]
+
+
+class TermWeights:
+    """Inverse document frequencies over the indexed chunks (unknown terms weigh the most)."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self.n = max(1, len(chunks))
+        df: dict[str, int] = {}
+        for chunk in chunks:
+            for term in set(content_terms(f"{chunk.section}\n{chunk.text}")):
+                df[term] = df.get(term, 0) + 1
+        self.df = df
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self.n + 1) / (self.df.get(term, 0) + 0.5))
+
+    def known(self, term: str) -> bool:
+        return term in self.df
+
+
+class Retriever:
+    """Search the index and select the passages that answer a question."""
+
+    def __init__(
+        self,
+        index: Index,
+        k: int = 8,
+        max_passages: int = 4,
+        min_coverage: float = 0.5,
+    ) -> None:
+        self.index = index
+        self.k = k
+        self.max_passages = max_passages
+        self.min_coverage = min_coverage
+        self._generation = ""
+
+    @cached_property
+    def _weights(self) -> TermWeights:
+        self._generation = self.index.manifest.generation
+        return TermWeights(self.index.chunks)
+
+    def weights(self) -> TermWeights:
+        if self._generation and self._generation != self.index.manifest.generation:
+            del self.__dict__["_weights"]
+        return self._weights
+
+    def retrieve(
+        self, question: str, filters: SearchFilters | None = None, mode: str | None = None
+    ) -> Selection:
+        hits = self.index.search(question, k=self.k, filters=filters, mode=mode)  # type: ignore[arg-type]
+        return self.select(question, hits)
+
+    def coverage(self, question_terms: Sequence[str], text: str) -> float:
+        if not question_terms:
+            return 0.0
+        weights = self.weights()
+        present = set(content_terms(text))
+        total = sum(weights.idf(t) for t in question_terms)
+        found = sum(weights.idf(t) for t in question_terms if t in present)
+        return found / total if total else 0.0
+
+    def select(self, question: str, hits: Sequence[SearchHit]) -> Selection:
+        terms = list(dict.fromkeys(content_terms(question)))
+        # Years are checked separately (they must occur); as terms they would dominate coverage.
+        years = set(years_in(question))
+        terms = [t for t in terms if not (t.isdigit() and int(t) in years)]
+        ranked: list[RankedPassage] = []
+        for hit in hits:
+            chunk = hit.chunk
+            passage_text = f"{chunk.section}\n{chunk.text}"
+            cov = self.coverage(terms, passage_text)
+            best: ScoredSentence | None = None
+            for start, end in split_sentences(chunk.text, lines=chunk.chunk_type == "table"):
+                sent = chunk.text[start:end]
+                s_cov = self.coverage(terms, f"{chunk.section}\n{sent}")
+                if best is None or s_cov > best.coverage:
+                    best = ScoredSentence(sent.strip(), start, end, s_cov)
+            years_ok = not years or bool(years & set(years_in(chunk.text)))
+            ranked.append(RankedPassage(hit, cov, best, years_ok))
+
+        def strength(p: RankedPassage) -> float:
+            sentence = p.best_sentence.coverage if p.best_sentence else 0.0
+            return 0.6 * p.coverage + 0.4 * sentence + (0.0 if p.years_ok else -0.5)
+
+        order = sorted(range(len(ranked)), key=lambda i: (-strength(ranked[i]), i))
+        chosen: list[RankedPassage] = []
+        for i in order:
+            p = ranked[i]
+            if p.coverage < self.min_coverage or not p.years_ok:
+                continue
+            if any(_overlaps(p.chunk, q.chunk) for q in chosen):
+                continue
+            chosen.append(p)
+            if len(chosen) >= self.max_passages:
+                break
+        support = max((p.coverage for p in ranked if p.years_ok), default=0.0)
+        return Selection(
+            question=question,
+            retrieved=tuple(hits),
+            passages=tuple(chosen),
+            supported=bool(chosen),
+            support=support,
+        )
+
+
+def _overlaps(a: Chunk, b: Chunk) -> bool:
+    return a.doc_id == b.doc_id and a.start < b.end and b.start < a.end and a.id != b.id

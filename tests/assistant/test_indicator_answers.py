@@ -1,0 +1,188 @@
+"""Answers from indicator tables: exact values, changes, missing values, no guessing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.indicators import answer_from_indicators, question_years, table_chunk
+from vectorstore.indicators import IndicatorRecord, IndicatorStore
+from vectorstore.types import Chunk
+
+
+def _rec(
+    indicator: str,
+    year: int,
+    value_text: str,
+    value: float | None,
+    unit: str = "%",
+    target: str | None = None,
+    span_start: int = 1000,
+    section: str = "Medarbeidere",
+    table_title: str = "Medarbeidere",
+) -> IndicatorRecord:
+    return IndicatorRecord(
+        doc_id="arsrapport-2024",
+        indicator=indicator,
+        year=year,
+        value_text=value_text,
+        value=value,
+        unit=unit,
+        target=target,
+        table_title=table_title,
+        section=section,
+        page=35,
+        span_start=span_start,
+        span_end=span_start + 800,
+    )
+
+
+RECORDS = [
+    _rec("Sykefraværsprosent", 2021, "8,4 %", 8.4),
+    _rec("Sykefraværsprosent", 2022, "9,3 %", 9.3),
+    _rec("Sykefraværsprosent", 2023, "9,0 %", 9.0),
+    _rec("Sykefraværsprosent", 2024, "9,3 %", 9.3),
+    _rec("Andelen innbyggere som deltar i frivillig arbeid", 2021, "Ikke målt", None, unit=""),
+    _rec("Andelen innbyggere som deltar i frivillig arbeid", 2022, "46 %", 46.0),
+    _rec("Andelen innbyggere som deltar i frivillig arbeid", 2023, "48 %", 48.0),
+    _rec("Andelen innbyggere som deltar i frivillig arbeid", 2024, "Ikke målt", None, unit=""),
+    _rec("Andelen årsverk med fagbrev", 2023, "85,5 %", 85.5),
+    _rec("Andelen årsverk med fagbrev", 2024, "Tall kommer", None, unit=""),
+    *[
+        _rec(
+            "Vedlikehold per m2 i formålsbygg", y, f"{v} kr/m2", float(v), "kr/m2", "> 140 kr/m2",
+            span_start=200, section="Økonomi", table_title="Økonomi",
+        )
+        for y, v in ((2021, 99), (2022, 132), (2023, 139), (2024, 150))
+    ],
+    _rec(
+        "Netto driftsresultat som andel av brutto driftsinntekter", 2021, "4,4 %", 4.4,
+        target="> 3 %", span_start=200, section="Økonomi", table_title="Økonomi",
+    ),
+    _rec(
+        "Netto driftsresultat som andel av brutto driftsinntekter", 2024, "2,5 %", 2.5,
+        target="> 3 %", span_start=200, section="Økonomi", table_title="Økonomi",
+    ),
+    *[
+        _rec("Oslo", y, v, float(v.replace(" ", "")), "", span_start=50,
+             section="Boligproduksjon", table_title="Fullførte boliger")
+        for y, v in ((2022, "1 959"), (2023, "3 240"), (2024, "3 076"))
+    ],
+]  # fmt: skip
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> IndicatorStore:
+    s = IndicatorStore(tmp_path / "indicators.sqlite")
+    s.replace_document("arsrapport-2024", RECORDS)
+    return s
+
+
+def test_question_years() -> None:
+    assert question_years("Hva var sykefraværet i 2024?") == ((2024,), False)
+    assert question_years("Hvordan endret det seg fra 2021 til 2024?") == ((2021, 2024), True)
+    assert question_years("How did it change between 2022 and 2024?") == ((2022, 2024), True)
+    assert question_years("Utviklingen 2021–2023") == ((2021, 2023), True)
+    assert question_years("Hvordan har sykefraværet utviklet seg?") == ((), True)
+
+
+def test_value_for_a_year(store: IndicatorStore) -> None:
+    answer = answer_from_indicators("Hva var sykefraværet i 2024?", store, "no")
+    assert answer is not None
+    assert answer.text == "Sykefraværsprosent var 9,3 % i 2024 [1]."
+    assert answer.doc_id == "arsrapport-2024" and answer.page == 35
+    assert (answer.span_start, answer.span_end) == (1000, 1800)
+    assert answer.years == (2024,) and answer.kind == "value"
+    assert [p["year"] for p in answer.series] == [2021, 2022, 2023, 2024]
+    assert answer.series[0] == {"year": 2021, "value_text": "8,4 %", "value": 8.4}
+    assert answer.to_dict()["series"] == answer.series
+
+
+def test_change_in_percentage_points(store: IndicatorStore) -> None:
+    answer = answer_from_indicators(
+        "Hvordan har sykefraværet endret seg fra 2021 til 2024?", store, "no"
+    )
+    assert answer is not None and answer.kind == "change"
+    assert answer.text == (
+        "Sykefraværsprosent gikk fra 8,4 % i 2021 til 9,3 % i 2024, "
+        "en økning på 0,9 prosentpoeng [1]."
+    )
+    down = answer_from_indicators(
+        "Hvordan endret netto driftsresultat seg fra 2021 til 2024?", store, "no"
+    )
+    assert down is not None
+    assert "en nedgang på 1,9 prosentpoeng" in down.text
+    assert down.text.endswith("Målet er > 3 %.")
+
+
+def test_change_in_other_units_and_without_years(store: IndicatorStore) -> None:
+    answer = answer_from_indicators(
+        "Hvordan har vedlikehold per m2 i formålsbygg utviklet seg?", store
+    )
+    assert answer is not None
+    assert answer.text.startswith(
+        "Vedlikehold per m2 i formålsbygg gikk fra 99 kr/m2 i 2021 til 150 kr/m2 i 2024, "
+        "en økning på 51 kr/m2 [1]."
+    )
+    assert "Målet er > 140 kr/m2." in answer.text
+
+
+def test_not_measured_and_figures_to_come(store: IndicatorStore) -> None:
+    answer = answer_from_indicators("Hvor stor andel deltar i frivillig arbeid i 2024?", store)
+    assert answer is not None
+    assert "ble ikke målt i 2024" in answer.text and "«Ikke målt»" in answer.text
+    assert "Siste målte verdi er 48 % (2023)." in answer.text
+    assert answer.records[0].value is None
+
+    coming = answer_from_indicators("Hva var andelen årsverk med fagbrev i 2024?", store)
+    assert coming is not None
+    assert "«Tall kommer»" in coming.text and "85,5 %" in coming.text
+
+
+def test_category_row_names_its_table(store: IndicatorStore) -> None:
+    answer = answer_from_indicators("Hvor mange boliger ble fullført i Oslo i 2023?", store)
+    assert answer is not None
+    assert answer.text == "Fullførte boliger, Oslo var 3 240 i 2023 [1]."
+
+
+def test_unknown_or_vague_questions_give_none(store: IndicatorStore) -> None:
+    assert answer_from_indicators("Hva var arbeidsledigheten i 2024?", store) is None
+    assert answer_from_indicators("Hvordan jobber kommunen med klima?", store) is None
+    # One short, generic word is not enough.
+    assert answer_from_indicators("Hvor mange deltar?", store) is None
+    # A year the table does not have: the normal path answers.
+    assert answer_from_indicators("Hva var sykefraværet i 2019?", store) is None
+    # The question narrows to something the row does not cover.
+    assert answer_from_indicators("Hva var sykefraværet i barnehagene i 2024?", store) is None
+
+
+def test_english(store: IndicatorStore) -> None:
+    answer = answer_from_indicators("What was the sickness absence in 2023?", store, "en")
+    assert answer is not None
+    assert answer.text == "Sykefraværsprosent was 9,0 % in 2023 [1]."
+    change = answer_from_indicators(
+        "How did sick leave change from 2021 to 2024?", store, language="en"
+    )
+    assert change is not None
+    assert change.text == (
+        "Sykefraværsprosent went from 8,4 % in 2021 to 9,3 % in 2024, "
+        "an increase of 0.9 percentage points [1]."
+    )
+
+
+def test_table_chunk_contains_the_span(store: IndicatorStore) -> None:
+    answer = answer_from_indicators("Hva var sykefraværet i 2024?", store)
+    assert answer is not None
+
+    def chunk(start: int, end: int, doc_id: str = "arsrapport-2024") -> Chunk:
+        return Chunk(
+            id=f"{doc_id}:35:{start}:x", doc_id=doc_id, title="Årsrapport", kind="arsrapport",
+            year=2024, page=35, section="", text="", start=start, end=end, chunk_type="table",
+        )  # fmt: skip
+
+    chunks = [chunk(0, 900), chunk(950, 1900), chunk(1000, 1800, "other")]
+    found = table_chunk(chunks, answer)
+    assert found is not None and (found.start, found.end) == (950, 1900)
+    assert table_chunk([chunk(1500, 2500)], answer) is not None
+    assert table_chunk([chunk(5000, 6000)], answer) is None

@@ -1,0 +1,128 @@
+"""IndicatorStore: SQLite round trip, per-document replacement and label search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vectorstore.indicators import IndicatorRecord, IndicatorStore, match_detail
+
+
+def _rec(
+    indicator: str,
+    year: int,
+    value_text: str,
+    value: float | None,
+    *,
+    doc_id: str = "arsrapport-2024",
+    unit: str = "%",
+    span_start: int = 100,
+    section: str = "Medarbeidere",
+    table_title: str = "Medarbeidere",
+    target: str | None = None,
+) -> IndicatorRecord:
+    return IndicatorRecord(
+        doc_id=doc_id,
+        indicator=indicator,
+        year=year,
+        value_text=value_text,
+        value=value,
+        unit=unit,
+        target=target,
+        table_title=table_title,
+        section=section,
+        page=35,
+        span_start=span_start,
+        span_end=span_start + 500,
+    )
+
+
+SICK = [
+    _rec("Sykefraværsprosent", 2021, "8,4 %", 8.4),
+    _rec("Sykefraværsprosent", 2022, "9,3 %", 9.3),
+    _rec("Sykefraværsprosent", 2023, "9,0 %", 9.0),
+    _rec("Sykefraværsprosent", 2024, "9,3 %", 9.3),
+]
+FULLTIME = [
+    _rec("Andelen heltidsansatte", 2023, "63,9 %", 63.9),
+    _rec("Andelen heltidsansatte", 2024, "64,2 %", 64.2),
+]
+DEBT = [
+    _rec(
+        "Netto lånegjeld som andel av brutto driftsinntekter",
+        2024,
+        "94,7 %",
+        94.7,
+        target="< 80 %",
+        section="Økonomi",
+        span_start=10,
+    )
+]
+
+
+def test_round_trip_and_replace(tmp_path: Path) -> None:
+    store = IndicatorStore(tmp_path / "sub" / "indicators.sqlite")
+    assert store.replace_document("arsrapport-2024", [*SICK, *FULLTIME, *DEBT]) == 7
+    assert store.count() == 7
+    records = store.all()
+    assert set(records) == {*SICK, *FULLTIME, *DEBT}
+    debt = next(r for r in records if r.indicator.startswith("Netto"))
+    assert debt.target == "< 80 %" and debt.value == 94.7 and debt.page == 35
+
+    # Re-ingesting replaces the document's rows instead of adding to them.
+    assert store.replace_document("arsrapport-2024", SICK) == 4
+    assert store.count() == 4
+    # Records of another document are not written under this one.
+    other = _rec("Sykefraværsprosent", 2024, "7,0 %", 7.0, doc_id="other")
+    assert store.replace_document("arsrapport-2024", [*SICK, other]) == 4
+    store.replace_document("other", [other])
+    assert store.count() == 5
+    store.delete_document("arsrapport-2024")
+    assert [r.doc_id for r in store.all()] == ["other"]
+
+
+def test_reopen_uses_wal(tmp_path: Path) -> None:
+    path = tmp_path / "indicators.sqlite"
+    IndicatorStore(path).replace_document("arsrapport-2024", SICK)
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert IndicatorStore(path).count() == 4
+
+
+def test_series_is_ordered_by_year_and_per_table(tmp_path: Path) -> None:
+    store = IndicatorStore(tmp_path / "i.sqlite")
+    again = _rec("Sykefraværsprosent", 2024, "10,1 %", 10.1, span_start=9000, section="Velferd")
+    store.replace_document("arsrapport-2024", [*reversed(SICK), again])
+    series = store.series("arsrapport-2024", "Sykefraværsprosent")
+    assert [r.year for r in series] == [2021, 2022, 2023, 2024]
+    assert [r.value_text for r in store.series("arsrapport-2024", "Sykefraværsprosent", 9000)] == [
+        "10,1 %"
+    ]
+    assert store.series("arsrapport-2024", "Finnes ikke") == []
+
+
+def test_search_stems_and_ranks(tmp_path: Path) -> None:
+    store = IndicatorStore(tmp_path / "i.sqlite")
+    store.replace_document("arsrapport-2024", [*SICK, *FULLTIME, *DEBT])
+    matches = store.search("Hva var sykefraværet i 2024?")
+    assert matches and matches[0].label == "Sykefraværsprosent"
+    assert matches[0].score >= 0.9
+    assert [r.year for r in matches[0].records] == [2021, 2022, 2023, 2024]
+    assert matches[0].by_year[2022].value_text == "9,3 %"
+
+    best = store.search("netto lånegjeld")[0]
+    assert best.label.startswith("Netto lånegjeld") and best.query_coverage == 1.0
+
+    heltid = store.search("andelen heltidsansatte", limit=1)
+    assert len(heltid) == 1 and heltid[0].label == "Andelen heltidsansatte"
+    assert store.search("hvordan jobber kommunen med klima") == []
+    assert store.search("sykefravær", doc_ids=("other",)) == []
+
+
+def test_match_detail_context_counts_half() -> None:
+    exact = match_detail("årsverk oppvekst", "Årsverk (antall)", "Oppvekst Årsverk og ansatte")
+    other = match_detail("årsverk oppvekst", "Årsverk (antall)", "Velferd Årsverk og ansatte")
+    assert exact.query_coverage == 1.0 and exact.context_hits == 1
+    assert exact.score > other.score
+    assert match_detail("", "Sykefraværsprosent").score == 0.0
