@@ -398,6 +398,7 @@ CSS = """
 #: Clicking a [n] link opens and scrolls to its source card (inline, nothing fetched).
 HEAD_JS = """
 <script>
+document.documentElement.lang = 'nb';
 document.addEventListener('click', function (ev) {
   var a = ev.target && ev.target.closest ? ev.target.closest('a.cite') : null;
   if (!a) return;

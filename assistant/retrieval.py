@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from assistant.text import content_terms, split_sentences, years_in
+from assistant.text import content_terms, proper_names, split_sentences, years_in
 from vectorstore.store import Index
 from vectorstore.types import Chunk, SearchFilters, SearchHit
 
@@ -82,11 +82,13 @@ class Retriever:
         k: int = 8,
         max_passages: int = 4,
         min_coverage: float = 0.5,
+        min_dense_crosslingual: float = 0.83,
     ) -> None:
         self.index = index
         self.k = k
         self.max_passages = max_passages
         self.min_coverage = min_coverage
+        self.min_dense_crosslingual = min_dense_crosslingual
         self._generation = ""
 
     @cached_property
@@ -100,10 +102,40 @@ class Retriever:
         return self._weights
 
     def retrieve(
-        self, question: str, filters: SearchFilters | None = None, mode: str | None = None
+        self,
+        question: str,
+        filters: SearchFilters | None = None,
+        mode: str | None = None,
+        language: str = "no",
     ) -> Selection:
         hits = self.index.search(question, k=self.k, filters=filters, mode=mode)  # type: ignore[arg-type]
+        if language == "en":
+            return self.select_crosslingual(question, hits)
         return self.select(question, hits)
+
+    def select_crosslingual(self, question: str, hits: Sequence[SearchHit]) -> Selection:
+        """English questions over Norwegian text: term coverage cannot judge support, so the
+        dense (multilingual) similarity does, with years still required to occur."""
+        years = set(years_in(question))
+        scored = [h for h in hits if h.dense_score is not None]
+        best = max((h.dense_score or 0.0 for h in scored), default=0.0)
+        chosen: list[RankedPassage] = []
+        for hit in sorted(scored, key=lambda h: -(h.dense_score or 0.0)):
+            years_ok = not years or bool(years & set(years_in(hit.chunk.text)))
+            if not years_ok or (hit.dense_score or 0.0) < max(
+                self.min_dense_crosslingual, best - 0.03
+            ):
+                continue
+            chosen.append(RankedPassage(hit, hit.dense_score or 0.0, None, years_ok))
+            if len(chosen) >= self.max_passages:
+                break
+        return Selection(
+            question=question,
+            retrieved=tuple(hits),
+            passages=tuple(chosen),
+            supported=bool(chosen),
+            support=best,
+        )
 
     def coverage(self, question_terms: Sequence[str], text: str) -> float:
         if not question_terms:
@@ -119,6 +151,7 @@ class Retriever:
         # Years are checked separately (they must occur); as terms they would dominate coverage.
         years = set(years_in(question))
         terms = [t for t in terms if not (t.isdigit() and int(t) in years)]
+        names = proper_names(question)
         ranked: list[RankedPassage] = []
         for hit in hits:
             chunk = hit.chunk
@@ -131,6 +164,8 @@ class Retriever:
                 if best is None or s_cov > best.coverage:
                     best = ScoredSentence(sent.strip(), start, end, s_cov)
             years_ok = not years or bool(years & set(years_in(chunk.text)))
+            lowered = passage_text.lower()
+            years_ok = years_ok and all(name in lowered for name in names)
             ranked.append(RankedPassage(hit, cov, best, years_ok))
 
         def strength(p: RankedPassage) -> float:
@@ -143,7 +178,7 @@ class Retriever:
             p = ranked[i]
             if p.coverage < self.min_coverage or not p.years_ok:
                 continue
-            if any(_overlaps(p.chunk, q.chunk) for q in chosen):
+            if any(_overlaps(p.chunk, q.chunk) or p.chunk.text == q.chunk.text for q in chosen):
                 continue
             chosen.append(p)
             if len(chosen) >= self.max_passages:

@@ -76,6 +76,7 @@ class AssistantService:
                     k=self.settings.retrieve_k,
                     max_passages=self.settings.max_cited_passages,
                     min_coverage=self.settings.min_coverage,
+                    min_dense_crosslingual=self.settings.min_dense_crosslingual,
                 )
                 self._extractive.set_idf(self._retriever.weights().idf)
             return self._retriever
@@ -273,7 +274,7 @@ class AssistantService:
 
         # 2. Retrieval and selection.
         t_ret = time.perf_counter()
-        selection = self.retriever.retrieve(standalone, filters)
+        selection = self.retriever.retrieve(standalone, filters, language=language)
         timings["retrieve"] = (time.perf_counter() - t_ret) * 1000
         if not selection.supported:
             text = self._refusal_text(selection, language)

@@ -15,29 +15,48 @@ _CITATION = re.compile(r"\s*\[(\d+)\]")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-9]\d)(?!\d)")
 
 
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:ca|nr|kr|mill|mrd|jf|dvs|pga|inkl|evt|ev|mv|tlf|pkt|kap|ref|bl\.a|f\.eks|m\.m|"
+    r"o\.l|t\.o\.m|f\.o\.m|d\.d|i\.e|e\.g|vs|mr|dr|st)|\b[A-ZÆØÅ])\.$",
+    re.IGNORECASE,
+)
+
+
+def _sentence_spans(piece: str, offset: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for match in _SENTENCE_END.finditer(piece):
+        before = piece[cursor : match.start()].rstrip("\"»”)")
+        if _ABBREVIATION.search(before[-12:]):
+            continue
+        spans.append((offset + cursor, offset + match.start()))
+        cursor = match.end()
+    spans.append((offset + cursor, offset + len(piece)))
+    return spans
+
+
 def split_sentences(text: str, *, lines: bool = False) -> list[tuple[int, int]]:
-    """Spans of sentences in ``text``. Line breaks end sentences too when ``lines`` is set
-    (tables and lists), and always where a line is a bullet or a blank line separates paragraphs.
+    """Spans of sentences in ``text``.
+
+    Paragraphs (blank-line separated) always end a sentence; a bullet line starts a new item
+    (continued by the following non-bullet lines); with ``lines`` set (tables), every line is
+    its own piece. Abbreviations such as "ca." or "bl.a." do not end a sentence.
     """
     spans: list[tuple[int, int]] = []
     for para in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
         block_start = para.start()
         block = para.group(0)
         pieces: list[tuple[int, int]] = []
-        if lines or any(_BULLET.match(line) for line in block.split("\n")):
-            offset = 0
-            for line in block.split("\n"):
-                pieces.append((offset, offset + len(line)))
-                offset += len(line) + 1
-        else:
-            pieces.append((0, len(block)))
+        offset = 0
+        for line in block.split("\n"):
+            line_span = (offset, offset + len(line))
+            if lines or not pieces or _BULLET.match(line):
+                pieces.append(line_span)
+            else:
+                pieces[-1] = (pieces[-1][0], line_span[1])
+            offset += len(line) + 1
         for p_start, p_end in pieces:
-            piece = block[p_start:p_end]
-            cursor = 0
-            for match in _SENTENCE_END.finditer(piece):
-                spans.append((block_start + p_start + cursor, block_start + p_start + match.start()))
-                cursor = match.end()
-            spans.append((block_start + p_start + cursor, block_start + p_end))
+            spans.extend(_sentence_spans(block[p_start:p_end], block_start + p_start))
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
@@ -99,3 +118,26 @@ def detect_language(text: str) -> str:
     en = sum(w in _EN_WORDS for w in words)
     no = sum(w in _NO_WORDS for w in words)
     return "en" if en > no else "no"
+
+
+_NAME = re.compile(r"\b([A-ZÆØÅ][a-zæøåäöü]+(?:[ -][A-ZÆØÅ][a-zæøåäöü]+)*)")
+#: Capitalised words that are not names worth checking (sentence openers, the municipality).
+_NOT_NAMES = frozenset(
+    "asker kommune kommunen the in i det den de dette denne hva hvor hvem hvilke hvilken hvordan "
+    "når what which who how when where is are was were did does do norge norway norsk "
+    "og and for to til med".split()
+)
+
+
+def proper_names(text: str) -> set[str]:
+    """Lower-cased capitalised words or phrases that are not the first word of a sentence."""
+    plain = strip_citations(text)
+    names: set[str] = set()
+    for match in _NAME.finditer(plain):
+        before = plain[: match.start()].rstrip()
+        if not before or before[-1] in ".!?:«\"(•-–":
+            continue
+        for word in re.split(r"[ -]", match.group(1)):
+            if word.lower() not in _NOT_NAMES:
+                names.add(word.lower())
+    return names

@@ -9,11 +9,11 @@ case the citation is added. Nothing else is shown.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.text import (
+    proper_names,
     cited_numbers,
     content_terms,
     numbers_in,
@@ -21,12 +21,6 @@ from assistant.text import (
     strip_citations,
 )
 from vectorstore.types import Chunk
-
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-ZÆØÅ][a-zæøåäöü]+(?:[ -][A-ZÆØÅ][a-zæøåäöü]+)*)")
-_GENERIC_CAPITALISED = frozenset(
-    {"Asker", "Kommune", "Kommunen", "The", "In", "I", "Det", "Den", "De", "Dette", "Norge"}
-)
-
 
 @dataclass(frozen=True)
 class SentenceCheck:
@@ -51,18 +45,6 @@ class Verification:
         return bool(self.text.strip())
 
 
-def _names(sentence: str) -> set[str]:
-    plain = strip_citations(sentence)
-    names = set()
-    for match in _NAME.finditer(plain):
-        if match.start() == 0:
-            continue
-        name = match.group(1)
-        if name not in _GENERIC_CAPITALISED:
-            names.add(name.lower())
-    return names
-
-
 def check_sentence(
     sentence: str, passages: Sequence[Chunk], min_overlap: float = 0.4
 ) -> SentenceCheck:
@@ -76,7 +58,7 @@ def check_sentence(
         return SentenceCheck(sentence, cited, False, f"citation {bad[0]} does not exist")
     candidates = [passages[n - 1] for n in cited] if cited else list(passages)
     numbers = numbers_in(plain)
-    names = _names(sentence)
+    names = proper_names(sentence)
     terms = set(content_terms(plain))
     for chunk in candidates:
         haystack = f"{chunk.title}\n{chunk.section}\n{chunk.text}"

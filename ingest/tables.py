@@ -370,21 +370,18 @@ def find_tables(text: str) -> list[TableSpan]:
             continue
         prefix, years, suffix = header
         extra = 1 if suffix else 0
-        title_idx = _title_lines(lines, i)
+        is_indicator = prefix.lower() == "indikator"
+        # A header that names its table ("Pendling 2022 2023 2024") needs no title lines above.
+        title_idx = [] if prefix and not is_indicator else _title_lines(lines, i)
         title_texts = [lines[k].text for k in title_idx]
-        if prefix and prefix.lower() != "indikator":
-            title = " ".join([*title_texts, prefix]) if not title_texts else prefix
-            if title_texts and title_texts[-1][-1:].islower() and len(title_texts) == 1:
-                title = prefix
+        if is_indicator and len(title_texts) > 1:  # "Økonomi" + the goal it serves
+            title = f"{title_texts[0]}: {' '.join(title_texts[1:])}"
         elif title_texts:
-            if prefix.lower() == "indikator" and len(title_texts) > 1:
-                title = f"{title_texts[0]}: {' '.join(title_texts[1:])}"
-            else:
-                title = " ".join(title_texts)
+            title = " ".join(title_texts)
         else:
             title = prefix
         rows, skipped, end_index = _parse_body(lines, i + 1, len(years) + extra, len(years))
-        if prefix.lower() == "indikator" and title_texts:
+        if is_indicator and title_texts:
             section = title_texts[0]
             if section.isupper():
                 section = section.capitalize()

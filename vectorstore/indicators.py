@@ -146,7 +146,14 @@ def _term_match(query_term: str, label_term: str) -> bool:
 
 # Names that most questions carry ("i Asker", "kommunen"): they neither have to match nor count
 # against a label, but they do match a row labelled with them (``Asker`` in a comparison table).
-_SOFT = frozenset({"asker", "askersamfunnet", "kommun", "kommunen", "kommunens"})
+_SOFT_WORDS = ("asker", "askers", "askersamfunnet", "kommune", "kommunen", "kommunens")
+
+
+@lru_cache(maxsize=1)
+def _soft_stems() -> frozenset[str]:
+    stems: list[str] = _stemmer().stemWords(list(_SOFT_WORDS))
+    return frozenset(stems) | frozenset(_SOFT_WORDS)
+
 
 # A small English -> Norwegian glossary so that English questions can reach Norwegian labels.
 _GLOSSARY: dict[str, str] = {
@@ -171,8 +178,8 @@ def query_terms(query: str) -> tuple[list[str], list[str]]:
     """(content stems, soft stems) of a question, English words mapped through the glossary."""
     words = [_GLOSSARY.get(w, w) for w in _WORD.findall(query.lower())]
     terms = list(dict.fromkeys(label_terms(" ".join(words))))
-    hard = [t for t in terms if t not in _SOFT]
-    soft = [t for t in terms if t in _SOFT]
+    hard = [t for t in terms if t not in _soft_stems()]
+    soft = [t for t in terms if t in _soft_stems()]
     return hard, soft
 
 

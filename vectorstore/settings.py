@@ -64,9 +64,14 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     max_cited_passages: int = Field(4, description="Passages given to the answerer.")
     min_coverage: float = Field(
-        0.5,
+        0.45,
         description="Share (idf-weighted) of a question's terms a passage must contain to be used; "
         "below it for every passage, the assistant says the documents do not answer.",
+    )
+    min_dense_crosslingual: float = Field(
+        0.83,
+        description="For questions in English (over Norwegian text): the dense similarity a "
+        "passage needs to be used.",
     )
     override_llm_refusal_support: float = Field(
         0.9,

@@ -18,6 +18,22 @@ IdfFn = Callable[[str], float]
 _EN_PREFIX = "From the documents (quoted in Norwegian): "
 
 
+def _with_list_items(chunk: Chunk, start: int, sentence: str, max_items: int = 8) -> str:
+    """A sentence that introduces a list ("tre råd:") brings the list's items along."""
+    if not sentence.rstrip().endswith(":"):
+        return sentence
+    items: list[str] = []
+    for s_start, s_end in split_sentences(chunk.text, lines=chunk.chunk_type == "table"):
+        if s_start <= start:
+            continue
+        item = " ".join(chunk.text[s_start:s_end].split())
+        is_bullet = item[:1] in "•-–*" or item[:2].rstrip(".)").isdigit()
+        if not (is_bullet or len(item) <= 80) or len(items) >= max_items:
+            break
+        items.append(item.lstrip("•-–* ").rstrip(".;"))
+    return sentence.rstrip() + " " + "; ".join(items) if items else sentence
+
+
 class ExtractiveAnswerer:
     name = "extractive"
 
@@ -94,7 +110,10 @@ class ExtractiveAnswerer:
             chosen.append(item)
             used_chars += len(item[3])
         chosen.sort(key=lambda item: (item[1], item[2]))
-        return [(n, sentence, score) for score, n, _, sentence in chosen]
+        return [
+            (n, _with_list_items(passages[n - 1], start, sentence), score)
+            for score, n, start, sentence in chosen
+        ]
 
     def answer(self, question: str, passages: Sequence[Chunk], language: Language) -> Draft:
         picked = self.select(question, passages)

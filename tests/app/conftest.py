@@ -28,9 +28,16 @@ HOSTILE_PASSAGE = (
 )
 
 KLIMA_TEXT = (
+    "Handling mot klimaendringene er ett av kommunens seks prioriterte mål, og temaplanen viser "
+    "hvordan kommunen, innbyggerne og næringslivet skal jobbe sammen om det. Planen bygger på "
+    "kommuneplanen og på FNs bærekraftsmål, og den følges opp i handlingsprogrammet hvert år. "
     "Mye skal skje fram mot 2030. Innen da har FN som mål å stoppe klimaendringene. "
     "Innen den tid skal Asker redusere klimagassutslippene med 67 prosent sammenlignet "
-    "med 2009. For å klare det krever det at alle bidrar."
+    "med 2009. For å klare det krever det at alle bidrar, og små endringer i hverdagen har "
+    "stor effekt. Kommunen skal gå foran med fossilfrie bygg og anlegg, utslippsfrie "
+    "kjøretøy og klimavennlige innkjøp, og den skal gjøre det lett for innbyggerne å velge "
+    "klimavennlig. Utslippene måles hvert år i et klimaregnskap som legges fram for "
+    "kommunestyret sammen med årsrapporten."
 )
 
 DOCUMENTS: list[dict[str, Any]] = [
@@ -263,7 +270,10 @@ class RunningApp:
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=2)
+        if self.thread.is_alive():  # open streaming connections (gradio_client) hold it up
+            self.server.force_exit = True
+            self.thread.join(timeout=5)
 
 
 def free_port() -> int:
@@ -283,7 +293,8 @@ def start_app(service: Any, settings: Settings) -> RunningApp:
 
     port = free_port()
     fastapi_app, _ = app_module.build_app(service, settings)
-    config = uvicorn.Config(fastapi_app, host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(fastapi_app, host="127.0.0.1", port=port, log_level="warning",
+                            timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -64,6 +64,8 @@ RECORDS = [
         "Netto driftsresultat som andel av brutto driftsinntekter", 2024, "2,5 %", 2.5,
         target="> 3 %", span_start=200, section="Økonomi", table_title="Økonomi",
     ),
+    _rec("Sysselsatte som bor og jobber i Asker", 2024, "20 900", 20900.0, "", span_start=20,
+         section="Sysselsetting", table_title="Pendling"),
     *[
         _rec("Oslo", y, v, float(v.replace(" ", "")), "", span_start=50,
              section="Boligproduksjon", table_title="Fullførte boliger")
@@ -97,6 +99,9 @@ def test_value_for_a_year(store: IndicatorStore) -> None:
     assert [p["year"] for p in answer.series] == [2021, 2022, 2023, 2024]
     assert answer.series[0] == {"year": 2021, "value_text": "8,4 %", "value": 8.4}
     assert answer.to_dict()["series"] == answer.series
+    # "i Asker kommune" neither has to match nor spoils the match.
+    local = answer_from_indicators("Hva var sykefraværet i Asker kommune i 2024?", store)
+    assert local is not None and local.text == answer.text
 
 
 def test_change_in_percentage_points(store: IndicatorStore) -> None:
@@ -151,6 +156,7 @@ def test_unknown_or_vague_questions_give_none(store: IndicatorStore) -> None:
     assert answer_from_indicators("Hvordan jobber kommunen med klima?", store) is None
     # One short, generic word is not enough.
     assert answer_from_indicators("Hvor mange deltar?", store) is None
+    assert answer_from_indicators("Hvor mange bor i Asker?", store) is None
     # A year the table does not have: the normal path answers.
     assert answer_from_indicators("Hva var sykefraværet i 2019?", store) is None
     # The question narrows to something the row does not cover.
