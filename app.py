@@ -538,7 +538,7 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
                 chatbot = gr.Chatbot(
                     label="Samtale",
                     elem_id="chat",
-                    height=560,
+                    height=640,
                     render_markdown=False,
                     sanitize_html=True,
                     feedback_options=("Like", "Dislike"),

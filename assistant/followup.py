@@ -26,8 +26,26 @@ _PRONOUNS = re.compile(
 )
 _YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _FILLER = {
-    "og", "i", "året", "år", "for", "hva", "med", "enn", "da", "and", "in", "the", "year", "what",
-    "about", "how", "så", "then", "men", "but",
+    "og",
+    "i",
+    "året",
+    "år",
+    "for",
+    "hva",
+    "med",
+    "enn",
+    "da",
+    "and",
+    "in",
+    "the",
+    "year",
+    "what",
+    "about",
+    "how",
+    "så",
+    "then",
+    "men",
+    "but",
 }
 
 
@@ -46,7 +64,9 @@ def is_followup(question: str) -> bool:
         return True
     if len(content_terms(question)) <= 2 and len(words) <= 6:
         return True
-    return len(words) <= 8 and bool(_PRONOUNS.search(question)) and len(content_terms(question)) <= 3
+    return (
+        len(words) <= 8 and bool(_PRONOUNS.search(question)) and len(content_terms(question)) <= 3
+    )
 
 
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:
@@ -70,8 +90,10 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
                 for old, new in zip(old_years, new_years, strict=True):
                     replaced = re.sub(rf"(?<!\d){old}(?!\d)", str(new), replaced, count=1)
             else:
-                replaced = _YEAR_RE.sub("", previous).rstrip(" ?.") + " " + " ".join(
-                    str(y) for y in new_years
+                replaced = (
+                    _YEAR_RE.sub("", previous).rstrip(" ?.")
+                    + " "
+                    + " ".join(str(y) for y in new_years)
                 )
             return replaced.strip()
         return previous.rstrip(" ?.") + " i " + " og ".join(str(y) for y in new_years) + "?"

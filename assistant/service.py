@@ -300,8 +300,9 @@ class AssistantService:
         else:
             try:
                 engine = self.answerer(name)
-                for sentence in self._stream_verified(engine, standalone, passages, language,
-                                                       timings, t0, notes):
+                for sentence in self._stream_verified(
+                    engine, standalone, passages, language, timings, t0, notes
+                ):
                     if sentence is None:
                         refused = True
                         break
@@ -313,8 +314,9 @@ class AssistantService:
                 notes.append(f"{name} unavailable ({type(exc).__name__}: {exc}); extractive answer")
             if refused and selection.support >= self.settings.override_llm_refusal_support:
                 refused = False
-                notes.append(f"{name} found no answer, but a passage covers the question; "
-                             "extractive answer")
+                notes.append(
+                    f"{name} found no answer, but a passage covers the question; extractive answer"
+                )
             if not shown and not refused:
                 if not notes:
                     notes.append(f"{name} answer failed verification; extractive answer")
@@ -329,8 +331,9 @@ class AssistantService:
         if refused or not shown:
             text = self._refusal_text(selection, language)
             yield StreamEvent("delta", text=text)
-            yield StreamEvent("answer", answer=finish(text, True, used, [], selection.retrieved,
-                                                      notes))
+            yield StreamEvent(
+                "answer", answer=finish(text, True, used, [], selection.retrieved, notes)
+            )
             return
         text = " ".join(shown)
         citations = _citations_for(text, passages)
@@ -370,7 +373,7 @@ class AssistantService:
                 else:
                     dropped += 1
             if len(spans) > 1:
-                buffer = buffer[spans[-1][0]:]
+                buffer = buffer[spans[-1][0] :]
         tail = buffer.strip()
         if tail:
             if REFUSAL_TOKEN in tail:

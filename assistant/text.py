@@ -26,7 +26,7 @@ def _sentence_spans(piece: str, offset: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     cursor = 0
     for match in _SENTENCE_END.finditer(piece):
-        before = piece[cursor : match.start()].rstrip("\"»”)")
+        before = piece[cursor : match.start()].rstrip('"»”)')
         if _ABBREVIATION.search(before[-12:]):
             continue
         spans.append((offset + cursor, offset + match.start()))
@@ -98,14 +98,104 @@ def content_terms(text: str) -> list[str]:
 
 
 _EN_WORDS = frozenset(
-    "the what which who whom how why when where is are was were does do did of in on for to "
-    "and with by from about many much has have had will would can could should this that these "
-    "those there their its it municipality council plan report".split()
+    [
+        "the",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "why",
+        "when",
+        "where",
+        "is",
+        "are",
+        "was",
+        "were",
+        "does",
+        "do",
+        "did",
+        "of",
+        "in",
+        "on",
+        "for",
+        "to",
+        "and",
+        "with",
+        "by",
+        "from",
+        "about",
+        "many",
+        "much",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "their",
+        "its",
+        "it",
+        "municipality",
+        "council",
+        "plan",
+        "report",
+    ]
 )
 _NO_WORDS = frozenset(
-    "hva hvilke hvilken hvem hvordan hvorfor når hvor er var ble blir har hadde skal kan kunne "
-    "og i på for til med av fra om mange mye det den de som ikke også kommunen kommune planen "
-    "rapporten hvor mye hvor mange er det".split()
+    [
+        "hva",
+        "hvilke",
+        "hvilken",
+        "hvem",
+        "hvordan",
+        "hvorfor",
+        "når",
+        "hvor",
+        "er",
+        "var",
+        "ble",
+        "blir",
+        "har",
+        "hadde",
+        "skal",
+        "kan",
+        "kunne",
+        "og",
+        "i",
+        "på",
+        "for",
+        "til",
+        "med",
+        "av",
+        "fra",
+        "om",
+        "mange",
+        "mye",
+        "det",
+        "den",
+        "de",
+        "som",
+        "ikke",
+        "også",
+        "kommunen",
+        "kommune",
+        "planen",
+        "rapporten",
+        "hvor",
+        "mye",
+        "hvor",
+        "mange",
+        "er",
+        "det",
+    ]
 )
 
 
@@ -123,9 +213,48 @@ def detect_language(text: str) -> str:
 _NAME = re.compile(r"\b([A-ZÆØÅ][a-zæøåäöü]+(?:[ -][A-ZÆØÅ][a-zæøåäöü]+)*)")
 #: Capitalised words that are not names worth checking (sentence openers, the municipality).
 _NOT_NAMES = frozenset(
-    "asker kommune kommunen the in i det den de dette denne hva hvor hvem hvilke hvilken hvordan "
-    "når what which who how when where is are was were did does do norge norway norsk "
-    "og and for to til med".split()
+    [
+        "asker",
+        "kommune",
+        "kommunen",
+        "the",
+        "in",
+        "i",
+        "det",
+        "den",
+        "de",
+        "dette",
+        "denne",
+        "hva",
+        "hvor",
+        "hvem",
+        "hvilke",
+        "hvilken",
+        "hvordan",
+        "når",
+        "what",
+        "which",
+        "who",
+        "how",
+        "when",
+        "where",
+        "is",
+        "are",
+        "was",
+        "were",
+        "did",
+        "does",
+        "do",
+        "norge",
+        "norway",
+        "norsk",
+        "og",
+        "and",
+        "for",
+        "to",
+        "til",
+        "med",
+    ]
 )
 
 
@@ -135,7 +264,7 @@ def proper_names(text: str) -> set[str]:
     names: set[str] = set()
     for match in _NAME.finditer(plain):
         before = plain[: match.start()].rstrip()
-        if not before or before[-1] in ".!?:«\"(•-–":
+        if not before or before[-1] in '.!?:«"(•-–':
             continue
         for word in re.split(r"[ -]", match.group(1)):
             if word.lower() not in _NOT_NAMES:

@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.text import (
-    proper_names,
     cited_numbers,
     content_terms,
     numbers_in,
+    proper_names,
     sentences,
     strip_citations,
 )
 from vectorstore.types import Chunk
+
 
 @dataclass(frozen=True)
 class SentenceCheck:

@@ -31,7 +31,7 @@ def _is_heading_line(text: str) -> bool:
     """A plain-text heading: one short line, no sentence punctuation, starts like a title."""
     if "\n" in text or len(text) > 80 or len(text) < 3:
         return False
-    if text[-1] in ".,;:!)»\"”" or text.startswith(("•", "-", "–", "*", "(")):
+    if text[-1] in '.,;:!)»"”' or text.startswith(("•", "-", "–", "*", "(")):
         return False
     words = text.split()
     if len(words) > 12 or not (text[0].isupper() or text[0].isdigit()):
@@ -175,9 +175,12 @@ def chunk_document(
             flush()
             pending.append(_Pending(block.start, block.end, section(), "table"))
             continue
-        if current is not None and block.end - current.start > max_chars:
-            if current.end - current.start >= min_chars or block.end - block.start > max_chars:
-                flush()
+        if (
+            current is not None
+            and block.end - current.start > max_chars
+            and (current.end - current.start >= min_chars or block.end - block.start > max_chars)
+        ):
+            flush()
         if block.end - block.start > max_chars:
             flush()
             for p_start, p_end in _split_long(text, block.start, block.end, max_chars):

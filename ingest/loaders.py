@@ -5,6 +5,7 @@ Markdown and HTML headings come out as ``#``-lines so that the chunker sees one 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -111,7 +112,7 @@ def pages_from_markers(
     exact = len(pages) == 1
     for i, page in enumerate(pages):
         starts.append(PageStart(int(first.offset * i / len(pages)), page))
-    for prev, marker in zip(ordered, ordered[1:], strict=False):
+    for prev, marker in itertools.pairwise(ordered):
         pages = list(range(prev.page + 1, marker.page + 1))
         span = marker.offset - prev.offset
         exact = exact and len(pages) <= 1
@@ -152,7 +153,9 @@ def _load_pdf(data: bytes) -> LoadedDocument:
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(f"PDF-en er skadet eller uleselig / corrupt or unreadable PDF: {exc}") from exc
+        raise LoadError(
+            f"PDF-en er skadet eller uleselig / corrupt or unreadable PDF: {exc}"
+        ) from exc
     if not any(text.strip() for text in page_texts):
         raise LoadError(
             "PDF-en har ingen tekst (skannet bilde?) / the PDF has no extractable text "

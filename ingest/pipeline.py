@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.chunking import chunk_document
-from ingest.loaders import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from ingest.loaders import LoadedDocument, LoadError, load_document
 from ingest.tables import extract_indicator_records, find_tables
 from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.embeddings import Embedder, get_embedder
@@ -96,12 +96,7 @@ class IngestReport:
 
 
 def slugify(text: str) -> str:
-    ascii_text = (
-        text.lower()
-        .replace("æ", "ae")
-        .replace("ø", "o")
-        .replace("å", "a")
-    )
+    ascii_text = text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
     ascii_text = unicodedata.normalize("NFKD", ascii_text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-") or "dokument"
 
@@ -346,8 +341,9 @@ def run_ingest(
                 skipped=tuple(SkippedFile(s["file"], s["reason"]) for s in manifest.skipped),
                 seconds=time.perf_counter() - started,
             )
-        return _build(settings, embedder, manifest, plan, rebuild, show_progress, on_progress,
-                      started)
+        return _build(
+            settings, embedder, manifest, plan, rebuild, show_progress, on_progress, started
+        )
 
 
 def _build(
@@ -450,8 +446,9 @@ def _build(
             }
             for s in skipped
         ]
-        new_manifest = writer.write(chunks, vectors, documents, skipped_meta,
-                                    _chunk_settings(settings))
+        new_manifest = writer.write(
+            chunks, vectors, documents, skipped_meta, _chunk_settings(settings)
+        )
         store = IndicatorStore(writer.dir / "indicators.sqlite3")
         n_records = 0
         for p in processed:

@@ -27,7 +27,8 @@ class EmbeddingCache:
         with self._connect() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS vectors ("
-                " model TEXT NOT NULL, key TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,"
+                " model TEXT NOT NULL, key TEXT NOT NULL, dim INTEGER NOT NULL,"
+                " vector BLOB NOT NULL,"
                 " PRIMARY KEY (model, key))"
             )
 
@@ -57,9 +58,7 @@ class EmbeddingCache:
                     found[key] = np.frombuffer(blob, dtype=np.float32).copy()
         return found
 
-    def put_many(
-        self, model: str, items: Iterable[tuple[str, npt.NDArray[np.float32]]]
-    ) -> None:
+    def put_many(self, model: str, items: Iterable[tuple[str, npt.NDArray[np.float32]]]) -> None:
         rows = [
             (model, text_key(text), int(vec.shape[0]), np.asarray(vec, np.float32).tobytes())
             for text, vec in items

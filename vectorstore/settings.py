@@ -27,7 +27,9 @@ class Settings(BaseSettings):
 
     # --- where things are -------------------------------------------------------------------
     corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Documents to index.")
-    data_dir: Path = Field(REPO_ROOT / "data", description="Index, feedback and logs (git-ignored).")
+    data_dir: Path = Field(
+        REPO_ROOT / "data", description="Index, feedback and logs (git-ignored)."
+    )
     cache_dir: Path = Field(
         Path.home() / ".cache" / "asker-assistant",
         description="Built models: the converted e5 folder and the assembled GGUF.",
@@ -83,7 +85,9 @@ class Settings(BaseSettings):
     answerer: Literal["auto", "llm", "openai", "extractive"] = Field(
         "auto", description="auto = llm when the local model is installed, else extractive."
     )
-    llm_model_path: Path | None = Field(None, description="A GGUF file; default: the assembled Qwen.")
+    llm_model_path: Path | None = Field(
+        None, description="A GGUF file; default: the assembled Qwen."
+    )
     llm_threads: int = 2
     llm_context: int = 3072
     llm_max_tokens: int = 220
@@ -117,6 +121,6 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from defaults and environment, with the non-None ``overrides`` (CLI flags) on top."""
+    """Settings from defaults and environment, with non-None ``overrides`` (CLI flags) on top."""
     clean = {key: value for key, value in overrides.items() if value is not None}
     return Settings(**clean)

@@ -108,7 +108,6 @@ def chroma_client(settings: Settings) -> Any:
     """An embedded (persistent) or HTTP Chroma client, telemetry off."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
-
     from chromadb.utils.embedding_functions import register_embedding_function
 
     register_embedding_function(PrecomputedEmbeddings)

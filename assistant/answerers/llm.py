@@ -18,7 +18,7 @@ from typing import Any
 
 from assistant.answerers import AnswererUnavailable
 from assistant.llm_model import ModelAssemblyError, resolve_model_path
-from assistant.prompting import DEFAULT_PASSAGE_CHARS, SYSTEM_PROMPT, build_messages, is_refusal
+from assistant.prompting import SYSTEM_PROMPT, build_messages, is_refusal
 from assistant.types import Draft, Language
 from vectorstore.settings import Settings
 from vectorstore.types import Chunk
@@ -48,7 +48,7 @@ class LlamaCppAnswerer:
         self,
         settings: Settings,
         *,
-        max_passage_chars: int = DEFAULT_PASSAGE_CHARS,
+        max_passage_chars: int | None = None,
         prime_prefix: bool = True,
     ) -> None:
         self.settings = settings

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.answerers import AnswererUnavailable
-from assistant.prompting import DEFAULT_PASSAGE_CHARS, build_messages, is_refusal
+from assistant.prompting import build_messages, is_refusal
 from assistant.types import Draft, Language
 from vectorstore.settings import Settings
 from vectorstore.types import Chunk
@@ -60,7 +60,7 @@ class OpenAICompatibleAnswerer:
         self,
         settings: Settings,
         *,
-        max_passage_chars: int = DEFAULT_PASSAGE_CHARS,
+        max_passage_chars: int | None = None,
         max_retries: int = 1,
     ) -> None:
         self.settings = settings

@@ -27,6 +27,8 @@ HOSTILE_PASSAGE = (
     "Planen gjelder fram til 2030."
 )
 
+BENIGN_PASSAGE = "Kommunestyret vedtok planen 15. juni 2021. Planen gjelder fram til 2030."
+
 KLIMA_TEXT = (
     "Handling mot klimaendringene er ett av kommunens seks prioriterte mål, og temaplanen viser "
     "hvordan kommunen, innbyggerne og næringslivet skal jobbe sammen om det. Planen bygger på "
@@ -89,7 +91,8 @@ class FakeService:
     * questions containing "pizza" are refused (no sources);
     * questions containing "sykefravær" get an indicator series;
     * every other question gets a two-sentence answer citing [1] (a climate passage) and
-      [2] (a passage whose text contains HTML that tries to run script).
+      [2] (a passage whose text contains HTML that tries to run script when the question
+      contains "<").
     """
 
     def __init__(self, delay_s: float = 0.0) -> None:
@@ -141,7 +144,11 @@ class FakeService:
                 language=language,
             )
         c1 = make_chunk(1, KLIMA_TEXT)
-        c2 = make_chunk(2, HOSTILE_PASSAGE, page=1, section="Om planen")
+        # Passage [2] carries markup that tries to run script when the question does (so the
+        # escaping of documents is tested), and plain text otherwise.
+        c2 = make_chunk(
+            2, HOSTILE_PASSAGE if "<" in question else BENIGN_PASSAGE, page=1, section="Om planen"
+        )
         citations = (
             Citation(
                 1,
@@ -284,7 +291,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_app(service: Any, settings: Settings) -> RunningApp:
+def start_app(
+    service: Any, settings: Settings, feedback: FeedbackStore | None = None
+) -> RunningApp:
     """Serve build_app(service, settings) with uvicorn in a thread; wait until it answers."""
     import httpx
     import uvicorn
@@ -292,9 +301,10 @@ def start_app(service: Any, settings: Settings) -> RunningApp:
     import app as app_module
 
     port = free_port()
-    fastapi_app, _ = app_module.build_app(service, settings)
-    config = uvicorn.Config(fastapi_app, host="127.0.0.1", port=port, log_level="warning",
-                            timeout_graceful_shutdown=1)
+    fastapi_app, _ = app_module.build_app(service, settings, feedback=feedback)
+    config = uvicorn.Config(
+        fastapi_app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

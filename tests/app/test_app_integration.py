@@ -67,8 +67,16 @@ def test_http_api(server: RunningApp) -> None:
     r = httpx.post(f"{server.url}/api/ask", json={"question": "Hva er klimamålet?"}, timeout=30)
     assert r.status_code == 200
     data = r.json()
-    assert set(data) >= {"question", "answer", "refused", "answerer", "citations", "retrieved",
-                         "timings_ms", "indicator"}
+    assert set(data) >= {
+        "question",
+        "answer",
+        "refused",
+        "answerer",
+        "citations",
+        "retrieved",
+        "timings_ms",
+        "indicator",
+    }
     assert data["citations"][0]["title"] and data["citations"][0]["supporting_sentence"]
     r = httpx.post(f"{server.url}/api/ask", json={"question": "", "history": []}, timeout=30)
     assert r.status_code == 400 and r.json()["error"]
@@ -101,8 +109,12 @@ def test_unanswered_logged_to_sqlite(server: RunningApp) -> None:
 def test_staff_mode_requires_login(tmp_path: Path) -> None:
     from gradio_client import Client
 
-    settings = load_settings(data_dir=tmp_path / "data", mode="staff", staff_username="ansatt",
-                             staff_password="hemmelig-passord")
+    settings = load_settings(
+        data_dir=tmp_path / "data",
+        mode="staff",
+        staff_username="ansatt",
+        staff_password="hemmelig-passord",
+    )
     running = start_app(FakeService(), settings)
     try:
         # Without a login the page's config and API are closed.
@@ -112,8 +124,12 @@ def test_staff_mode_requires_login(tmp_path: Path) -> None:
         chat, _ = client.predict("Hva er klimamålet?", [], "", "", "", api_name="/ask")
         assert "asker-sources" in _text(chat[-1])
         assert httpx.post(f"{running.url}/api/ask", json={"question": "Hei"}).status_code == 401
-        ok = httpx.post(f"{running.url}/api/ask", json={"question": "Hei"},
-                        auth=("ansatt", "hemmelig-passord"), timeout=30)
+        ok = httpx.post(
+            f"{running.url}/api/ask",
+            json={"question": "Hei"},
+            auth=("ansatt", "hemmelig-passord"),
+            timeout=30,
+        )
         assert ok.status_code == 200
     finally:
         running.stop()

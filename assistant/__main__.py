@@ -1,0 +1,131 @@
+"""``python -m assistant ask "spørsmål"`` (also ``asker-assistant``): answers from the terminal.
+
+``--json`` prints the result object; ``--jsonl FILE`` (``-`` for stdin) answers one JSON object
+per line (``id``, ``question``, optional ``history``/``filters``) with the models loaded once and
+writes one result per line, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from typing import Any, TextIO
+
+import click
+
+from assistant.service import AssistantService
+from assistant.types import Answer, Turn
+from vectorstore.settings import load_settings
+from vectorstore.types import SearchFilters
+
+
+def _turns(raw: Any) -> list[Turn]:
+    turns: list[Turn] = []
+    for item in raw or []:
+        role = item.get("role")
+        if role in ("user", "assistant") and isinstance(item.get("content"), str):
+            turns.append(Turn(role, item["content"]))
+    return turns
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer and its sources, for a person reading a terminal."""
+    lines = [textwrap.fill(answer.answer, width=100), ""]
+    if answer.citations:
+        lines.append("Kilder / sources:")
+        for c in answer.citations:
+            ch = c.chunk
+            where = ", ".join(
+                part
+                for part in (
+                    ch.title,
+                    f"side {ch.page}" if ch.page else "",
+                    ch.section,
+                )
+                if part
+            )
+            lines.append(f"[{c.n}] {where}")
+            quote = c.supporting_sentence or ch.text[:300]
+            lines.append(textwrap.indent(textwrap.fill(f"«{quote}»", width=96), "    "))
+    if answer.notes:
+        lines.append("")
+        lines.extend(f"merk: {note}" for note in answer.notes)
+    timings = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
+    lines.append(f"({answer.answerer}; {timings})")
+    return "\n".join(lines)
+
+
+@click.group()
+def main() -> None:
+    """Asker-assistenten: svar med kildehenvisninger fra kommunens planer og årsrapporter."""
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.File("r", encoding="utf-8"),
+    help="Answer every line of FILE (JSON with id and question); '-' reads stdin.",
+)
+@click.option("--answerer", type=click.Choice(["llm", "openai", "extractive"]))
+@click.option("--document", "documents", multiple=True, help="Only this document id.")
+@click.option("--kind", "kinds", multiple=True, help="Only documents of this kind.")
+@click.option("--year", "years", multiple=True, type=int, help="Only documents of this year.")
+@click.option("--data-dir", help="Where the index is kept.")
+def ask(
+    question: str | None,
+    as_json: bool,
+    jsonl: TextIO | None,
+    answerer: str | None,
+    documents: tuple[str, ...],
+    kinds: tuple[str, ...],
+    years: tuple[int, ...],
+    data_dir: str | None,
+) -> None:
+    """Answer QUESTION (or every line of --jsonl)."""
+    if not question and jsonl is None:
+        raise click.UsageError("Give a question or --jsonl FILE / gi et spørsmål eller --jsonl")
+    settings = load_settings(data_dir=data_dir, answerer=answerer)
+    from ingest.pipeline import ensure_index
+
+    report = ensure_index(settings)
+    if report is not None:
+        click.echo(report.summary(), err=True)
+    service = AssistantService(settings)
+    service.warm_up(answerer)
+    filters = SearchFilters(doc_ids=documents, kinds=kinds, years=years)
+    if jsonl is not None:
+        for n, line in enumerate(jsonl, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                text = item["question"]
+            except (ValueError, KeyError, TypeError) as exc:
+                out: dict[str, Any] = {"line": n, "error": f"invalid input line: {exc}"}
+            else:
+                line_filters = SearchFilters.from_mapping(item.get("filters"))
+                result = service.ask(
+                    text,
+                    history=_turns(item.get("history")),
+                    filters=line_filters if not line_filters.empty else filters,
+                    answerer=answerer,
+                    question_id=str(item["id"]) if item.get("id") is not None else None,
+                )
+                out = result.to_dict()
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        return
+    assert question is not None
+    result = service.ask(question, filters=filters, answerer=answerer)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_answer(result))
+
+
+if __name__ == "__main__":
+    main()
