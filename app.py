@@ -60,6 +60,8 @@ EXAMPLE_QUESTIONS = (
 UPLOAD_SUFFIXES = (".pdf", ".txt", ".md", ".html", ".htm")
 #: Earlier turns passed to the service for follow-up questions.
 MAX_HISTORY_TURNS = 8
+#: Characters of the neighbouring passages shown around a source ("Vis teksten rundt").
+CONTEXT_CHARS = 1200
 #: Seconds a ``POST /api/ask`` waits for a free answering slot before giving up with 503.
 API_SLOT_WAIT_S = 120.0
 
@@ -240,6 +242,22 @@ def filters_from_inputs(document: Any, kind: Any, year: Any) -> SearchFilters | 
     return None if filters.empty else filters
 
 
+def _head(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut) + " …"
+
+
+def _tail(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[-limit:]
+    space = cut.find(" ")
+    return "… " + (cut[space + 1 :] if 0 <= space < limit // 2 else cut)
+
+
 def _answer_dict(answer: Any) -> dict[str, Any]:
     if isinstance(answer, Mapping):
         return dict(answer)
@@ -252,7 +270,7 @@ class ChatHandlers:
 
     def __init__(
         self,
-        service: Any,
+        service: ChatService,
         settings: Settings,
         feedback: FeedbackStore,
         limiter: SlidingWindowLimiter,
@@ -342,17 +360,38 @@ class ChatHandlers:
             return
 
         prefix = f"{len(recs) + 1}-{uuid.uuid4().hex[:6]}"
-        chat[-1] = {"role": "assistant", "content": render_answer(final, prefix)}
+        chat[-1] = {"role": "assistant", "content": render_answer(self.with_context(final), prefix)}
+        # Kept in the session for follow-ups and feedback; the retrieved passages are not needed.
+        stored = {key: value for key, value in final.items() if key != "retrieved"}
         recs.append(
             {
                 "question": question,
-                "answer": final,
+                "answer": stored,
                 "bot_index": len(chat) - 1,
                 "feedback_id": None,
             }
         )
         self.record_refusal(question, final)
         yield list(chat), list(recs), ""
+
+    def with_context(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """A copy of ``answer`` whose citations carry the passages before and after them."""
+        neighbours = getattr(self.service, "neighbours", None)
+        citations = answer.get("citations") or []
+        if neighbours is None or not citations:
+            return answer
+        enriched = []
+        for citation in citations:
+            item = dict(citation)
+            try:
+                before, after = neighbours(str(citation.get("chunk_id") or ""))
+            except Exception:
+                log.exception("neighbours() failed")
+                before = after = None
+            item["context_before"] = _tail(getattr(before, "text", "") or "", CONTEXT_CHARS)
+            item["context_after"] = _head(getattr(after, "text", "") or "", CONTEXT_CHARS)
+            enriched.append(item)
+        return {**answer, "citations": enriched}
 
     def new_conversation(
         self,
@@ -777,7 +816,7 @@ def staff_credentials(settings: Settings) -> tuple[str, str]:
 
 
 def build_app(
-    service: Any,
+    service: ChatService,
     settings: Settings,
     *,
     feedback: FeedbackStore | None = None,

@@ -101,13 +101,21 @@ def ask(
         for n, line in enumerate(jsonl, start=1):
             if not line.strip():
                 continue
+            item: Any = None
             try:
                 item = json.loads(line)
+                if not isinstance(item, dict):
+                    raise TypeError("expected a JSON object")
                 text = item["question"]
-            except (ValueError, KeyError, TypeError) as exc:
-                out: dict[str, Any] = {"line": n, "error": f"invalid input line: {exc}"}
-            else:
+                if not isinstance(text, str) or not text.strip():
+                    raise ValueError("'question' must be a non-empty string")
                 line_filters = SearchFilters.from_mapping(item.get("filters"))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                # One bad line never stops the batch; its id (when readable) is kept.
+                out: dict[str, Any] = {"line": n, "error": f"invalid input line: {exc}"}
+                if isinstance(item, dict) and item.get("id") is not None:
+                    out = {"id": str(item["id"]), **out}
+            else:
                 result = service.ask(
                     text,
                     history=_turns(item.get("history")),

@@ -1,7 +1,8 @@
 """Turn a follow-up ("og i 2023?", "hva med skolene?") into a question that stands alone.
 
 Rules, in order, for a question that looks like a follow-up (short, or opening with "og",
-"hva med", "and", "what about", or leaning on a pronoun):
+"hva med", "and", "what about", or leaning on a pronoun; a short question that names its own
+topic, such as "Hva var sykefraværet i 2024?", stands alone):
 1. It names only years (and filler words): the previous question with its years replaced.
 2. Otherwise: the previous question's content terms joined to the new question, so that retrieval
    sees both the old topic and the new aspect.
@@ -56,13 +57,30 @@ def _previous_question(history: Sequence[Turn]) -> str | None:
     return None
 
 
+_QUESTION_START = re.compile(
+    r"^\s*(hva|hvor|hvem|hvilke|hvilken|hvilket|når|hvordan|hvorfor|"
+    r"what|how|who|which|when|where|why)\b",
+    re.IGNORECASE,
+)
+
+
+def _names_own_topic(question: str) -> bool:
+    """A short but complete question ("Hva var sykefraværet i 2024?", "Hvem åpnet
+    biblioteket?"): a question word, and a topic term with a year or two topic terms."""
+    if not _QUESTION_START.match(question):
+        return False
+    years = {str(y) for y in years_in(question)}
+    topic = [t for t in content_terms(question) if t not in years]
+    return len(topic) >= 2 or (bool(topic) and bool(years))
+
+
 def is_followup(question: str) -> bool:
     words = re.findall(r"\w+", question.lower())
     if not words:
         return False
     if _FOLLOWUP_START.match(question):
         return True
-    if len(content_terms(question)) <= 2 and len(words) <= 6:
+    if len(content_terms(question)) <= 2 and len(words) <= 6 and not _names_own_topic(question):
         return True
     return (
         len(words) <= 8 and bool(_PRONOUNS.search(question)) and len(content_terms(question)) <= 3

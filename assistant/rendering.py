@@ -23,6 +23,9 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "side",
         "section": "del",
         "show_all": "Vis hele avsnittet",
+        "show_context": "Vis hele avsnittet og teksten rundt",
+        "before": "Teksten før",
+        "after": "Teksten etter",
         "indicator": "Tallserie",
         "year": "År",
         "value": "Verdi",
@@ -35,6 +38,9 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "page",
         "section": "section",
         "show_all": "Show the whole passage",
+        "show_context": "Show the whole passage and the text around it",
+        "before": "Text before",
+        "after": "Text after",
         "indicator": "Figures",
         "year": "Year",
         "value": "Value",
@@ -191,9 +197,14 @@ def _excerpt(text: str, sentence: str, context: int) -> tuple[str, bool]:
     return html_text, bool(head or tail)
 
 
+#: A line break inside a sentence (hard-wrapped PDF text): the next line starts in lower case.
+_SOFT_BREAK = re.compile(r"[ \t]*\n[ \t]*(?=[a-zæøåäöüé(])")
+
+
 def _paragraphs(escaped: str) -> str:
+    """Blank lines start paragraphs; wrapped lines are joined; other line breaks are kept."""
     parts = [p.strip() for p in re.split(r"\n\s*\n", escaped) if p.strip()]
-    return "".join("<p>" + p.replace("\n", "<br>") + "</p>" for p in parts)
+    return "".join("<p>" + _SOFT_BREAK.sub(" ", p).replace("\n", "<br>") + "</p>" for p in parts)
 
 
 # --- sources ------------------------------------------------------------------------------------
@@ -223,12 +234,27 @@ def render_source_card(
     text = str(citation.get("text") or "")
     sentence = str(citation.get("supporting_sentence") or "")
     short, truncated = _excerpt(text, sentence, EXCERPT_CONTEXT_CHARS)
-    full = (
-        f'<details class="asker-source-full"><summary>{esc(lab["show_all"])}</summary>'
-        f'<div class="asker-source-text">{highlight_passage(text, sentence)}</div></details>'
-        if truncated
-        else ""
-    )
+    before = str(citation.get("context_before") or "").strip()
+    after = str(citation.get("context_after") or "").strip()
+    full = ""
+    if truncated or before or after:
+        summary = lab["show_context"] if (before or after) else lab["show_all"]
+        parts = []
+        if before:
+            parts.append(
+                f'<div class="asker-context" title="{esc(lab["before"])}">'
+                f"{_paragraphs(esc(before))}</div>"
+            )
+        parts.append(f'<div class="asker-source-text">{highlight_passage(text, sentence)}</div>')
+        if after:
+            parts.append(
+                f'<div class="asker-context" title="{esc(lab["after"])}">'
+                f"{_paragraphs(esc(after))}</div>"
+            )
+        full = (
+            f'<details class="asker-source-full"><summary>{esc(summary)}</summary>'
+            f"{''.join(parts)}</details>"
+        )
     return (
         f'<div class="asker-source" id="{anchor_id(anchor_prefix, n)}" data-n="{n}">'
         f'<div class="asker-source-head"><span class="asker-source-n">[{n}]</span> '
@@ -393,6 +419,7 @@ CSS = """
 .asker-indicator-table td, .asker-indicator-table th { border: 1px solid #ccc; padding: 2px 8px; }
 .asker-indicator-table caption { text-align: left; font-weight: 600; }
 .asker-notice { font-style: italic; }
+.asker-context { opacity: .65; font-size: .95em; }
 """
 
 #: Clicking a [n] link opens and scrolls to its source card (inline, nothing fetched).

@@ -108,6 +108,10 @@ class Retriever:
         mode: str | None = None,
         language: str = "no",
     ) -> Selection:
+        if language == "en" and mode is None:
+            # English words only add noise to BM25 over Norwegian text; the multilingual dense
+            # model carries cross-lingual retrieval on its own.
+            mode = "dense"
         hits = self.index.search(question, k=self.k, filters=filters, mode=mode)  # type: ignore[arg-type]
         if language == "en":
             return self.select_crosslingual(question, hits)

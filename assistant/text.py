@@ -8,9 +8,10 @@ from functools import lru_cache
 from vectorstore.lexical import tokenize
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"»”)]?\s+(?=[\"«(]?[A-ZÆØÅ0-9•–-])")
-_BULLET = re.compile(r"^\s*(?:[•\-–*]|\d+[.)])\s+")
+_BULLET = re.compile(r"^\s*(?:[•\-–*]|\d{1,2}[.)])\s+")
 #: "1 234,5", "9,3", "2024", "12.5" (thousands separated by a space are joined).
 _NUMBER = re.compile(r"(?<![\w,.])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?(?![\d])|\d+(?:[.,]\d+)?")
+_ITEM_NUMBER = re.compile(r"\s*\d+[.)]")
 _CITATION = re.compile(r"\s*\[(\d+)\]")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-9]\d)(?!\d)")
 
@@ -27,7 +28,8 @@ def _sentence_spans(piece: str, offset: int) -> list[tuple[int, int]]:
     cursor = 0
     for match in _SENTENCE_END.finditer(piece):
         before = piece[cursor : match.start()].rstrip('"»”)')
-        if _ABBREVIATION.search(before[-12:]):
+        # "ca." and "bl.a." do not end a sentence, nor does the number of a numbered item ("1.").
+        if _ABBREVIATION.search(before[-12:]) or _ITEM_NUMBER.fullmatch(before):
             continue
         spans.append((offset + cursor, offset + match.start()))
         cursor = match.end()
@@ -264,9 +266,11 @@ def proper_names(text: str) -> set[str]:
     names: set[str] = set()
     for match in _NAME.finditer(plain):
         before = plain[: match.start()].rstrip()
+        words = re.split(r"[ -]", match.group(1))
         if not before or before[-1] in '.!?:«"(•-–':
-            continue
-        for word in re.split(r"[ -]", match.group(1)):
+            # Only the first word opens the sentence: "Kultursjef Per Hansen" names Per Hansen.
+            words = words[1:]
+        for word in words:
             if word.lower() not in _NOT_NAMES:
                 names.add(word.lower())
     return names

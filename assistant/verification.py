@@ -52,7 +52,7 @@ def check_sentence(
     """Is ``sentence`` supported by the passages it cites (``[n]`` is ``passages[n - 1]``)?"""
     cited = tuple(dict.fromkeys(cited_numbers(sentence)))
     plain = strip_citations(sentence).strip()
-    if not plain:
+    if not any(ch.isalnum() for ch in plain):  # "", "[1].": nothing to show or to check
         return SentenceCheck(sentence, cited, False, "empty")
     bad = [n for n in cited if not 1 <= n <= len(passages)]
     if bad:

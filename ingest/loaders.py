@@ -138,7 +138,7 @@ def _load_pdf(data: bytes) -> LoadedDocument:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -152,7 +152,10 @@ def _load_pdf(data: bytes) -> LoadedDocument:
         page_texts = [page.extract_text() or "" for page in reader.pages]
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (DependencyError, FileNotDecryptedError) as exc:
+        # AES encryption without the optional ``cryptography`` package fails in PdfReader itself.
+        raise LoadError(f"PDF-en er kryptert / the PDF is encrypted: {exc}") from exc
+    except Exception as exc:  # pypdf raises many types on damaged files
         raise LoadError(
             f"PDF-en er skadet eller uleselig / corrupt or unreadable PDF: {exc}"
         ) from exc

@@ -17,6 +17,8 @@ PAGE_MARKER = re.compile(r"^\s*Side\s+(\d{1,4})\s+av\s+(\d{1,4})\s*$")
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 _HYPHEN_END = re.compile(r"(\w)-$")
 _LOWER_START = re.compile(r"^[a-zæøåäöü]")
+# "helse-\nog omsorg": a suspended compound before a conjunction keeps its hyphen at a line end.
+_CONJUNCTIONS = frozenset({"og", "eller", "samt"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ def _join_hyphenated(lines: list[str]) -> list[str]:
             and _LOWER_START.match(line)
             # "samfunns- og" keeps its hyphen: only a hyphen glued to the word joins.
             and not out[-1].endswith(" -")
+            and line.split(" ", 1)[0].rstrip(",.;:") not in _CONJUNCTIONS
         ):
             head, _, tail = line.partition(" ")
             out[-1] = out[-1][:-1] + head

@@ -142,14 +142,8 @@ def make_pdf() -> Callable[[Path, Sequence[str | None]], Path]:
     return build_pdf
 
 
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep a developer's ``ASKER_*`` environment out of the tests' settings."""
-    for key in list(os.environ):
-        if key.startswith("ASKER_") and not key.startswith("ASKER_TEST_"):
-            monkeypatch.delenv(key, raising=False)
-
-
 def chroma_http_address() -> tuple[str, int] | None:
+    """Host and port from ``ASKER_TEST_CHROMA_URL`` (``http://127.0.0.1:8765``), if set."""
     url = os.environ.get("ASKER_TEST_CHROMA_URL")
     if not url:
         return None
@@ -159,33 +153,44 @@ def chroma_http_address() -> tuple[str, int] | None:
     return parsed.hostname or "127.0.0.1", parsed.port or 8000
 
 
+def make_settings(root: Path, **overrides: Any) -> Settings:
+    """Settings with data, corpus and cache under ``root`` and a unique collection prefix.
+
+    A developer's ``ASKER_*`` environment is ignored. ``chroma_mode="http"`` points at
+    ``ASKER_TEST_CHROMA_URL`` and skips the test without it.
+    """
+    values: dict[str, Any] = {
+        "data_dir": root / "data",
+        "corpus_dir": root / "corpus",
+        "cache_dir": root / "cache",
+        "collection_prefix": f"t{uuid.uuid4().hex[:10]}",
+    }
+    if overrides.get("chroma_mode") == "http":
+        address = chroma_http_address()
+        if address is None:
+            pytest.skip("ASKER_TEST_CHROMA_URL is not set")
+        values["chroma_host"], values["chroma_port"] = address
+    values.update(overrides)
+    with pytest.MonkeyPatch.context() as patch:
+        for key in list(os.environ):
+            if key.startswith("ASKER_") and not key.startswith("ASKER_TEST_"):
+                patch.delenv(key, raising=False)
+        return load_settings(**values)
+
+
 SettingsFactory = Callable[..., Settings]
 
 
 @pytest.fixture
-def settings_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SettingsFactory:
-    """``settings_factory(**overrides)``: settings with their data under ``tmp_path``.
+def settings_factory(tmp_path: Path) -> SettingsFactory:
+    """``settings_factory(**overrides)``: :func:`make_settings` under ``tmp_path``.
 
-    ``chroma_mode="http"`` points at ``ASKER_TEST_CHROMA_URL`` (skipping without it) and every
-    settings object gets its own collection prefix, so tests never share a collection.
+    Settings made by one test share a collection prefix (they describe one index).
     """
-    _clean_env(monkeypatch)
     prefix = f"t{uuid.uuid4().hex[:10]}"
 
     def factory(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "data_dir": tmp_path / "data",
-            "corpus_dir": tmp_path / "corpus",
-            "cache_dir": tmp_path / "cache",
-            "collection_prefix": prefix,
-        }
-        if overrides.get("chroma_mode") == "http":
-            address = chroma_http_address()
-            if address is None:
-                pytest.skip("ASKER_TEST_CHROMA_URL is not set")
-            values["chroma_host"], values["chroma_port"] = address
-        values.update(overrides)
-        return load_settings(**values)
+        return make_settings(tmp_path, **{"collection_prefix": prefix, **overrides})
 
     return factory
 

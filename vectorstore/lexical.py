@@ -53,7 +53,8 @@ class LexicalIndex:
         import bm25s
 
         retriever = bm25s.BM25()
-        corpus_tokens = [tokenize(t) or ["_"] for t in texts]
+        # bm25s cannot index an empty corpus; with no ids, search returns nothing anyway.
+        corpus_tokens = [tokenize(t) or ["_"] for t in texts] or [["_"]]
         retriever.index(corpus_tokens, show_progress=False)
         return cls(list(ids), retriever)
 

@@ -7,15 +7,40 @@ unavailable or its answer fails verification. Well under a second: it only score
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 
-from assistant.text import content_terms, numbers_in, split_sentences, years_in
+from assistant.text import content_terms, numbers_in, proper_names, split_sentences, years_in
 from assistant.types import Draft, Language
 from vectorstore.types import Chunk
 
 IdfFn = Callable[[str], float]
 
 _EN_PREFIX = "From the documents (quoted in Norwegian): "
+
+
+_MONTH = re.compile(
+    r"\b(januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember|"
+    r"january|february|march|june|july|october|december|\d{1,2}\.\d{1,2}\.\d{2,4})\b",
+    re.IGNORECASE,
+)
+_WANTS = (
+    (
+        "number",
+        re.compile(
+            r"\b(hvor (mange|mye|stor|høy|lav)|andel|prosent|antall|how (many|much)|"
+            r"what (share|percentage|proportion))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    ("date", re.compile(r"\b(når|hvilket år|hvilken dato|when|what year)\b", re.IGNORECASE)),
+    ("name", re.compile(r"\b(hvem|hva heter|hvilket (selskap|universitet)|who)\b", re.IGNORECASE)),
+)
+
+
+def question_wants(question: str) -> frozenset[str]:
+    """What kind of fact the question asks for: a number, a date or a name."""
+    return frozenset(kind for kind, pattern in _WANTS if pattern.search(question))
 
 
 def _with_list_items(chunk: Chunk, start: int, sentence: str, max_items: int = 8) -> str:
@@ -49,15 +74,19 @@ class ExtractiveAnswerer:
         self._idf = idf
 
     def _score(
-        self, terms: Sequence[str], years: set[int], wants_number: bool, chunk: Chunk, text: str
+        self, terms: Sequence[str], years: set[int], wants: frozenset[str], chunk: Chunk, text: str
     ) -> float:
         present = set(content_terms(f"{chunk.section}\n{text}"))
         total = sum(self._idf(t) for t in terms) or 1.0
         score = sum(self._idf(t) for t in terms if t in present) / total
         if years:
             score += 0.3 * len(years & set(years_in(text))) / len(years)
-        if wants_number and numbers_in(text) - {str(y) for y in years_in(text)}:
-            score += 0.1
+        if "number" in wants and numbers_in(text) - {str(y) for y in years_in(text)}:
+            score += 0.15
+        if "date" in wants and (_MONTH.search(text) or years_in(text)):
+            score += 0.15
+        if "name" in wants and proper_names(text):
+            score += 0.15
         # Very long sentences say many things; prefer the one that says this.
         score -= 0.02 * max(0.0, math.log(max(len(text), 1) / 250))
         return score
@@ -70,18 +99,7 @@ class ExtractiveAnswerer:
             for t in dict.fromkeys(content_terms(question))
             if not (t.isdigit() and int(t) in years)
         ]
-        wants_number = any(
-            w in question.lower()
-            for w in (
-                "hvor mange",
-                "hvor mye",
-                "andel",
-                "prosent",
-                "how many",
-                "how much",
-                "hva var",
-            )
-        )
+        wants = question_wants(question)
         scored: list[tuple[float, int, int, str]] = []
         for n, chunk in enumerate(passages, start=1):
             is_table = chunk.chunk_type == "table"
@@ -90,7 +108,7 @@ class ExtractiveAnswerer:
                 if len(sentence) < 15:
                     continue
                 scored.append(
-                    (self._score(terms, years, wants_number, chunk, sentence), n, start, sentence)
+                    (self._score(terms, years, wants, chunk, sentence), n, start, sentence)
                 )
         if not scored:
             return []

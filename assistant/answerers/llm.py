@@ -116,18 +116,22 @@ class LlamaCppAnswerer:
 
     def prompt_tokens(self, question: str, passages: Sequence[Chunk], language: Language) -> int:
         """Tokens of the formatted chat prompt (loads the model)."""
+        return self.count_tokens(self.messages(question, passages, language))
+
+    def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        """Tokens of ``messages`` formatted with the model's chat template (loads the model)."""
         llm = self._load()
         llama_cpp = _import_llama_cpp()
         template = llm.metadata.get("tokenizer.chat_template")
         if not template:
-            text = "\n".join(m["content"] for m in self.messages(question, passages, language))
+            text = "\n".join(m["content"] for m in messages)
         else:
             formatter = llama_cpp.llama_chat_format.Jinja2ChatFormatter(
                 template=template,
                 eos_token=llm.detokenize([llm.token_eos()]).decode("utf-8", "ignore"),
                 bos_token=llm.detokenize([llm.token_bos()]).decode("utf-8", "ignore"),
             )
-            text = formatter(messages=self.messages(question, passages, language)).prompt
+            text = formatter(messages=list(messages)).prompt
         return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     # --- generation ------------------------------------------------------------------------------

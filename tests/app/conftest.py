@@ -106,6 +106,15 @@ class FakeService:
     def warm_up(self) -> None:
         self.warmed = True
 
+    def neighbours(self, chunk_id: str) -> tuple[Chunk | None, Chunk | None]:
+        """The passages around [1]'s chunk (none around the others)."""
+        if chunk_id.endswith(":abc1"):
+            return (
+                make_chunk(0, "Teksten før kildeavsnittet. " * 3),
+                make_chunk(9, "Teksten etter kildeavsnittet. " * 3),
+            )
+        return None, None
+
     def documents(self) -> list[dict[str, Any]]:
         with self._lock:
             return [dict(d) for d in self.documents_list]

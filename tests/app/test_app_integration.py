@@ -45,7 +45,7 @@ def test_gradio_client_ask_and_follow_up(server: RunningApp) -> None:
     chat2, _ = client.predict("Og når ble den vedtatt?", chat, "", "", "", api_name="/ask")
     assert len(chat2) == 4
     last_call = server.service.calls[-1]
-    assert [t.content for t in last_call["history"]][0] == "Hva er <b>klimamålet</b>?"
+    assert last_call["history"][0].content == "Hva er <b>klimamålet</b>?"
     # Filters from the page reach the service.
     client.predict("Hva sier årsrapporten?", [], "arsrapport-2024", "", "2024", api_name="/ask")
     assert server.service.calls[-1]["filters"].years == (2024,)

@@ -60,6 +60,10 @@ def test_respond_streams_then_renders_sources(handlers: ChatHandlers) -> None:
     assert records[0]["question"] == "Hvor mye skal utslippene ned?"
     assert records[0]["bot_index"] == 1
     assert records[0]["answer"]["citations"][0]["n"] == 1
+    assert "retrieved" not in records[0]["answer"]
+    # The passages around source [1] can be read in the page.
+    assert "Teksten før kildeavsnittet." in chat[-1]["content"]
+    assert "Teksten etter kildeavsnittet." in chat[-1]["content"]
 
 
 def test_question_is_escaped_in_chat(handlers: ChatHandlers) -> None:

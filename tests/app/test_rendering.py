@@ -60,7 +60,8 @@ def test_highlight_and_excerpt() -> None:
     assert "<mark>Den viktige setningen står her.</mark>" in html
     # Whitespace differences are tolerated.
     html2 = highlight_passage("A b.\nDen  viktige\nsetningen.", "Den viktige setningen.")
-    assert "<mark>Den  viktige<br>setningen.</mark>" in html2
+    assert "<mark>Den  viktige setningen.</mark>" in html2  # wrapped line joined
+    assert "<br>" in highlight_passage("Tabell\n2023: 5\n2024: 6", "")
     long_text = "x " * 400 + "Målet er 67 prosent. " + "y " * 400
     short = excerpt(long_text, "Målet er 67 prosent.", context=50)
     assert short.startswith("<p>…") and short.endswith("…</p>")
@@ -163,3 +164,23 @@ def test_indicator_without_enough_numbers_has_no_chart() -> None:
 def test_safe_id() -> None:
     assert safe_id('a"b<c>') == "a-b-c"
     assert safe_id("") == "x"
+
+
+def test_source_card_with_surrounding_text() -> None:
+    card = render_source_card(
+        {
+            "n": 1,
+            "title": "T",
+            "text": "Kort.",
+            "supporting_sentence": "Kort.",
+            "context_before": "Før <b>.",
+            "context_after": "Etter.",
+        },
+        "p",
+    )
+    assert "Vis hele avsnittet og teksten rundt" in card
+    assert (
+        card.index("Før &lt;b&gt;.")
+        < card.index("<mark>Kort.</mark></p></div>")
+        < card.index("Etter.")
+    )

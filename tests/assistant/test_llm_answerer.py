@@ -244,14 +244,16 @@ def test_latency(real_answerer: LlamaCppAnswerer, capsys: pytest.CaptureFixture[
         totals.append(end - start)
         lines.append(f"  {ttfts[-1]:.2f}s / {totals[-1]:.2f}s  {question} -> {''.join(pieces)!r}")
     tokens = real_answerer.prompt_tokens(BENCH_QUESTIONS[0], REALISTIC, "no")
+    system = real_answerer.count_tokens([{"role": "system", "content": SYSTEM_PROMPT}])
     with capsys.disabled():
         print(
-            f"\nLLM latency over {len(totals)} runs, 4 passages, prompt {tokens} tokens: "
+            f"\nLLM latency over {len(totals)} runs, 4 passages, prompt {tokens} tokens "
+            f"({system} of them the cached system prompt): "
             f"TTFT p50 {statistics.median(ttfts):.2f}s (max {max(ttfts):.2f}s), "
             f"total p50 {statistics.median(totals):.2f}s (max {max(totals):.2f}s)"
         )
         print("\n".join(lines))
-    assert tokens < 600
+    assert tokens - system < 600
     # Generous bounds: the machine may be busy with other work.
     assert statistics.median(ttfts) < 10.0
     assert statistics.median(totals) < 30.0

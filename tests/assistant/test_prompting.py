@@ -11,6 +11,7 @@ from assistant.prompting import (
     build_messages,
     clean_text,
     is_refusal,
+    passage_budget,
     query_terms,
     trim_passage,
 )
@@ -110,6 +111,25 @@ def test_messages_number_passages_with_title_and_page() -> None:
     assert "[4]" not in user
     assert KEY in user
     assert user.rstrip().endswith(f"skriv bare {REFUSAL_TOKEN}.")
+
+
+def test_passage_number_is_repeated_after_its_text() -> None:
+    user = build_messages("Hvor mange årsverk?", PASSAGES, "no")[1]["content"]
+    assert "Kommunen hadde 6 200 årsverk ved utgangen av 2024. [2]\n" in user
+    assert "120 000 tonn. [3]\n" in user
+
+
+def test_passage_budget_shares_the_total() -> None:
+    assert passage_budget(4) == 250
+    assert passage_budget(2) == passage_budget(1) == 450
+    assert passage_budget(20) == 160
+    long_passages = [_chunk(i, LONG, page=i + 1) for i in range(4)]
+    user = build_messages("Hva var sykefraværet i 2024?", long_passages, "no")[1]["content"]
+    blocks = user.removeprefix("Kilder:\n").split("\n\n")[:4]
+    bodies = [block.split("\n")[1] for block in blocks]
+    assert all(b.startswith(ELLIPSIS) and len(b) <= 250 + len(" [4]") for b in bodies)
+    fixed = build_messages("Hva var sykefraværet i 2024?", long_passages, "no", 120)[1]["content"]
+    assert len(fixed) < len(user)
 
 
 def test_system_prompt_is_the_same_for_every_question() -> None:

@@ -1,0 +1,177 @@
+"""``python -m evals``: run the evaluations, the benchmark, or the quality gate.
+
+    python -m evals run [--set FILE] [--answerer extractive|llm|openai] [--limit N]
+                        [--no-baseline] [--out DIR]
+    python -m evals bench [--out DIR] [--questions N]
+    python -m evals check [--floors FILE]
+
+Settings come from the environment as everywhere (``ASKER_DATA_DIR``, ``ASKER_EMBEDDING_BACKEND``
+...). ``run`` and ``check`` build or update the index first when it is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from evals.dataset import QUESTIONS_PATH, QUICK_PATH, load_questions
+from evals.runner import EvalRun, QuestionRecord, flat_metrics, run_eval
+
+FLOORS_PATH = Path(__file__).resolve().parent / "floors.json"
+
+
+def _progress(system: str) -> Any:
+    def report(i: int, total: int, record: QuestionRecord) -> None:
+        mark = "ok " if record.correct else ("ERR" if record.error else "-- ")
+        click.echo(f"  {system:8s} {i:3d}/{total} {mark} {record.id} ({record.type})", err=True)
+
+    return report
+
+
+def _service(answerer: str | None) -> tuple[Any, Any, str]:
+    """Settings, a warmed-up AssistantService and the answerer name in use."""
+    from assistant.service import AssistantService
+    from ingest.pipeline import ensure_index
+    from vectorstore.settings import load_settings
+
+    settings = load_settings(answerer=answerer)
+    report = ensure_index(settings)
+    if report is not None:
+        click.echo(report.summary(), err=True)
+    service = AssistantService(settings)
+    name = answerer or service.default_answerer()
+    service.warm_up(name)
+    return settings, service, name
+
+
+def _fmt(value: float | None, pct: bool = True) -> str:
+    if value is None:
+        return "-"
+    return f"{100 * value:5.1f} %" if pct else f"{value:7.0f}"
+
+
+def _print_summary(runs: list[EvalRun]) -> None:
+    flats = [flat_metrics(r.summary) for r in runs]
+    click.echo("\n" + f"{'metric':28s}" + "".join(f"{r.system:>12s}" for r in runs))
+    for key in flats[0]:
+        is_ms = key.endswith("_ms")
+        click.echo(
+            f"{key:28s}" + "".join(f"{_fmt(f[key], pct=not is_ms):>12s}" for f in flats)
+        )
+
+
+@click.group()
+def main() -> None:
+    """Evaluations of the Asker assistant."""
+
+
+@main.command()
+@click.option("--set", "question_set", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), default=QUESTIONS_PATH, show_default=True)
+@click.option("--answerer", type=click.Choice(["extractive", "llm", "openai"]), default=None,
+              help="Default: the service's (llm when installed, else extractive).")
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--no-baseline", is_flag=True, help="Skip the naive LangChain pipeline.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Results folder (default: evals/results/<timestamp>/, copied to latest/).")
+def run(question_set: Path, answerer: str | None, limit: int | None, no_baseline: bool,
+        out: Path | None) -> None:
+    """Run the question set through our service and the baseline; write the report."""
+    from evals.report import new_results_dir, publish_latest, write_report
+
+    questions = load_questions(question_set)
+    started = time.perf_counter()
+    settings, service, name = _service(answerer)
+    runs = [run_eval(questions, service, name, limit, system="ours",
+                     progress=_progress("ours"))]
+    meta: dict[str, Any] = {
+        "question_set": str(question_set),
+        "n_questions": len(runs[0].records),
+        "answerer": name,
+        "timestamp": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "index": f"{service.index.manifest.generation} ({len(service.index.chunks)} chunks, "
+        f"{service.index.manifest.embedding_model})",
+        "data_dir": str(settings.data_dir),
+    }
+    if not no_baseline:
+        from evals.baseline import BaselineService
+
+        baseline = BaselineService(settings, service=service)
+        baseline.warm_up(name)
+        info = baseline.build_info
+        if info is not None:
+            meta["baseline"] = (f"RecursiveCharacterTextSplitter(1000, 200), Chroma top-4, "
+                                f"{info.chunks} chunks, collection {info.collection}")
+        runs.append(run_eval(questions, baseline, name, limit, system="baseline",
+                             progress=_progress("baseline")))
+    meta["seconds"] = round(time.perf_counter() - started, 1)
+    out_dir = out or new_results_dir()
+    report = write_report(runs, meta, out_dir)
+    _print_summary(runs)
+    click.echo(f"\nReport: {report}")
+    if out is None:
+        click.echo(f"Latest: {publish_latest(out_dir) / report.name}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--questions", "n_questions", type=int, default=20, show_default=True)
+@click.option("--skip-llm", is_flag=True, help="Do not time the llm answerer.")
+def bench(out: Path | None, n_questions: int, skip_llm: bool) -> None:
+    """Ingest, query latency and memory benchmark."""
+    from evals.bench import run_bench
+
+    run_bench(out_dir=out, n_questions=n_questions, with_llm=not skip_llm)
+
+
+def load_floors(path: Path) -> dict[str, float]:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {k: float(v) for k, v in data.items() if not k.startswith("_")}
+
+
+def check_floors(values: dict[str, float | None], floors: dict[str, float]) -> list[str]:
+    """Failures: keys ending in ``_max`` are ceilings on the metric without the suffix."""
+    failures: list[str] = []
+    for key, limit in floors.items():
+        metric = key[: -len("_max")] if key.endswith("_max") else key
+        value = values.get(metric)
+        if value is None:
+            failures.append(f"{metric}: not measured")
+        elif key.endswith("_max") and value > limit:
+            failures.append(f"{metric} = {value:.3f} > {limit:.3f}")
+        elif not key.endswith("_max") and value < limit:
+            failures.append(f"{metric} = {value:.3f} < {limit:.3f}")
+    return failures
+
+
+@main.command()
+@click.option("--floors", "floors_path", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), default=FLOORS_PATH, show_default=True)
+@click.option("--set", "question_set", type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), default=QUICK_PATH, show_default=True)
+def check(floors_path: Path, question_set: Path) -> None:
+    """The quick set with the extractive answerer; exit 1 when below the floors."""
+    questions = load_questions(question_set)
+    _, service, name = _service("extractive")
+    result = run_eval(questions, service, name, system="ours")
+    values = flat_metrics(result.summary)
+    floors = load_floors(floors_path)
+    for key, value in values.items():
+        shown = "-" if value is None else f"{value:.3f}"
+        click.echo(f"{key:28s} {shown}")
+    failures = check_floors(values, floors)
+    if failures:
+        click.echo("\nBELOW THE FLOORS:", err=True)
+        for line in failures:
+            click.echo(f"  {line}", err=True)
+        sys.exit(1)
+    click.echo(f"\nAll floors met ({floors_path.name}).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The extractive answerer quotes the passage sentences that answer, each with its [n]."""
+
+from __future__ import annotations
+
+from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.verification import verify_answer
+from vectorstore.types import Chunk
+
+
+def _chunk(text: str, n: int, section: str = "", chunk_type: str = "text") -> Chunk:
+    return Chunk(
+        id=f"doc:{n}:{n}:h{n}",
+        doc_id="doc",
+        title="Årsrapport 2024",
+        kind="årsrapport",
+        year=2024,
+        page=n,
+        section=section,
+        text=text,
+        start=0,
+        end=len(text),
+        chunk_type=chunk_type,  # type: ignore[arg-type]
+    )
+
+
+STAFF = _chunk(
+    "Kommunen arbeider systematisk med nærvær og arbeidsmiljø i alle virksomheter. "
+    "Asker kommune hadde 5 400 årsverk ved utgangen av 2024. "
+    "Det er en økning fra året før.",
+    1,
+    section="Medarbeidere",
+)
+LIBRARY = _chunk(
+    "Kultursjef Kari Nordmann åpnet det nye biblioteket på Heggedal 14. mars 2023. "
+    "Biblioteket har åpent hver dag fra klokken 7 til 23.",
+    2,
+    section="Bibliotek",
+)
+ADVICE = _chunk(
+    "Her er noen tips fra kommunen til innbyggerne.\n\n"
+    "Kommunen gir tre råd:\n- Lån bøker på biblioteket.\n- Delta i frivillig arbeid.\n"
+    "- Bruk turstiene i nærområdet.",
+    3,
+    section="Råd til innbyggerne",
+)
+
+
+def test_picks_the_sentence_that_answers_with_its_citation() -> None:
+    draft = ExtractiveAnswerer().answer(
+        "Hvor mange årsverk hadde kommunen i 2024?", [LIBRARY, STAFF], "no"
+    )
+    assert not draft.refused
+    assert draft.text.startswith("Asker kommune hadde 5 400 årsverk ved utgangen av 2024 [2].")
+    assert "Kari Nordmann" not in draft.text
+
+
+def test_cites_the_right_passage_for_another_question() -> None:
+    draft = ExtractiveAnswerer().answer("Hvem åpnet biblioteket på Heggedal?", [STAFF, LIBRARY], "no")
+    assert "Kultursjef Kari Nordmann åpnet det nye biblioteket på Heggedal 14. mars 2023 [2]." in (
+        draft.text
+    )
+    assert "årsverk" not in draft.text
+
+
+def test_every_quoted_sentence_passes_verification() -> None:
+    passages = [STAFF, LIBRARY, ADVICE]
+    for question in (
+        "Hvor mange årsverk hadde kommunen?",
+        "Når har biblioteket åpent?",
+        "Hvilke råd gir kommunen?",
+    ):
+        draft = ExtractiveAnswerer().answer(question, passages, "no")
+        checked = verify_answer(draft.text, passages)
+        assert not checked.dropped, (question, draft.text, checked.dropped)
+
+
+def test_list_intro_brings_its_bullet_items() -> None:
+    draft = ExtractiveAnswerer().answer("Hvilke råd gir kommunen?", [ADVICE], "no")
+    assert draft.text == (
+        "Kommunen gir tre råd: Lån bøker på biblioteket; Delta i frivillig arbeid; "
+        "Bruk turstiene i nærområdet [1]."
+    )
+
+
+def test_numbered_list_items_come_along_whole() -> None:
+    numbered = _chunk(
+        "Planen har to mål:\n1. Flere skal sykle til jobb.\n2. Færre skal kjøre bil alene.",
+        4,
+        section="Mål",
+    )
+    draft = ExtractiveAnswerer().answer("Hvilke mål har planen?", [numbered], "no")
+    assert "Flere skal sykle til jobb" in draft.text
+    assert "Færre skal kjøre bil alene" in draft.text
+    assert "; 1;" not in draft.text and ": 1;" not in draft.text
+
+
+def test_english_question_gets_the_prefix() -> None:
+    draft = ExtractiveAnswerer().answer("How many årsverk did the kommune have?", [STAFF], "en")
+    assert draft.text.startswith("From the documents (quoted in Norwegian): ")
+    assert "5 400 årsverk" in draft.text
+    assert "[1]" in draft.text
+
+
+def test_norwegian_answer_has_no_prefix() -> None:
+    draft = ExtractiveAnswerer().answer("Hvor mange årsverk?", [STAFF], "no")
+    assert not draft.text.startswith("From the documents")
+
+
+def test_no_passages_means_a_refused_draft() -> None:
+    draft = ExtractiveAnswerer().answer("Hvor mange årsverk?", [], "no")
+    assert draft.refused
+    assert draft.text == ""
+
+
+def test_only_tiny_fragments_means_a_refused_draft() -> None:
+    draft = ExtractiveAnswerer().answer("Hva?", [_chunk("Ja. Nei.", 9)], "no")
+    assert draft.refused
+
+
+def test_at_most_two_sentences_in_reading_order() -> None:
+    draft = ExtractiveAnswerer().answer(
+        "Hvor mange årsverk hadde Asker kommune, og når åpnet biblioteket?", [STAFF, LIBRARY], "no"
+    )
+    assert draft.text.count("[") <= 2
+    if "[1]" in draft.text and "[2]" in draft.text:
+        assert draft.text.index("[1]") < draft.text.index("[2]")
+
+
+def test_stream_yields_the_same_text() -> None:
+    answerer = ExtractiveAnswerer()
+    question = "Hvor mange årsverk hadde kommunen?"
+    assert "".join(answerer.stream(question, [STAFF], "no")) == answerer.answer(
+        question, [STAFF], "no"
+    ).text

@@ -1,0 +1,132 @@
+"""Selection over a real (small) index: the passages that answer, or none."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from assistant.retrieval import Retriever
+from assistant.text import content_terms
+from tests.assistant.conftest import BuiltIndex
+from vectorstore.types import SearchFilters, SearchHit
+
+
+@pytest.fixture
+def retriever(built_index: BuiltIndex) -> Retriever:
+    s = built_index.settings
+    return Retriever(
+        built_index.index,
+        k=s.retrieve_k,
+        max_passages=s.max_cited_passages,
+        min_coverage=s.min_coverage,
+        min_dense_crosslingual=s.min_dense_crosslingual,
+    )
+
+
+def _chunk_with(built_index: BuiltIndex, needle: str):  # type: ignore[no-untyped-def]
+    return next(c for c in built_index.index.chunks if needle in c.text)
+
+
+def test_answerable_question_selects_the_answering_passage(
+    retriever: Retriever, built_index: BuiltIndex
+) -> None:
+    selection = retriever.retrieve("Hvor mange årsverk hadde Asker kommune?")
+    assert selection.supported
+    assert selection.support >= 0.9
+    first = selection.passages[0]
+    assert first.chunk.doc_id == "arsrapport-2024"
+    assert first.best_sentence is not None
+    assert first.best_sentence.text == "Asker kommune hadde 5 400 årsverk ved utgangen av 2024."
+    # The span of the best sentence points into the passage.
+    s = first.best_sentence
+    assert first.chunk.text[s.start : s.end].strip() == s.text
+    assert all(p.coverage >= retriever.min_coverage for p in selection.passages)
+
+
+def test_named_person_question_selects_the_library_passage(retriever: Retriever) -> None:
+    selection = retriever.retrieve("Hvem åpnet biblioteket på Heggedal?")
+    assert selection.supported
+    assert selection.passages[0].chunk.doc_id == "kulturplan-2023"
+    assert "Kari Nordmann" in selection.passages[0].chunk.text
+
+
+def test_absent_topic_is_not_supported(retriever: Retriever) -> None:
+    selection = retriever.retrieve("Hva er eiendomsskatten for hytter?")
+    assert not selection.supported
+    assert selection.passages == ()
+    assert selection.support < retriever.min_coverage
+    assert selection.retrieved, "the closest passages are still reported"
+
+
+def test_absent_year_is_not_supported(retriever: Retriever) -> None:
+    assert retriever.retrieve("Hvor mange årsverk hadde kommunen?").supported
+    selection = retriever.retrieve("Hvor mange årsverk hadde kommunen i 2019?")
+    assert not selection.supported
+    assert selection.passages == ()
+
+
+def test_absent_name_is_not_supported(retriever: Retriever) -> None:
+    assert retriever.retrieve("Hva gjorde Kari Nordmann på biblioteket?").supported
+    assert not retriever.retrieve("Hva gjorde Per Hansen på biblioteket?").supported
+
+
+def test_filters_restrict_to_a_document(retriever: Retriever) -> None:
+    only_culture = SearchFilters(doc_ids=("kulturplan-2023",))
+    selection = retriever.retrieve("Hvor mange årsverk hadde Asker kommune?", only_culture)
+    assert not selection.supported
+    assert all(h.chunk.doc_id == "kulturplan-2023" for h in selection.retrieved)
+    by_kind = retriever.retrieve(
+        "Hvor mange årsverk hadde Asker kommune?", SearchFilters(kinds=("årsrapport",))
+    )
+    assert by_kind.supported
+    assert all(h.chunk.kind == "årsrapport" for h in by_kind.retrieved)
+
+
+def test_duplicate_passages_are_selected_once(
+    retriever: Retriever, built_index: BuiltIndex
+) -> None:
+    chunk = _chunk_with(built_index, "5 400 årsverk")
+    twin = replace(chunk, id=chunk.id + "-twin", doc_id="kopi")
+    hits = [SearchHit(chunk, 0.03), SearchHit(twin, 0.02)]
+    selection = retriever.select("Hvor mange årsverk hadde Asker kommune?", hits)
+    assert [p.chunk.id for p in selection.passages] == [chunk.id]
+
+
+def test_max_passages_is_respected(built_index: BuiltIndex) -> None:
+    narrow = Retriever(built_index.index, max_passages=1, min_coverage=0.0)
+    hits = [SearchHit(c, 0.01) for c in built_index.index.chunks]
+    assert len(narrow.select("biblioteket", hits).passages) == 1
+
+
+def test_crosslingual_selection_uses_dense_similarity_and_years(
+    retriever: Retriever, built_index: BuiltIndex
+) -> None:
+    staff = _chunk_with(built_index, "5 400 årsverk")
+    library = _chunk_with(built_index, "Kari Nordmann")
+    table = next(c for c in built_index.index.chunks if c.chunk_type == "table")
+    hits = [
+        SearchHit(library, 0.03, dense_score=0.70),
+        SearchHit(staff, 0.02, dense_score=0.91),
+        SearchHit(table, 0.01, dense_score=0.90),
+    ]
+    selection = retriever.select_crosslingual("How many full-time positions?", hits)
+    assert [p.chunk.id for p in selection.passages] == [staff.id, table.id]
+    assert selection.support == pytest.approx(0.91)
+    # A year the question names must occur: only the table has 2021.
+    dated = retriever.select_crosslingual("How many positions in 2021?", hits)
+    assert [p.chunk.id for p in dated.passages] == [table.id]
+    # Nothing similar enough: refused.
+    weak = [SearchHit(library, 0.03, dense_score=0.5)]
+    assert not retriever.select_crosslingual("Who opened the library?", weak).supported
+
+
+def test_weights_follow_the_index(retriever: Retriever, built_index: BuiltIndex) -> None:
+    weights = retriever.weights()
+    assert weights.n == len(built_index.index.chunks)
+    (staff_term,) = content_terms("årsverk")
+    (library_term,) = content_terms("biblioteket")
+    assert weights.known(staff_term) and weights.known(library_term)
+    assert not weights.known("eiendomsskatt")
+    # A term that occurs nowhere weighs more than one that occurs in the index.
+    assert weights.idf("eiendomsskatt") > weights.idf(library_term)

@@ -1,0 +1,190 @@
+"""Sentences, numbers, years, terms, language and names: the small tools verification rests on."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text import (
+    cited_numbers,
+    content_terms,
+    detect_language,
+    normalize_number,
+    numbers_in,
+    proper_names,
+    sentences,
+    split_sentences,
+    strip_citations,
+    years_in,
+)
+
+# -- sentences -------------------------------------------------------------------------------
+
+
+def test_abbreviations_do_not_end_a_sentence() -> None:
+    text = "Netto driftsresultat ble ca. 250 mill. kroner i 2024. Det er bedre enn budsjettert."
+    assert sentences(text) == [
+        "Netto driftsresultat ble ca. 250 mill. kroner i 2024.",
+        "Det er bedre enn budsjettert.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tiltakene gjelder bl.a. skoler og barnehager i hele kommunen.",
+        "Planen omfatter f.eks. nye sykkelveier og gangstier.",
+        "Se kap. 3 for detaljer om tiltakene.",
+        "Hun heter Kari N. Nordmann og leder kulturetaten.",
+    ],
+)
+def test_more_abbreviations_keep_the_sentence_whole(text: str) -> None:
+    assert sentences(text) == [text]
+
+
+def test_ordinary_sentences_split() -> None:
+    text = "Kommunen vokser. Befolkningen økte med 2 000! Hvorfor? «Flere bygger boliger.»"
+    assert sentences(text) == [
+        "Kommunen vokser.",
+        "Befolkningen økte med 2 000!",
+        "Hvorfor?",
+        "«Flere bygger boliger.»",
+    ]
+
+
+def test_paragraphs_always_end_a_sentence() -> None:
+    text = "Første avsnitt uten punktum\n\nAndre avsnitt uten punktum"
+    assert sentences(text) == ["Første avsnitt uten punktum", "Andre avsnitt uten punktum"]
+
+
+def test_bullets_are_separate_items_and_continuation_lines_join_them() -> None:
+    text = "Kommunen gir tre råd:\n• Lån bøker.\n- Gå tur\nhver dag.\n1. Sov godt"
+    assert sentences(text) == [
+        "Kommunen gir tre råd:",
+        "• Lån bøker.",
+        "- Gå tur\nhver dag.",
+        "1. Sov godt",
+    ]
+
+
+def test_table_lines_are_separate_only_with_lines_true() -> None:
+    table = "Indikator 2021 2022 2023 2024\nSykefraværsprosent\n8,4 % 9,3 % 9,0 % 9,3 %"
+    assert sentences(table, lines=True) == [
+        "Indikator 2021 2022 2023 2024",
+        "Sykefraværsprosent",
+        "8,4 % 9,3 % 9,0 % 9,3 %",
+    ]
+    assert sentences(table) == [table]
+
+
+def test_spans_point_into_the_text() -> None:
+    text = "  Første setning. Andre setning.\n\nTredje."
+    spans = split_sentences(text)
+    assert [text[s:e].strip() for s, e in spans] == [
+        "Første setning.",
+        "Andre setning.",
+        "Tredje.",
+    ]
+    assert all(0 <= s < e <= len(text) for s, e in spans)
+
+
+# -- numbers and years -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1 234,5", "1234.5"),
+        ("1\u00a0234,50", "1234.5"),
+        ("9,3", "9.3"),
+        ("9,30", "9.3"),
+        ("9.3", "9.3"),
+        ("1.234,5", "1234.5"),
+        ("2024", "2024"),
+        ("10,0", "10"),
+        ("0,0", "0"),
+    ],
+)
+def test_normalize_number(raw: str, expected: str) -> None:
+    assert normalize_number(raw) == expected
+
+
+def test_numbers_in_normalises_and_ignores_citation_markers() -> None:
+    found = numbers_in("Det var 1 234,5 kroner og 9,3 % i 2024 [3].")
+    assert found == {"1234.5", "9.3", "2024"}
+    assert "3" not in found
+
+
+def test_decimal_comma_and_point_compare_equal() -> None:
+    assert numbers_in("sykefraværet var 9,3 %") == numbers_in("sick leave was 9.3 %")
+    assert numbers_in("9,3 %") != numbers_in("9,4 %")
+
+
+def test_thousands_with_space_are_one_number() -> None:
+    assert numbers_in("Asker hadde 5 400 årsverk.") == {"5400"}
+    # A year followed by another number is not a thousands group.
+    assert numbers_in("I 2024 12 nye skoler") == {"2024", "12"}
+
+
+def test_years_in() -> None:
+    assert years_in("Fra 2021 til 2024, ikke 12345 eller 1800.") == [2021, 2024]
+
+
+def test_citations_are_found_and_stripped() -> None:
+    text = "Sykefraværet var 9,3 % [1][2]. Det økte [3]."
+    assert cited_numbers(text) == [1, 2, 3]
+    assert strip_citations(text) == "Sykefraværet var 9,3 %. Det økte."
+
+
+def test_content_terms_are_stemmed_without_stop_words_or_citations() -> None:
+    terms = content_terms("Hva var sykefraværet i kommunen [2]?")
+    assert "hva" not in terms and "i" not in terms and "2" not in terms
+    assert content_terms("sykefraværet") == content_terms("sykefravær")
+
+
+# -- language --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was the sick leave rate in 2024?",
+        "How many employees did the municipality have?",
+        "Which schools are mentioned in the plan?",
+    ],
+)
+def test_detect_english(question: str) -> None:
+    assert detect_language(question) == "en"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hva var sykefraværet i 2024?",
+        "Hvor mange innbyggere har Asker?",
+        "Når åpnet biblioteket?",
+        "Sykefravær 2024",
+    ],
+)
+def test_detect_norwegian(question: str) -> None:
+    assert detect_language(question) == "no"
+
+
+# -- names -----------------------------------------------------------------------------------
+
+
+def test_proper_names_skip_sentence_initial_words() -> None:
+    names = proper_names("Ordføreren møtte Ola Hansen i Asker. Kommunen planlegger mer.")
+    assert names == {"ola", "hansen"}
+
+
+def test_proper_names_after_a_colon_or_bullet_are_sentence_initial() -> None:
+    assert proper_names("Tre råd: Spis frukt.\n• Gå tur.") == set()
+
+
+def test_proper_names_keep_a_name_behind_a_sentence_initial_title() -> None:
+    # "Kultursjef" opens the sentence, but the person named after it must still be checked.
+    assert proper_names("Kultursjef Per Hansen åpnet biblioteket.") == {"per", "hansen"}
+
+
+def test_proper_names_ignore_the_municipality_and_question_words() -> None:
+    assert proper_names("Hva gjør Asker kommune i Norge?") == set()
