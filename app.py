@@ -618,7 +618,7 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
                         label="Dokument", file_types=list(UPLOAD_SUFFIXES), elem_id="upload"
                     )
                     upload_btn = gr.Button("Last opp og legg inn", variant="primary")
-                    upload_status = gr.Markdown("")
+                    upload_status = gr.Markdown("", elem_id="upload-status")
                     doc_table = gr.Dataframe(
                         headers=["Dokument", "Type", "År", "Avsnitt", "Status"],
                         value=handlers.document_rows(),

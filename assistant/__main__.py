@@ -22,7 +22,9 @@ from vectorstore.types import SearchFilters
 
 def _turns(raw: Any) -> list[Turn]:
     turns: list[Turn] = []
-    for item in raw or []:
+    for item in raw if isinstance(raw, list) else []:
+        if not isinstance(item, dict):
+            continue
         role = item.get("role")
         if role in ("user", "assistant") and isinstance(item.get("content"), str):
             turns.append(Turn(role, item["content"]))

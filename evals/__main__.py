@@ -49,20 +49,21 @@ def _service(answerer: str | None) -> tuple[Any, Any, str]:
     return settings, service, name
 
 
-def _fmt(value: float | None, pct: bool = True) -> str:
+def _fmt(value: float | None, key: str) -> str:
     if value is None:
         return "-"
-    return f"{100 * value:5.1f} %" if pct else f"{value:7.0f}"
+    if key.endswith("_ms"):
+        return f"{value:7.0f}"
+    if key == "mrr":
+        return f"{value:.3f}"
+    return f"{100 * value:5.1f} %"
 
 
 def _print_summary(runs: list[EvalRun]) -> None:
     flats = [flat_metrics(r.summary) for r in runs]
     click.echo("\n" + f"{'metric':28s}" + "".join(f"{r.system:>12s}" for r in runs))
     for key in flats[0]:
-        is_ms = key.endswith("_ms")
-        click.echo(
-            f"{key:28s}" + "".join(f"{_fmt(f[key], pct=not is_ms):>12s}" for f in flats)
-        )
+        click.echo(f"{key:28s}" + "".join(f"{_fmt(f[key], key):>12s}" for f in flats))
 
 
 @click.group()

@@ -6,9 +6,12 @@ examples.
 Answer matching
     Both the answer and the expected strings are normalised (:func:`normalize_answer_text`):
     NFC, case-folded, soft hyphens and ``[n]`` citation markers removed, whitespace collapsed,
-    numbers written one way (``"100 492"`` -> ``"100492"``, ``"9,3"`` -> ``"9.3"``,
-    ``"25,0"`` -> ``"25"``), ``prosent``/``percent`` -> ``%``. A number in an expected string
-    only matches a whole number of the answer: ``"17"`` is not found in ``"2017"`` or ``"17,5"``.
+    decimal commas as points (``"9,3"`` -> ``"9.3"``, ``"25,0"`` -> ``"25"``),
+    ``prosent``/``percent`` -> ``%``. A number in an expected string only matches a whole number
+    of the answer: ``"17"`` is not found in ``"2017"`` or ``"17,5"``, and thousands may be
+    grouped with a space or not on either side (``"100 492"`` matches ``"100492"`` and the
+    other way round). Space-grouped thousands are not merged in the answer itself, because
+    table rows list numbers separated by spaces (``"912 589 242 581"`` contains ``"242"``).
 
 Evidence
     A passage contains the evidence when the evidence's letters and digits (case-folded; spaces,
@@ -35,11 +38,10 @@ SAME_VALUE_TOLERANCE = 0.001
 
 _WS_RE = re.compile(r"\s+")
 _CITATION_RE = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\]")
-_THOUSANDS_RE = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d])")
+_EXPECTED_NUMBER_RE = re.compile(r"\d{1,3}(?: \d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?")
 _DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
 _ZERO_DECIMALS_RE = re.compile(r"(?<=\d)\.0+(?![\d])")
 _PERCENT_RE = re.compile(r"\s*(?:%|\bprosent\b|\bpercent\b|\bper cent\b)")
-_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 
 
 def normalize_answer_text(text: str) -> str:
@@ -48,16 +50,34 @@ def normalize_answer_text(text: str) -> str:
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
     text = _CITATION_RE.sub(" ", text)
     text = _WS_RE.sub(" ", text).strip().casefold()
-    text = _THOUSANDS_RE.sub(lambda m: m.group(0).replace(" ", ""), text)
     text = _DECIMAL_COMMA_RE.sub(".", text)
     text = _ZERO_DECIMALS_RE.sub("", text)
     text = _PERCENT_RE.sub(" %", text)
     return _WS_RE.sub(" ", text).strip()
 
 
+def _number_pattern(number: str) -> str:
+    """``"100492"`` or ``"100 492"`` -> a pattern for both spellings (and ``"100492.5"``...)."""
+    integer, _, decimals = number.replace(" ", "").partition(".")
+    groups: list[str] = []
+    while len(integer) > 3:
+        groups.insert(0, integer[-3:])
+        integer = integer[:-3]
+    groups.insert(0, integer)
+    body = " ?".join(groups)
+    return body + (r"\." + decimals if decimals else "")
+
+
 def _pattern(expected_norm: str) -> re.Pattern[str]:
     """A search pattern for a normalised expected string with whole-number boundaries."""
-    body = re.escape(expected_norm)
+    parts: list[str] = []
+    pos = 0
+    for match in _EXPECTED_NUMBER_RE.finditer(expected_norm):
+        parts.append(re.escape(expected_norm[pos : match.start()]))
+        parts.append(_number_pattern(match.group(0)))
+        pos = match.end()
+    parts.append(re.escape(expected_norm[pos:]))
+    body = "".join(parts)
     if expected_norm[:1].isdigit():
         body = r"(?<!\d)(?<!\d\.)" + body
     if expected_norm[-1:].isdigit():
@@ -75,8 +95,8 @@ def contains_expected(answer_text: str, expected: str) -> bool:
 
 def _value(expected: str) -> float | None:
     """The first number of an expected string (normalised), e.g. ``"25 prosent"`` -> 25.0."""
-    match = _NUMBER_RE.search(normalize_answer_text(expected))
-    return float(match.group(0)) if match else None
+    match = _EXPECTED_NUMBER_RE.search(normalize_answer_text(expected))
+    return float(match.group(0).replace(" ", "")) if match else None
 
 
 def value_groups(expected: Sequence[str]) -> list[list[str]]:

@@ -252,20 +252,18 @@ def plot(runs: Sequence[EvalRun], path: Path) -> Path | None:
     ax1.set_ylabel("accuracy (%)")
     ax1.set_ylim(0, 105)
     ax1.set_title("Accuracy per question type")
-    ax1.legend()
+    ax1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=max(1, len(runs)))
 
     stages = ["retrieve", "answer", "first_token", "total"]
-    labels: list[str] = []
-    for stat in ("p50", "p95"):
+    for stat in ("p95", "p50"):
         for i, run in enumerate(runs):
             values = [run.summary["latency_ms"].get(s, {}).get(stat) or 0.0 for s in stages]
             xs = [x + (i - (len(runs) - 1) / 2) * width for x in range(len(stages))]
             label = f"{run.system} {stat}"
             ax2.bar(
-                xs, values, width, label=label, alpha=0.45 if stat == "p95" else 0.95,
+                xs, values, width, label=label, alpha=0.4 if stat == "p95" else 0.95,
                 color=f"C{i}",
             )
-            labels.append(label)
     ax2.set_xticks(range(len(stages)))
     ax2.set_xticklabels(stages)
     ax2.set_ylabel("ms")

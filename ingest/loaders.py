@@ -55,8 +55,9 @@ def load_document(path: Path, max_bytes: int) -> LoadedDocument:
         )
     size = path.stat().st_size
     if size > max_bytes:
+        mb = 1024 * 1024  # the limit is set in these units (settings.max_file_mb)
         raise LoadError(
-            f"filen er for stor ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB) / file too large"
+            f"filen er for stor ({size / mb:.1f} MB > {max_bytes / mb:g} MB) / file too large"
         )
     if size == 0:
         raise LoadError("filen er tom / the file is empty")

@@ -338,6 +338,18 @@ class Index:
         """Ranked chunks for ``query``; ``hybrid`` fuses dense and BM25 by reciprocal rank."""
         k = k or self.settings.retrieve_k
         mode = mode or self.settings.search_mode
+        try:
+            return self._search(query, k, filters, mode)
+        except Exception:
+            # A build published meanwhile has dropped this generation's collection: switch to
+            # the new generation and search once more.
+            if not self.refresh():
+                raise
+            return self._search(query, k, filters, mode)
+
+    def _search(
+        self, query: str, k: int, filters: SearchFilters | None, mode: SearchMode
+    ) -> list[SearchHit]:
         depth = max(k * 3, 30)
         with self._lock:
             dense = self.dense_search(query, depth, filters) if mode != "lexical" else []

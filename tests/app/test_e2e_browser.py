@@ -291,9 +291,10 @@ def test_staff_login_upload_and_export(browser: Any, tmp_path: Path) -> None:
         page.set_input_files("#upload input[type=file]", str(upload))
         page.get_by_role("button", name="Last opp og legg inn").click()
         page.wait_for_function(
-            "() => (document.querySelector('#doc-table')?.innerText || '').includes('ny-plan')",
+            "() => (document.querySelector('#upload-status')?.innerText || '').includes('ferdig')",
             timeout=30_000,
         )
+        assert "ny-plan" in page.locator("#doc-table").inner_text()
         assert service.ingested and service.ingested[0].name == "ny-plan.md"
         page.get_by_role("tab", name="Tilbakemeldinger").click()
         page.get_by_role("button", name="Tilbakemeldinger (CSV)").click()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,8 @@ ANNUAL_REPORT = """# Årsrapport 2024
 
 ## Medarbeidere
 
-Asker kommune hadde 5 400 årsverk ved utgangen av 2024. Kommunen arbeider systematisk med nærvær og arbeidsmiljø.
+Asker kommune hadde 5 400 årsverk ved utgangen av 2024.
+Kommunen arbeider systematisk med nærvær og arbeidsmiljø.
 
 Indikator 2021 2022 2023 2024
 Sykefraværsprosent
@@ -50,7 +51,8 @@ CULTURE_PLAN = """# Kulturplan 2023
 
 ## Bibliotek
 
-Kultursjef Kari Nordmann åpnet det nye biblioteket på Heggedal 14. mars 2023. Biblioteket har åpent hver dag fra klokken 7 til 23.
+Kultursjef Kari Nordmann åpnet det nye biblioteket på Heggedal 14. mars 2023.
+Biblioteket har åpent hver dag fra klokken 7 til 23.
 
 ## Råd til innbyggerne
 
@@ -134,11 +136,16 @@ def service(built_index: BuiltIndex) -> AssistantService:
     return AssistantService(built_index.settings, index=built_index.index)
 
 
+ServiceFactory = Callable[..., AssistantService]
+
+
 @pytest.fixture
-def make_service(built_index: BuiltIndex):  # type: ignore[no-untyped-def]
+def make_service(built_index: BuiltIndex) -> ServiceFactory:
     """``make_service(answerers=..., **setting_overrides)`` over the shared index."""
 
-    def factory(answerers: dict[str, Answerer] | None = None, **overrides: object):
+    def factory(
+        answerers: dict[str, Answerer] | None = None, **overrides: object
+    ) -> AssistantService:
         settings = built_index.settings
         if overrides:
             settings = settings.model_copy(update=overrides)
@@ -154,7 +161,12 @@ class ScriptedAnswerer:
     passage number the service actually assigned); ``error`` makes ``stream`` raise.
     """
 
-    def __init__(self, script, name: str = "llm", error: Exception | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        script: str | Callable[[str, Sequence[Chunk]], str],
+        name: str = "llm",
+        error: Exception | None = None,
+    ) -> None:
         self.script = script
         self.name = name
         self.error = error

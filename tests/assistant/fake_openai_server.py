@@ -119,7 +119,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
+            self.close_connection = True
 
     def do_GET(self) -> None:
         self.fake.record(
@@ -198,11 +201,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
             self.wfile.flush()
 
-        event({"role": "assistant", "content": ""})
-        for piece in self.fake.reply_pieces():
-            if self.fake.delay_s:
-                time.sleep(self.fake.delay_s)
-            event({"content": piece})
-        event({}, "stop")
-        self.wfile.write(b"data: [DONE]\n\n")
-        self.wfile.flush()
+        try:
+            event({"role": "assistant", "content": ""})
+            for piece in self.fake.reply_pieces():
+                if self.fake.delay_s:
+                    time.sleep(self.fake.delay_s)
+                event({"content": piece})
+            event({}, "stop")
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up
+            pass

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from assistant.__main__ import main
 from tests.assistant.conftest import BuiltIndex
+from tests.conftest import HashEmbedder
 
 STAFF_QUESTION = "Hvor mange årsverk hadde Asker kommune?"
 
@@ -31,7 +32,7 @@ def runner(built_index: BuiltIndex, monkeypatch: pytest.MonkeyPatch) -> CliRunne
     monkeypatch.setenv("ASKER_EMBEDDING_MODEL", built_index.embedder.name)
     monkeypatch.setenv("ASKER_ANSWERER", "extractive")
 
-    def get_embedder(settings):  # type: ignore[no-untyped-def]
+    def get_embedder(settings: object) -> HashEmbedder:
         return built_index.embedder
 
     for module in (vectorstore.embeddings, vectorstore.store, ingest.pipeline):
@@ -114,15 +115,24 @@ def test_ask_jsonl_bad_items_keep_their_id_and_do_not_stop_the_batch(runner: Cli
         json.dumps({"id": "empty", "question": "   "}),
         json.dumps({"id": "number", "question": 42}),
         json.dumps(["a", "list"]),
-        json.dumps({"id": "ok", "question": STAFF_QUESTION, "filters": {"document": "kulturplan-2023"}}, ensure_ascii=False),
+        json.dumps(
+            {"id": "ok", "question": STAFF_QUESTION, "filters": {"document": "kulturplan-2023"}},
+            ensure_ascii=False,
+        ),
+        json.dumps(
+            {"id": "odd-history", "question": STAFF_QUESTION, "history": ["hei", 3]},
+            ensure_ascii=False,
+        ),
     ]
     result = runner.invoke(main, ["ask", "--jsonl", "-"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     out = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    assert [o.get("id") for o in out] == ["no-question", "empty", "number", None, "ok"]
+    ids = [o.get("id") for o in out]
+    assert ids == ["no-question", "empty", "number", None, "ok", "odd-history"]
     assert all("error" in o for o in out[:4])
     assert [o["line"] for o in out[:4]] == [1, 2, 3, 4]
     assert out[4]["refused"] is True  # the line's own filter applies
+    assert "5 400" in out[5]["answer"]  # a history it cannot read is ignored
 
 
 def test_ask_without_question_is_a_usage_error(runner: CliRunner) -> None:

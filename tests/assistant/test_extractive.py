@@ -55,7 +55,9 @@ def test_picks_the_sentence_that_answers_with_its_citation() -> None:
 
 
 def test_cites_the_right_passage_for_another_question() -> None:
-    draft = ExtractiveAnswerer().answer("Hvem åpnet biblioteket på Heggedal?", [STAFF, LIBRARY], "no")
+    draft = ExtractiveAnswerer().answer(
+        "Hvem åpnet biblioteket på Heggedal?", [STAFF, LIBRARY], "no"
+    )
     assert "Kultursjef Kari Nordmann åpnet det nye biblioteket på Heggedal 14. mars 2023 [2]." in (
         draft.text
     )
@@ -129,6 +131,7 @@ def test_at_most_two_sentences_in_reading_order() -> None:
 def test_stream_yields_the_same_text() -> None:
     answerer = ExtractiveAnswerer()
     question = "Hvor mange årsverk hadde kommunen?"
-    assert "".join(answerer.stream(question, [STAFF], "no")) == answerer.answer(
-        question, [STAFF], "no"
-    ).text
+    assert (
+        "".join(answerer.stream(question, [STAFF], "no"))
+        == answerer.answer(question, [STAFF], "no").text
+    )

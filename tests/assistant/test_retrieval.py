@@ -9,7 +9,7 @@ import pytest
 from assistant.retrieval import Retriever
 from assistant.text import content_terms
 from tests.assistant.conftest import BuiltIndex
-from vectorstore.types import SearchFilters, SearchHit
+from vectorstore.types import Chunk, SearchFilters, SearchHit
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def retriever(built_index: BuiltIndex) -> Retriever:
     )
 
 
-def _chunk_with(built_index: BuiltIndex, needle: str):  # type: ignore[no-untyped-def]
+def _chunk_with(built_index: BuiltIndex, needle: str) -> Chunk:
     return next(c for c in built_index.index.chunks if needle in c.text)
 
 

@@ -230,3 +230,23 @@ def test_report_files(run: Any, tmp_path: Any) -> None:
     assert (tmp_path / "out" / "results.json").exists()
     assert (tmp_path / "out" / "summary.json").exists()
     assert (tmp_path / "out" / "accuracy_latency.png").stat().st_size > 1000
+
+
+def test_check_floors(tmp_path: Any) -> None:
+    import json
+
+    from evals.__main__ import check_floors, load_floors
+
+    path = tmp_path / "floors.json"
+    path.write_text(json.dumps({"_comment": "x", "accuracy": 0.5, "hit@5": 0.7,
+                                "answerable_wrongly_refused_max": 0.1}))
+    floors = load_floors(path)
+    assert floors == {"accuracy": 0.5, "hit@5": 0.7, "answerable_wrongly_refused_max": 0.1}
+    good = {"accuracy": 0.6, "hit@5": 0.7, "answerable_wrongly_refused": 0.05}
+    assert check_floors(good, floors) == []
+    bad = {"accuracy": 0.4, "hit@5": None, "answerable_wrongly_refused": 0.2}
+    failures = check_floors(bad, floors)
+    assert len(failures) == 3
+    assert any(f.startswith("accuracy = 0.400 < 0.500") for f in failures)
+    assert any("not measured" in f for f in failures)
+    assert any(f.startswith("answerable_wrongly_refused = 0.200 > 0.100") for f in failures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -38,7 +39,9 @@ def report_chunks(report: LoadedDocument, report_tables: list[tuple[int, int]]) 
     return chunk_document(report, INFO, MIN, MAX, table_spans=report_tables)
 
 
-def test_chunk_text_is_the_document_slice(report: LoadedDocument, report_chunks: list[Chunk]) -> None:
+def test_chunk_text_is_the_document_slice(
+    report: LoadedDocument, report_chunks: list[Chunk]
+) -> None:
     assert len(report_chunks) > 100
     for chunk in report_chunks:
         assert chunk.text == report.text[chunk.start : chunk.end]
@@ -47,7 +50,7 @@ def test_chunk_text_is_the_document_slice(report: LoadedDocument, report_chunks:
 
 
 def test_chunks_are_ordered_and_do_not_overlap(report_chunks: list[Chunk]) -> None:
-    for before, after in zip(report_chunks, report_chunks[1:], strict=False):
+    for before, after in itertools.pairwise(report_chunks):
         assert before.end <= after.start
 
 
@@ -158,7 +161,8 @@ def test_markdown_sections_form_a_path(tmp_path: Path) -> None:
     body = "Utslippene skal ned med 67 prosent innen 2030 sammenlignet med 2009. " * 3
     path = tmp_path / "plan.md"
     path.write_text(
-        f"# Klimaplan\n\n{body}\n\n## Mål\n\n{body}\n\n### Delmål\n\n{body}\n\n## Tiltak\n\n{body}\n",
+        f"# Klimaplan\n\n{body}\n\n## Mål\n\n{body}\n\n"
+        f"### Delmål\n\n{body}\n\n## Tiltak\n\n{body}\n",
         encoding="utf-8",
     )
     doc = load_document(path, 1024 * 1024)
@@ -209,3 +213,16 @@ def test_split_blocks_marks_headings_and_tables() -> None:
         ("table", "År 2023 2024\nA 1 2"),
         ("text", "Slutt."),
     ]
+
+
+def test_text_without_sentence_ends_is_cut_at_spaces() -> None:
+    words = " ".join(f"ord{i}" for i in range(900))  # about 6000 characters, no punctuation
+    doc = LoadedDocument(words)
+    info = DocumentInfo("d", "D", "dokument", None, "d.txt")
+    chunks = chunk_document(doc, info, min_chars=300, max_chars=1200)
+    assert len(chunks) >= 4
+    for chunk in chunks:
+        assert chunk.text == words[chunk.start : chunk.end]
+        assert len(chunk.text) <= 1200 * 1.5
+        assert not chunk.text.startswith(" ") and not chunk.text.endswith(" ")
+    assert " ".join(c.text for c in chunks) == words

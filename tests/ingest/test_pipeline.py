@@ -59,7 +59,8 @@ def chunk_ids(settings: Settings, embedder: HashEmbedder) -> list[str]:
 
 
 def collections(settings: Settings) -> list[str]:
-    names = [c if isinstance(c, str) else c.name for c in chroma_client(settings).list_collections()]
+    listed = chroma_client(settings).list_collections()
+    names = [c if isinstance(c, str) else c.name for c in listed]
     return sorted(n for n in names if n.startswith(settings.collection_prefix + "-"))
 
 
@@ -504,9 +505,7 @@ def test_leftovers_of_a_killed_build_are_collected(
     assert collections(settings) == [f"{settings.collection_prefix}-{report.generation}"]
 
 
-def test_index_of_another_model_is_refused(
-    settings: Settings, hash_embedder: HashEmbedder
-) -> None:
+def test_index_of_another_model_is_refused(settings: Settings, hash_embedder: HashEmbedder) -> None:
     run_ingest(settings, hash_embedder)
     other = HashEmbedder(name="another-model")
     with pytest.raises(ModelMismatchError, match="'test-hash-embedder', not 'another-model'"):
@@ -566,3 +565,31 @@ def test_corpus_without_usable_files_gives_an_empty_index(
     report = run_ingest(settings, hash_embedder)
     assert report.exit_code == 0 and report.chunks > 0
     assert open_index(settings, hash_embedder).search("klimaendringene", 3, mode="hybrid")
+
+
+def test_max_file_size_comes_from_settings(
+    settings_factory: SettingsFactory, small_corpus: Path, hash_embedder: HashEmbedder
+) -> None:
+    # 3 KiB: the klima page (3044 bytes) fits, the kommuneplan page (3296) and the PDF do not.
+    settings = settings_factory(corpus_dir=small_corpus, max_file_mb=3 / 1024)
+    report = run_ingest(settings, hash_embedder)
+    assert report.indexed == (KLIMA,)
+    reasons = {s.file: s.reason for s in report.skipped}
+    assert set(reasons) == {KOMMUNEPLAN, SMALL_CORPUS_PDF}
+    assert "for stor" in reasons[KOMMUNEPLAN] and "file too large" in reasons[KOMMUNEPLAN]
+
+
+def test_hidden_files_folders_and_the_manifest_are_not_documents(
+    settings: Settings, hash_embedder: HashEmbedder
+) -> None:
+    corpus = settings.corpus_dir
+    (corpus / ".~lock.notat.txt#").write_text("lås", encoding="utf-8")
+    (corpus / ".DS_Store").write_bytes(b"\x00\x01")
+    (corpus / "undermappe").mkdir()
+    (corpus / "undermappe" / "notat.txt").write_text("Et notat i en undermappe.", encoding="utf-8")
+
+    report = run_ingest(settings, hash_embedder)
+
+    assert sorted(report.indexed) == sorted(ALL_FILES)
+    assert report.skipped == ()
+    assert report.exit_code == 0

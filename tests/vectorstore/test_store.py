@@ -84,7 +84,9 @@ def only(chunks: list[Chunk], phrase: str) -> Chunk:
     ],
     ids=["pdf-page-1", "klima-page", "kommuneplan-page"],
 )
-def test_distinctive_query_finds_its_chunk(index: Index, mode: str, query: str, phrase: str) -> None:
+def test_distinctive_query_finds_its_chunk(
+    index: Index, mode: str, query: str, phrase: str
+) -> None:
     target = only(index.chunks, phrase)
     hits = index.search(query, 5, mode=mode)  # type: ignore[arg-type]
     assert hits, mode
@@ -291,7 +293,8 @@ def test_refresh_picks_up_a_new_generation(chroma_mode: str, tmp_path: Path) -> 
             assert hits and "vindmøllepark" in hits[0].chunk.text, mode
         assert index.refresh() is False
         # Only the new generation's collection is left.
-        names = [c if isinstance(c, str) else c.name for c in chroma_client(settings).list_collections()]
+        listed = chroma_client(settings).list_collections()
+        names = [c if isinstance(c, str) else c.name for c in listed]
         mine = [n for n in names if n.startswith(settings.collection_prefix + "-")]
         assert mine == [collection_name(settings, second.generation)]
     finally:
@@ -316,3 +319,26 @@ def test_two_indexes_with_different_prefixes_do_not_interfere(
     finally:
         _drop_collections(a)
         _drop_collections(b)
+
+
+def test_a_stale_reader_switches_when_its_collection_is_gone(
+    chroma_mode: str, tmp_path: Path
+) -> None:
+    """A build published while a reader holds the old generation drops the old collection; the
+    reader's next search switches to the new generation instead of failing."""
+    copy_small_corpus(tmp_path / "corpus")
+    settings = make_settings(tmp_path, chroma_mode=chroma_mode)
+    embedder = HashEmbedder()
+    try:
+        run_ingest(settings, embedder)
+        stale = Index(settings, embedder)
+        klima = settings.corpus_dir / "temaplan-klima-nettside-2021.txt"
+        klima.write_text("Vindkraft\n\nEn vindmøllepark ved Vardåsen utredes.\n", encoding="utf-8")
+        second = run_ingest(settings, embedder)
+
+        hits = stale.search("vindmøllepark ved Vardåsen", 3, mode="hybrid")
+
+        assert stale.manifest.generation == second.generation
+        assert hits and "Vardåsen" in hits[0].chunk.text
+    finally:
+        _drop_collections(settings)
