@@ -72,24 +72,37 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--set", "question_set", type=click.Path(exists=True, dir_okay=False,
-              path_type=Path), default=QUESTIONS_PATH, show_default=True)
-@click.option("--answerer", type=click.Choice(["extractive", "llm", "openai"]), default=None,
-              help="Default: the service's (llm when installed, else extractive).")
+@click.option(
+    "--set",
+    "question_set",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=QUESTIONS_PATH,
+    show_default=True,
+)
+@click.option(
+    "--answerer",
+    type=click.Choice(["extractive", "llm", "openai"]),
+    default=None,
+    help="Default: the service's (llm when installed, else extractive).",
+)
 @click.option("--limit", type=int, default=None, help="Only the first N questions.")
 @click.option("--no-baseline", is_flag=True, help="Skip the naive LangChain pipeline.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Results folder (default: evals/results/<timestamp>/, copied to latest/).")
-def run(question_set: Path, answerer: str | None, limit: int | None, no_baseline: bool,
-        out: Path | None) -> None:
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Results folder (default: evals/results/<timestamp>/, copied to latest/).",
+)
+def run(
+    question_set: Path, answerer: str | None, limit: int | None, no_baseline: bool, out: Path | None
+) -> None:
     """Run the question set through our service and the baseline; write the report."""
     from evals.report import new_results_dir, publish_latest, write_report
 
     questions = load_questions(question_set)
     started = time.perf_counter()
     settings, service, name = _service(answerer)
-    runs = [run_eval(questions, service, name, limit, system="ours",
-                     progress=_progress("ours"))]
+    runs = [run_eval(questions, service, name, limit, system="ours", progress=_progress("ours"))]
     meta: dict[str, Any] = {
         "question_set": str(question_set),
         "n_questions": len(runs[0].records),
@@ -106,10 +119,15 @@ def run(question_set: Path, answerer: str | None, limit: int | None, no_baseline
         baseline.warm_up(name)
         info = baseline.build_info
         if info is not None:
-            meta["baseline"] = (f"RecursiveCharacterTextSplitter(1000, 200), Chroma top-4, "
-                                f"{info.chunks} chunks, collection {info.collection}")
-        runs.append(run_eval(questions, baseline, name, limit, system="baseline",
-                             progress=_progress("baseline")))
+            meta["baseline"] = (
+                f"RecursiveCharacterTextSplitter(1000, 200), Chroma top-4, "
+                f"{info.chunks} chunks, collection {info.collection}"
+            )
+        runs.append(
+            run_eval(
+                questions, baseline, name, limit, system="baseline", progress=_progress("baseline")
+            )
+        )
     meta["seconds"] = round(time.perf_counter() - started, 1)
     out_dir = out or new_results_dir()
     report = write_report(runs, meta, out_dir)
@@ -151,10 +169,20 @@ def check_floors(values: dict[str, float | None], floors: dict[str, float]) -> l
 
 
 @main.command()
-@click.option("--floors", "floors_path", type=click.Path(exists=True, dir_okay=False,
-              path_type=Path), default=FLOORS_PATH, show_default=True)
-@click.option("--set", "question_set", type=click.Path(exists=True, dir_okay=False,
-              path_type=Path), default=QUICK_PATH, show_default=True)
+@click.option(
+    "--floors",
+    "floors_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=FLOORS_PATH,
+    show_default=True,
+)
+@click.option(
+    "--set",
+    "question_set",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=QUICK_PATH,
+    show_default=True,
+)
 def check(floors_path: Path, question_set: Path) -> None:
     """The quick set with the extractive answerer; exit 1 when below the floors."""
     questions = load_questions(question_set)

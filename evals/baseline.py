@@ -197,9 +197,7 @@ class BaselineService:
             self.dir.mkdir(parents=True, exist_ok=True)
             state_path = self.dir / "state.json"
             client = self._client()
-            existing = {
-                c if isinstance(c, str) else c.name for c in client.list_collections()
-            }
+            existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
             state: dict[str, Any] = {}
             if state_path.exists():
                 try:
@@ -323,8 +321,10 @@ class BaselineService:
         t_ans = time.perf_counter()
         notes: list[str] = []
         try:
-            draft = self.answerer(name).answer(question, chunks, language) if chunks else Draft(
-                text="", refused=True, answerer=name
+            draft = (
+                self.answerer(name).answer(question, chunks, language)
+                if chunks
+                else Draft(text="", refused=True, answerer=name)
             )
         except Exception as exc:
             notes.append(f"{name} failed: {type(exc).__name__}: {exc}")

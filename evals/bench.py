@@ -80,7 +80,7 @@ def memory_of_service(
     )
     for line in proc.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
-            result: dict[str, Any] = json.loads(line[len("BENCH_JSON "):])
+            result: dict[str, Any] = json.loads(line[len("BENCH_JSON ") :])
             return result
     return {"error": (proc.stderr or proc.stdout)[-800:], "returncode": proc.returncode}
 
@@ -196,8 +196,7 @@ def render_bench(results: dict[str, Any]) -> str:
         "# Benchmark",
         "",
         f"- {results.get('timestamp')}; {results.get('machine')}",
-        f"- embedding: {results.get('embedding')}; llm installed: "
-        f"{results.get('llm_available')}",
+        f"- embedding: {results.get('embedding')}; llm installed: {results.get('llm_available')}",
         "",
         "| Measure | Value |",
         "|---|---|",

@@ -151,9 +151,7 @@ def per_type_table(runs: Sequence[EvalRun]) -> str:
     for t in types:
         entries = [r.summary["answers"]["per_type"].get(t) for r in runs]
         n = next((e["n"] for e in entries if e), 0)
-        cells = [
-            f"{_pct(e['accuracy'])} ({e['correct']}/{e['n']})" if e else "-" for e in entries
-        ]
+        cells = [f"{_pct(e['accuracy'])} ({e['correct']}/{e['n']})" if e else "-" for e in entries]
         lines.append("| " + " | ".join([t, str(n), *cells]) + " |")
     return "\n".join(lines)
 
@@ -261,7 +259,11 @@ def plot(runs: Sequence[EvalRun], path: Path) -> Path | None:
             xs = [x + (i - (len(runs) - 1) / 2) * width for x in range(len(stages))]
             label = f"{run.system} {stat}"
             ax2.bar(
-                xs, values, width, label=label, alpha=0.4 if stat == "p95" else 0.95,
+                xs,
+                values,
+                width,
+                label=label,
+                alpha=0.4 if stat == "p95" else 0.95,
                 color=f"C{i}",
             )
     ax2.set_xticks(range(len(stages)))
@@ -296,7 +298,5 @@ def write_report(runs: Sequence[EvalRun], meta: dict[str, Any], out_dir: Path) -
         encoding="utf-8",
     )
     report = out_dir / "report.md"
-    report.write_text(
-        render_markdown(runs, meta, png.name if png else None), encoding="utf-8"
-    )
+    report.write_text(render_markdown(runs, meta, png.name if png else None), encoding="utf-8")
     return report

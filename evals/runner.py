@@ -267,9 +267,7 @@ def summarize(records: Sequence[QuestionRecord], k: int = RETRIEVAL_K) -> dict[s
     }
     timed = [r for r in records if r.error is None]
     latency = {
-        stage: metrics.latency_summary(
-            r.timings_ms[stage] for r in timed if stage in r.timings_ms
-        )
+        stage: metrics.latency_summary(r.timings_ms[stage] for r in timed if stage in r.timings_ms)
         for stage in LATENCY_STAGES
     }
     passages = {
@@ -330,4 +328,3 @@ def flat_metrics(summary: dict[str, Any]) -> dict[str, float | None]:
         "p50_total_ms": summary["latency_ms"]["total"]["p50"],
         "p95_total_ms": summary["latency_ms"]["total"]["p95"],
     }
-

@@ -90,7 +90,8 @@ def settings(tmp_path: Path) -> Settings:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "klimaplan-2021.txt").write_text(
-        filler("klima", 30) + "\n\nAsker skal kutte utslippene med 67 prosent innen 2030.\n\n"
+        filler("klima", 30)
+        + "\n\nAsker skal kutte utslippene med 67 prosent innen 2030.\n\n"
         + filler("utslipp", 20),
         encoding="utf-8",
     )
@@ -139,8 +140,9 @@ def test_search_ask_and_reuse(settings: Settings) -> None:
     assert "67 prosent" in hits[0].chunk.text
     assert hits[0].score >= hits[-1].score
 
-    answer = service.ask("Hvor mye skal Asker kutte utslippene innen 2030?", answerer="fake",
-                         question_id="q1")
+    answer = service.ask(
+        "Hvor mye skal Asker kutte utslippene innen 2030?", answerer="fake", question_id="q1"
+    )
     _, passages, language = answerer.calls[-1]
     assert len(passages) == 4 and language == "no"
     assert [h.chunk for h in answer.retrieved] == passages
@@ -170,9 +172,12 @@ def test_runner_treats_baseline_like_ours(settings: Settings) -> None:
     service = BaselineService(settings, embedder=HashEmbedder())
     questions = [
         EvalQuestion(
-            id="q001", question="Hvor mye skal Asker kutte utslippene innen 2030?",
-            answers=("67 prosent",), source="klimaplan-2021.txt",
-            evidence="kutte utslippene med 67 prosent innen 2030", type="number",
+            id="q001",
+            question="Hvor mye skal Asker kutte utslippene innen 2030?",
+            answers=("67 prosent",),
+            source="klimaplan-2021.txt",
+            evidence="kutte utslippene med 67 prosent innen 2030",
+            type="number",
         )
     ]
     run = run_eval(questions, service, "extractive", system="baseline")

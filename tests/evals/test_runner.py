@@ -17,8 +17,16 @@ from vectorstore.types import Chunk, SearchHit
 
 def chunk(cid: str, text: str) -> Chunk:
     return Chunk(
-        id=cid, doc_id="doc", title="Dok", kind="årsrapport", year=2024, page=1, section="",
-        text=text, start=0, end=len(text),
+        id=cid,
+        doc_id="doc",
+        title="Dok",
+        kind="årsrapport",
+        year=2024,
+        page=1,
+        section="",
+        text=text,
+        start=0,
+        end=len(text),
     )
 
 
@@ -29,11 +37,22 @@ BUDGET = chunk("budget", "Driftsbudsjettet for skolene økte med fire prosent.")
 OTHER = chunk("other", "Kommunen har mange parker og friområder for innbyggerne.")
 
 
-def q(qid: str, qtype: str, answers: Sequence[str], evidence: str = "", note: str = "",
-      question: str | None = None) -> EvalQuestion:
+def q(
+    qid: str,
+    qtype: str,
+    answers: Sequence[str],
+    evidence: str = "",
+    note: str = "",
+    question: str | None = None,
+) -> EvalQuestion:
     return EvalQuestion(
-        id=qid, question=question or f"Spørsmål {qid}?", answers=tuple(answers),
-        source="doc.txt" if answers else "", evidence=evidence, type=qtype, note=note,
+        id=qid,
+        question=question or f"Spørsmål {qid}?",
+        answers=tuple(answers),
+        source="doc.txt" if answers else "",
+        evidence=evidence,
+        type=qtype,
+        note=note,
     )
 
 
@@ -57,19 +76,35 @@ class Scripted:
 
 
 SCRIPT: dict[str, Scripted | Exception] = {
-    "q001": Scripted("Bærekraftsmålene består av 17 mål [1].", cited=(GOALS,),
-                     timings={"retrieve": 10, "answer": 20, "total": 30}),
-    "q002": Scripted("Andelen var 64,2 [1].", cited=(TABLE,),
-                     timings={"retrieve": 10, "answer": 20, "total": 40}),
-    "q003": Scripted("Jeg finner ikke dette i dokumentene.", refused=True,
-                     timings={"retrieve": 10, "answer": 0, "total": 50}),
-    "q004": Scripted("Jeg finner ikke dette i dokumentene.", refused=True,
-                     timings={"retrieve": 10, "answer": 0, "total": 60}),
-    "q005": Scripted("Kommunen har mange parker [1].", cited=(OTHER,),
-                     timings={"retrieve": 10, "answer": 20, "total": 70}),
+    "q001": Scripted(
+        "Bærekraftsmålene består av 17 mål [1].",
+        cited=(GOALS,),
+        timings={"retrieve": 10, "answer": 20, "total": 30},
+    ),
+    "q002": Scripted(
+        "Andelen var 64,2 [1].", cited=(TABLE,), timings={"retrieve": 10, "answer": 20, "total": 40}
+    ),
+    "q003": Scripted(
+        "Jeg finner ikke dette i dokumentene.",
+        refused=True,
+        timings={"retrieve": 10, "answer": 0, "total": 50},
+    ),
+    "q004": Scripted(
+        "Jeg finner ikke dette i dokumentene.",
+        refused=True,
+        timings={"retrieve": 10, "answer": 0, "total": 60},
+    ),
+    "q005": Scripted(
+        "Kommunen har mange parker [1].",
+        cited=(OTHER,),
+        timings={"retrieve": 10, "answer": 20, "total": 70},
+    ),
     # Right answer, but the cited passage neither holds the evidence nor shares a word with it.
-    "q006": Scripted("Ordføreren heter Ragnar Sand Fuglum [1].", cited=(BUDGET,),
-                     timings={"retrieve": 10, "answer": 20, "total": 80, "first_token": 5}),
+    "q006": Scripted(
+        "Ordføreren heter Ragnar Sand Fuglum [1].",
+        cited=(BUDGET,),
+        timings={"retrieve": 10, "answer": 20, "total": 80, "first_token": 5},
+    ),
     "q007": RuntimeError("the model crashed"),
 }
 
@@ -98,18 +133,28 @@ class FakeService:
         self.index = FakeIndex()
         self.asked: list[tuple[str, str | None]] = []
 
-    def ask(self, question: str, history: Sequence[Any] = (), filters: Any = None,
-            answerer: str | None = None, question_id: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Any] = (),
+        filters: Any = None,
+        answerer: str | None = None,
+        question_id: str | None = None,
+    ) -> Answer:
         assert question_id is not None
         self.asked.append((question_id, answerer))
         script = SCRIPT[question_id]
         if isinstance(script, Exception):
             raise script
         return Answer(
-            question=question, answer=script.text, refused=script.refused, answerer="fake",
+            question=question,
+            answer=script.text,
+            refused=script.refused,
+            answerer="fake",
             citations=tuple(Citation(i, c) for i, c in enumerate(script.cited, start=1)),
             retrieved=tuple(SearchHit(c, 0.5) for c in script.cited),
-            timings_ms=dict(script.timings), id=question_id,
+            timings_ms=dict(script.timings),
+            id=question_id,
         )
 
 
@@ -238,8 +283,11 @@ def test_check_floors(tmp_path: Any) -> None:
     from evals.__main__ import check_floors, load_floors
 
     path = tmp_path / "floors.json"
-    path.write_text(json.dumps({"_comment": "x", "accuracy": 0.5, "hit@5": 0.7,
-                                "answerable_wrongly_refused_max": 0.1}))
+    path.write_text(
+        json.dumps(
+            {"_comment": "x", "accuracy": 0.5, "hit@5": 0.7, "answerable_wrongly_refused_max": 0.1}
+        )
+    )
     floors = load_floors(path)
     assert floors == {"accuracy": 0.5, "hit@5": 0.7, "answerable_wrongly_refused_max": 0.1}
     good = {"accuracy": 0.6, "hit@5": 0.7, "answerable_wrongly_refused": 0.05}
