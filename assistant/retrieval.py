@@ -15,7 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from assistant.text import content_terms, proper_names, split_sentences, years_in
+from assistant.text import (
+    match_terms,
+    proper_names,
+    question_terms,
+    split_sentences,
+    term_credit,
+    years_in,
+)
 from vectorstore.store import Index
 from vectorstore.types import Chunk, SearchFilters, SearchHit
 
@@ -55,6 +62,10 @@ class Selection:
         return [p.chunk for p in self.passages]
 
 
+#: How many of the search's top hits may be kept on a weaker term overlap.
+RELAXED_TOP_HITS = 2
+
+
 class TermWeights:
     """Inverse document frequencies over the indexed chunks (unknown terms weigh the most)."""
 
@@ -62,7 +73,7 @@ class TermWeights:
         self.n = max(1, len(chunks))
         df: dict[str, int] = {}
         for chunk in chunks:
-            for term in set(content_terms(f"{chunk.section}\n{chunk.text}")):
+            for term in set(match_terms(f"{chunk.section}\n{chunk.text}")):
                 df[term] = df.get(term, 0) + 1
         self.df = df
 
@@ -142,19 +153,20 @@ class Retriever:
         )
 
     def coverage(self, question_terms: Sequence[str], text: str) -> float:
+        """Idf-weighted share of the question's terms that ``text`` contains (parts of compounds
+        count 0.7)."""
         if not question_terms:
             return 0.0
         weights = self.weights()
-        present = set(content_terms(text))
+        present = set(match_terms(text))
         total = sum(weights.idf(t) for t in question_terms)
-        found = sum(weights.idf(t) for t in question_terms if t in present)
+        found = sum(weights.idf(t) * term_credit(t, present) for t in question_terms)
         return found / total if total else 0.0
 
     def select(self, question: str, hits: Sequence[SearchHit]) -> Selection:
-        terms = list(dict.fromkeys(content_terms(question)))
         # Years are checked separately (they must occur); as terms they would dominate coverage.
+        terms = question_terms(question)
         years = set(years_in(question))
-        terms = [t for t in terms if not (t.isdigit() and int(t) in years)]
         names = proper_names(question)
         ranked: list[RankedPassage] = []
         for hit in hits:
@@ -172,27 +184,43 @@ class Retriever:
             years_ok = years_ok and all(name in lowered for name in names)
             ranked.append(RankedPassage(hit, cov, best, years_ok))
 
-        def strength(p: RankedPassage) -> float:
-            sentence = p.best_sentence.coverage if p.best_sentence else 0.0
-            return 0.6 * p.coverage + 0.4 * sentence + (0.0 if p.years_ok else -0.5)
+        support = max((p.coverage for p in ranked if p.years_ok), default=0.0)
+        supported = support >= self.min_coverage
 
-        order = sorted(range(len(ranked)), key=lambda i: (-strength(ranked[i]), i))
+        def strength(i: int) -> float:
+            p = ranked[i]
+            sentence = p.best_sentence.coverage if p.best_sentence else 0.0
+            # The search's own order is evidence too (the dense half sees paraphrases that term
+            # overlap misses), worth up to 0.1 for the top hit.
+            prior = 0.1 * (1 - i / max(1, len(ranked)))
+            return 0.6 * p.coverage + 0.4 * sentence + prior + (0.0 if p.years_ok else -0.5)
+
+        def acceptable(i: int) -> bool:
+            p = ranked[i]
+            if not p.years_ok:
+                return False
+            if p.coverage >= self.min_coverage:
+                return True
+            # Once the question is known to be answered, the search's top hits may join on a
+            # weaker overlap: they often say it in other words ("vedtatt" for "godkjent").
+            return supported and i < RELAXED_TOP_HITS and p.coverage >= 0.6 * self.min_coverage
+
+        order = sorted(range(len(ranked)), key=lambda i: (-strength(i), i))
         chosen: list[RankedPassage] = []
         for i in order:
             p = ranked[i]
-            if p.coverage < self.min_coverage or not p.years_ok:
+            if not acceptable(i):
                 continue
             if any(_overlaps(p.chunk, q.chunk) or p.chunk.text == q.chunk.text for q in chosen):
                 continue
             chosen.append(p)
             if len(chosen) >= self.max_passages:
                 break
-        support = max((p.coverage for p in ranked if p.years_ok), default=0.0)
         return Selection(
             question=question,
             retrieved=tuple(hits),
             passages=tuple(chosen),
-            supported=bool(chosen),
+            supported=supported and bool(chosen),
             support=support,
         )
 

@@ -274,3 +274,100 @@ def proper_names(text: str) -> set[str]:
             if word.lower() not in _NOT_NAMES:
                 names.add(word.lower())
     return names
+
+
+#: Words a question uses to say *what kind* of answer it wants ("hvor lenge", "hvor ofte",
+#: "omtrent hvor mye") rather than what it is about. They are dropped from the question's terms
+#: when judging whether a passage answers it; the index itself keeps them.
+_QUESTION_FILLER = [
+    "lenge",
+    "ofte",
+    "mye",
+    "mange",
+    "stor",
+    "store",
+    "stort",
+    "størst",
+    "høy",
+    "høyt",
+    "høye",
+    "lav",
+    "lavt",
+    "lave",
+    "omtrent",
+    "cirka",
+    "ca",
+    "gjelder",
+    "egentlig",
+    "ifølge",
+    "nøyaktig",
+    "totalt",
+    "samlet",
+    "sammenlagt",
+    "finnes",
+    "fins",
+    "hvilket",
+    "hvilken",
+    "hvilke",
+    "hvem",
+    "hva",
+    "hvor",
+    "når",
+    "hvordan",
+    "hvorfor",
+]
+
+#: Irregular verb forms the Snowball stemmer leaves apart ("vedtok" / "vedtatt" / "vedta").
+_IRREGULAR = {
+    "vedtok": "vedt", "vedtatt": "vedt", "vedtatte": "vedt", "vedtas": "vedt",
+    "gikk": "gå", "gått": "gå", "går": "gå",
+    "ga": "gi", "gav": "gi", "gitt": "gi", "gir": "gi",
+    "tok": "ta", "tatt": "ta", "tar": "ta",
+    "fikk": "få", "fått": "få", "får": "få",
+    "økte": "øk", "økt": "øk", "øker": "øk", "økning": "øk", "økningen": "øk",
+    "sank": "synk", "sunket": "synk", "synker": "synk",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _filler_stems() -> frozenset[str]:
+    return frozenset(tokenize(" ".join(_QUESTION_FILLER))) | frozenset(_QUESTION_FILLER)
+
+
+@lru_cache(maxsize=1)
+def _irregular_stems() -> dict[str, str]:
+    return {tokenize(word)[0] if tokenize(word) else word: lemma for word, lemma in
+            _IRREGULAR.items()}  # fmt: skip
+
+
+def match_terms(text: str) -> list[str]:
+    """:func:`content_terms` with irregular verb forms folded together, for term matching."""
+    irregular = _irregular_stems()
+    return [irregular.get(t, t) for t in content_terms(text)]
+
+
+def question_terms(question: str) -> list[str]:
+    """The terms a passage must share with a question to answer it: content terms without the
+    question's filler words and without the years it names (those are checked on their own)."""
+    filler = _filler_stems()
+    irregular = _irregular_stems()
+    years = {str(y) for y in years_in(question)}
+    terms = [
+        irregular.get(t, t) for t in content_terms(question) if t not in filler and t not in years
+    ]
+    return list(dict.fromkeys(terms))
+
+
+def term_credit(term: str, present: set[str] | frozenset[str]) -> float:
+    """1 when ``term`` occurs; 0.7 when it is part of a compound that occurs, or the other way
+    round ("sykefravær" in "sykefraværsprosent", "temaplan" in "temaplanene"); else 0."""
+    if term in present:
+        return 1.0
+    if len(term) < 5 or term.isdigit():
+        return 0.0
+    for other in present:
+        if len(other) >= 5 and (other.startswith(term) or term.startswith(other)):
+            return 0.7
+        if len(term) >= 6 and len(other) > len(term) + 2 and other.endswith(term):
+            return 0.7
+    return 0.0

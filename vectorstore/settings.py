@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     rrf_k: int = 60
     max_cited_passages: int = Field(4, description="Passages given to the answerer.")
     min_coverage: float = Field(
-        0.45,
+        0.5,
         description="Share (idf-weighted) of a question's terms a passage must contain to be used; "
         "below it for every passage, the assistant says the documents do not answer.",
     )

@@ -10,7 +10,15 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from assistant.text import content_terms, numbers_in, proper_names, split_sentences, years_in
+from assistant.text import (
+    match_terms,
+    numbers_in,
+    proper_names,
+    question_terms,
+    split_sentences,
+    term_credit,
+    years_in,
+)
 from assistant.types import Draft, Language
 from vectorstore.types import Chunk
 
@@ -22,6 +30,12 @@ _EN_PREFIX = "From the documents (quoted in Norwegian): "
 _MONTH = re.compile(
     r"\b(januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember|"
     r"january|february|march|june|july|october|december|\d{1,2}\.\d{1,2}\.\d{2,4})\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORD = re.compile(
+    r"\b(en|ett|to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|elleve|tolv|tjue|hundre|tusen)\s+"
+    r"(millioner|milliarder|mill|mrd|prosent|kroner|tusen|hundre)\b|\b(halvparten|tredjedel|"
+    r"firedel|dobbelt)\b",
     re.IGNORECASE,
 )
 _WANTS = (
@@ -76,15 +90,20 @@ class ExtractiveAnswerer:
     def _score(
         self, terms: Sequence[str], years: set[int], wants: frozenset[str], chunk: Chunk, text: str
     ) -> float:
-        present = set(content_terms(f"{chunk.section}\n{text}"))
+        present = set(match_terms(f"{chunk.section}\n{text}"))
         total = sum(self._idf(t) for t in terms) or 1.0
-        score = sum(self._idf(t) for t in terms if t in present) / total
+        score = sum(self._idf(t) * term_credit(t, present) for t in terms) / total
         if years:
             score += 0.3 * len(years & set(years_in(text))) / len(years)
-        if "number" in wants and numbers_in(text) - {str(y) for y in years_in(text)}:
-            score += 0.15
-        if "date" in wants and (_MONTH.search(text) or years_in(text)):
-            score += 0.15
+        if "number" in wants and (
+            numbers_in(text) - {str(y) for y in years_in(text)} or _NUMBER_WORD.search(text)
+        ):
+            score += 0.2
+        if "date" in wants:
+            if _MONTH.search(text):
+                score += 0.3  # a day or month answers "når" better than a bare year
+            elif set(years_in(text)) - years:
+                score += 0.15
         if "name" in wants and proper_names(text):
             score += 0.15
         # Very long sentences say many things; prefer the one that says this.
@@ -94,11 +113,7 @@ class ExtractiveAnswerer:
     def select(self, question: str, passages: Sequence[Chunk]) -> list[tuple[int, str, float]]:
         """``(passage number, sentence, score)`` for the sentences to quote, in reading order."""
         years = set(years_in(question))
-        terms = [
-            t
-            for t in dict.fromkeys(content_terms(question))
-            if not (t.isdigit() and int(t) in years)
-        ]
+        terms = question_terms(question)
         wants = question_wants(question)
         scored: list[tuple[float, int, int, str]] = []
         for n, chunk in enumerate(passages, start=1):
@@ -107,9 +122,10 @@ class ExtractiveAnswerer:
                 sentence = " ".join(chunk.text[start:end].split())
                 if len(sentence) < 15:
                     continue
-                scored.append(
-                    (self._score(terms, years, wants, chunk, sentence), n, start, sentence)
-                )
+                # Passages come best first from retrieval: a small prior for the earlier ones.
+                prior = 0.05 * (len(passages) - n) / max(1, len(passages))
+                score = self._score(terms, years, wants, chunk, sentence) + prior
+                scored.append((score, n, start, sentence))
         if not scored:
             return []
         scored.sort(key=lambda item: (-item[0], item[1], item[2]))
