@@ -76,7 +76,7 @@ class Settings(BaseSettings):
         "passage needs to be used.",
     )
     override_llm_refusal_support: float = Field(
-        0.9,
+        0.7,
         description="When the LLM finds no answer but a passage covers this much of the question, "
         "the extractive answer is shown instead of a refusal.",
     )

@@ -73,6 +73,24 @@ def _with_list_items(chunk: Chunk, start: int, sentence: str, max_items: int = 8
     return sentence.rstrip() + " " + "; ".join(items) if items else sentence
 
 
+def answer_kind_bonus(wants: frozenset[str], text: str, years: set[int]) -> float:
+    """Extra score for a sentence holding the kind of fact the question asks for (a number for
+    "hvor mange", a date for "når", a name for "hvem"); ``years`` are those the question names."""
+    bonus = 0.0
+    if "number" in wants and (
+        numbers_in(text) - {str(y) for y in years_in(text)} or _NUMBER_WORD.search(text)
+    ):
+        bonus += 0.2
+    if "date" in wants:
+        if _MONTH.search(text):
+            bonus += 0.3  # a day or month answers "når" better than a bare year
+        elif set(years_in(text)) - years:
+            bonus += 0.15
+    if "name" in wants and proper_names(text):
+        bonus += 0.15
+    return bonus
+
+
 class ExtractiveAnswerer:
     name = "extractive"
 
@@ -95,17 +113,7 @@ class ExtractiveAnswerer:
         score = sum(self._idf(t) * term_credit(t, present) for t in terms) / total
         if years:
             score += 0.3 * len(years & set(years_in(text))) / len(years)
-        if "number" in wants and (
-            numbers_in(text) - {str(y) for y in years_in(text)} or _NUMBER_WORD.search(text)
-        ):
-            score += 0.2
-        if "date" in wants:
-            if _MONTH.search(text):
-                score += 0.3  # a day or month answers "når" better than a bare year
-            elif set(years_in(text)) - years:
-                score += 0.15
-        if "name" in wants and proper_names(text):
-            score += 0.15
+        score += answer_kind_bonus(wants, text, years)
         # Very long sentences say many things; prefer the one that says this.
         score -= 0.02 * max(0.0, math.log(max(len(text), 1) / 250))
         return score

@@ -135,3 +135,29 @@ def test_stream_yields_the_same_text() -> None:
         "".join(answerer.stream(question, [STAFF], "no"))
         == answerer.answer(question, [STAFF], "no").text
     )
+
+
+def test_a_when_question_prefers_the_sentence_with_the_date() -> None:
+    plan = _chunk(
+        "Kommunestyret har vedtatt temaplanen for klima og temaplanen for natur. "
+        "Temaplanen for klima ble vedtatt av kommunestyret 15. juni 2021.",
+        4,
+        section="Klima",
+    )
+    draft = ExtractiveAnswerer(max_sentences=1).answer(
+        "Når vedtok kommunestyret temaplanen for klima?", [plan], "no"
+    )
+    assert "15. juni 2021" in draft.text
+
+
+def test_an_amount_in_words_counts_as_a_number() -> None:
+    loan = _chunk(
+        "Kommunen sparer penger med grønne lån til nye skolebygg i kommunen. "
+        "På ti år vil kommunen spare tre millioner kroner på grønne lån.",
+        5,
+        section="Grønne lån",
+    )
+    draft = ExtractiveAnswerer(max_sentences=1).answer(
+        "Hvor mye sparer kommunen på grønne lån?", [loan], "no"
+    )
+    assert "tre millioner kroner" in draft.text

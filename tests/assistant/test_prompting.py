@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.prompting import (
+    DEFAULT_TOTAL_PASSAGE_CHARS,
     ELLIPSIS,
     REFUSAL_TOKEN,
     SYSTEM_PROMPT,
@@ -120,14 +121,14 @@ def test_passage_number_is_repeated_after_its_text() -> None:
 
 
 def test_passage_budget_shares_the_total() -> None:
-    assert passage_budget(4) == 225
+    assert passage_budget(4) == DEFAULT_TOTAL_PASSAGE_CHARS // 4 == 275
     assert passage_budget(2) == passage_budget(1) == 450
     assert passage_budget(20) == 160
     long_passages = [_chunk(i, LONG, page=i + 1) for i in range(4)]
     user = build_messages("Hva var sykefraværet i 2024?", long_passages, "no")[1]["content"]
     blocks = user.removeprefix("Kilder:\n").split("\n\n")[:4]
     bodies = [block.split("\n")[1] for block in blocks]
-    assert all(b.startswith(ELLIPSIS) and len(b) <= 225 + len(" [4]") for b in bodies)
+    assert all(b.startswith(ELLIPSIS) and len(b) <= 275 + len(" [4]") for b in bodies)
     fixed = build_messages("Hva var sykefraværet i 2024?", long_passages, "no", 120)[1]["content"]
     assert len(fixed) < len(user)
 

@@ -188,3 +188,28 @@ def test_proper_names_keep_a_name_behind_a_sentence_initial_title() -> None:
 
 def test_proper_names_ignore_the_municipality_and_question_words() -> None:
     assert proper_names("Hva gjør Asker kommune i Norge?") == set()
+
+
+# -- terms for judging support ---------------------------------------------------------------
+def test_question_terms_drop_filler_words_and_named_years() -> None:
+    from assistant.text import question_terms
+
+    terms = question_terms("Hvor lenge gjelder en temaplan, og hvor ofte revideres den i 2024?")
+    assert terms == question_terms("temaplan revideres")
+    assert "2024" not in terms
+
+
+def test_irregular_verb_forms_match_each_other() -> None:
+    from assistant.text import match_terms, question_terms
+
+    assert set(question_terms("Når vedtok de planen?")) & set(match_terms("Planen ble vedtatt."))
+
+
+def test_term_credit_for_parts_of_compounds() -> None:
+    from assistant.text import match_terms, term_credit
+
+    present = set(match_terms("Sykefraværsprosent for ansatte"))
+    assert term_credit("ansatt", present) == 1.0
+    assert term_credit(content_terms("sykefraværet")[0], present) == 0.7
+    assert term_credit(content_terms("skolen")[0], present) == 0.0
+    assert term_credit("bil", set(match_terms("bilde"))) == 0.0  # short terms need an exact match
