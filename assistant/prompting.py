@@ -318,4 +318,3 @@ def build_messages(
 def is_refusal(text: str) -> bool:
     """True when a model's output says the sources lack the answer."""
     return REFUSAL_TOKEN in text or REFUSAL_TOKEN.replace("_", " ") in text
-
