@@ -173,6 +173,8 @@ class AssistantService:
     def _indicator_answer(
         self, question: str, language: Language, filters: SearchFilters | None
     ) -> tuple[str, Chunk, dict[str, Any]] | None:
+        if not self.settings.use_indicator_answers:
+            return None
         store = self._indicators()
         if store is None:
             return None

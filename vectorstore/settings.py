@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         description="For questions in English (over Norwegian text): the dense similarity a "
         "passage needs to be used.",
     )
+    use_indicator_answers: bool = Field(
+        True,
+        description="Answer 'X in year Y' questions from the extracted indicator-table records "
+        "(off: only retrieval and the answerer; used to measure what the records add).",
+    )
     override_llm_refusal_support: float = Field(
         0.7,
         description="When the LLM finds no answer but a passage covers this much of the question, "

@@ -97,6 +97,12 @@ def test_table_value_comes_from_the_indicator_table(
     assert answer.indicator["indicator"] == "Sykefraværsprosent"
 
 
+def test_indicator_answers_can_be_switched_off(make_service: ServiceFactory) -> None:
+    answer = make_service(use_indicator_answers=False).ask("Hva var sykefraværsprosenten i 2024?")
+    assert answer.answerer != "indicator"
+    assert answer.indicator is None
+
+
 def test_table_change_is_computed_in_percentage_points(service: AssistantService) -> None:
     answer = service.ask("Hvordan endret sykefraværsprosenten seg fra 2021 til 2024?")
     assert answer.answerer == "indicator"
