@@ -14,7 +14,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from vectorstore.indicators import IndicatorMatch, IndicatorRecord, IndicatorStore, query_terms
+from vectorstore.indicators import (
+    IndicatorMatch,
+    IndicatorRecord,
+    IndicatorStore,
+    near_form,
+    query_terms,
+    unmatched_terms,
+)
 from vectorstore.types import Chunk
 
 Language = Literal["no", "en"]
@@ -40,9 +47,14 @@ _VALUE_INTENT = re.compile(
     re.IGNORECASE,
 )
 
+_NO_RELATIVE = re.compile(r"\b(?:skala|indeks|plassering|scale|index|rank\w*)\b", re.IGNORECASE)
+
 MIN_SCORE = 0.6
 MIN_QUERY_COVERAGE = 0.75
 TIE_MARGIN = 0.05
+#: A row of the same table with this much query coverage that has a form of a question word the
+#: chosen row lacks makes the match too unsure (see ``_points_elsewhere``).
+RIVAL_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -145,6 +157,22 @@ def _latest_measured(
     return None
 
 
+def _relative_change(first: IndicatorRecord, last: IndicatorRecord, language: Language) -> str:
+    """`` (9,7 prosent)``: the change relative to the first value, for units other than %."""
+    unit = last.unit or first.unit
+    if unit == "%" or unit == "prosentpoeng" or not first.value or last.value is None:
+        return ""
+    if _NO_RELATIVE.search(first.indicator):  # a score or a rank: a share of it means nothing
+        return ""
+    if first.value < 0 or last.value < 0:
+        return ""
+    share = abs(last.value - first.value) / first.value * 100
+    if share < 0.05:
+        return ""
+    amount = _format_number(share, 1, language)
+    return f" ({amount} percent)" if language == "en" else f" ({amount} prosent)"
+
+
 def _change_sentence(
     label: str, first: IndicatorRecord, last: IndicatorRecord, language: Language
 ) -> str:
@@ -153,12 +181,13 @@ def _change_sentence(
     decimals = max(_decimals(first.value_text), _decimals(last.value_text))
     amount = _format_number(diff, decimals, language)
     unit = last.unit or first.unit
+    relative = _relative_change(first, last, language)
     if language == "en":
         unit_text = " percentage points" if unit == "%" else (f" {unit}" if unit else "")
         if abs(diff) < 10 ** (-decimals) / 2:
             tail = "unchanged"
         else:
-            tail = f"{'an increase' if diff > 0 else 'a decrease'} of {amount}{unit_text}"
+            tail = f"{'an increase' if diff > 0 else 'a decrease'} of {amount}{unit_text}{relative}"
         return (
             f"{label} went from {first.value_text} in {first.year} to {last.value_text} in "
             f"{last.year}, {tail}"
@@ -167,7 +196,7 @@ def _change_sentence(
     if abs(diff) < 10 ** (-decimals) / 2:
         tail = "uendret"
     else:
-        tail = f"{'en økning' if diff > 0 else 'en nedgang'} på {amount}{unit_text}"
+        tail = f"{'en økning' if diff > 0 else 'en nedgang'} på {amount}{unit_text}{relative}"
     return (
         f"{label} gikk fra {first.value_text} i {first.year} til {last.value_text} i "
         f"{last.year}, {tail}"
@@ -178,6 +207,26 @@ def _target_sentence(target: str | None, language: Language) -> str:
     if not target:
         return ""
     return f" The target is {target}." if language == "en" else f" Målet er {target}."
+
+
+def _points_elsewhere(query: str, best: IndicatorMatch, others: Sequence[IndicatorMatch]) -> bool:
+    """A question word the chosen row lacks but a nearby row of the same table has a form of
+    ("trivdes" when the chosen row is about bullying and the next row says "trivsel"), and that
+    row matches the question fairly well too: the question may well be about that row. Too
+    unsure to answer."""
+    first = best.records[0]
+    missing = unmatched_terms(query, best.label, f"{first.section} {first.table_title}")
+    if not missing:
+        return False
+    rivals = [
+        o
+        for o in others
+        if o is not best
+        and o.doc_id == best.doc_id
+        and o.records[0].span_start == first.span_start
+        and o.query_coverage >= RIVAL_COVERAGE
+    ]
+    return any(near_form(term, o.label) for term in missing for o in rivals)
 
 
 def _pick(
@@ -219,9 +268,9 @@ def answer_from_indicators(
     if not years and not change and not _VALUE_INTENT.search(question):
         return None
     query = _strip_years(question)
-    matches = store.search(query, limit=8, doc_ids=doc_ids)
-    match = _pick(matches, years, query_terms(query)[0])
-    if match is None:
+    matches = store.search(query, limit=30, doc_ids=doc_ids)
+    match = _pick(matches[:8], years, query_terms(query)[0])
+    if match is None or _points_elsewhere(query, match, matches):
         return None
     series = sorted(match.records, key=lambda r: r.year)
     by_year = match.by_year

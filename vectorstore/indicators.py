@@ -50,8 +50,10 @@ _EXTRA_STOP_WORDS = """
     utvikling utviklingen utviklet økte økt økning sank sunket nedgang gikk tall tallet verdi
     verdien sammenlignet mot fikk hos
     what was were is are the of in from to and by for how did has have had change changed
-    value year years between rate level much many since compared
+    value year years between rate level much many since compared among against there their
+    did do does its it as at on with which who that this be been an or than get got
     hvor mange mye stor høy lav nivå siste tall
+    høyt høye lavt lave store størst blant brukt bruke brukte
 """
 _EXTRA_STOP = frozenset(_EXTRA_STOP_WORDS.split())
 
@@ -119,23 +121,53 @@ def _stopwords() -> frozenset[str]:
     return base | _EXTRA_STOP
 
 
+# A hyphen between a word and a letter joins one compound: "CO2-ekvivalenter" is printed
+# "CO2ekvivalenter" in a table, "Kommune-NM" stays one name. "bygg- og" keeps its hyphen.
+_JOIN_HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W\d_])")
+# Free-standing numbers ("7. trinn", "8.-10.", "80 år", "2-3 ganger"), not part of a word
+# ("CO2", "m2") and not a decimal's fraction.
+_NUMBER = re.compile(r"(?<![\w,])(\d+)(?![\w]|,\d)")
+_YEARISH = re.compile(r"^(?:19[5-9]\d|20\d\d)$")
+
+
+def _join_hyphens(text: str) -> str:
+    return _JOIN_HYPHEN.sub("", text)
+
+
+def _strip_ing(stem: str) -> str:
+    """``mobbing`` -> ``mobb`` (so it meets ``mobbet``); both sides of a match are treated alike."""
+    return stem[:-3] if stem.endswith("ing") and len(stem) >= 7 else stem
+
+
 def label_terms(text: str) -> list[str]:
     """Content-word stems of ``text``: lower case, no stop words, no bare numbers."""
     stop = _stopwords()
     words = [
-        w for w in _WORD.findall(text.lower()) if w not in stop and not w.isdigit() and len(w) > 1
+        w
+        for w in _WORD.findall(_join_hyphens(text.lower()))
+        if w not in stop and not w.isdigit() and len(w) > 1
     ]
     stems: list[str] = _stemmer().stemWords(words)
-    return stems
+    return [_strip_ing(s) for s in stems]
+
+
+def number_terms(text: str) -> list[str]:
+    """Free-standing numbers that qualify a label ("7. trinn", "80 år"), years left out."""
+    found = (n.lstrip("0") or "0" for n in _NUMBER.findall(_join_hyphens(text)))
+    return list(dict.fromkeys(n for n in found if not _YEARISH.match(n)))
 
 
 def _term_match(query_term: str, label_term: str) -> bool:
-    """Equal stems, or the label word a compound of the query word.
+    """Equal stems, an inflection the stemmer left apart, or the label word a compound of it.
 
     ``sykefravær`` finds ``sykefraværsprosent`` and ``fravær`` finds ``sykefravær``, but
     ``arbeidsledighet`` does not find ``arbeid``: the label must be at least as specific.
+    ``lærern``/``lærer`` and ``oppfylt``/``oppfyll`` (one or two letters of inflection on a word
+    of five or more) match both ways.
     """
     if query_term == label_term:
+        return True
+    if _inflection_of(query_term, label_term):
         return True
     if len(label_term) <= len(query_term):
         return False
@@ -144,15 +176,71 @@ def _term_match(query_term: str, label_term: str) -> bool:
     )
 
 
+def _inflection_of(a: str, b: str) -> bool:
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < 5 or len(long_) - len(short) > 2:
+        return False
+    common = len(short)
+    for i, (x, y) in enumerate(zip(short, long_, strict=False)):
+        if x != y:
+            common = i
+            break
+    return common >= max(5, len(short) - 1) and len(long_) - common <= 2
+
+
+def _compound_parts(query_term: str, label_terms_: Sequence[str]) -> tuple[str, ...]:
+    """The label words that the two parts of a query compound match, or ``()``.
+
+    ``heltidsandel`` (heltid(s) + andel) finds "Andelen heltidsansatte"; each part has at
+    least four letters and must match a label word of its own.
+    """
+    for i in range(4, len(query_term) - 3):
+        head, tail = query_term[:i], query_term[i:]
+        tails = [t for t in label_terms_ if _term_match(tail, t)]
+        if not tails:
+            continue
+        heads = [head, head[:-1]] if head.endswith("s") and len(head) > 4 else [head]
+        for h in heads:
+            for t in label_terms_:
+                if t not in tails and (t == h or (len(h) >= 5 and t.startswith(h))):
+                    return (t, tails[0])
+    return ()
+
+
 # Names that most questions carry ("i Asker", "kommunen"): they neither have to match nor count
 # against a label, but they do match a row labelled with them (``Asker`` in a comparison table).
 _SOFT_WORDS = ("asker", "askers", "askersamfunnet", "kommune", "kommunen", "kommunens")
+# The municipality by any of its names: "i Asker" matches a label "i Askersamfunnet".
+_PLACE_WORDS = ("asker", "askers", "askersamfunnet", "askersamfunn")
+# Question words that rarely name the indicator ("sykefraværet blant de ansatte"): soft as well,
+# unless the question has nothing else ("Hvor mange ansatte ...").
+_FILLER_WORDS = ("ansatte", "ansatt", "ansattes")
 
 
 @lru_cache(maxsize=1)
 def _soft_stems() -> frozenset[str]:
-    stems: list[str] = _stemmer().stemWords(list(_SOFT_WORDS))
-    return frozenset(stems) | frozenset(_SOFT_WORDS)
+    words = [*_SOFT_WORDS, *_FILLER_WORDS]
+    stems: list[str] = _stemmer().stemWords(words)
+    return frozenset(stems) | frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def _place_stems() -> frozenset[str]:
+    stems: list[str] = _stemmer().stemWords(list(_PLACE_WORDS))
+    return frozenset(stems) | frozenset(_PLACE_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _filler_stems() -> frozenset[str]:
+    stems: list[str] = _stemmer().stemWords(list(_FILLER_WORDS))
+    return frozenset(stems) | frozenset(_FILLER_WORDS)
+
+
+def _soft_match(soft_term: str, label_term: str) -> bool:
+    places = _place_stems()
+    if soft_term in places and label_term in places:
+        return True
+    return _term_match(soft_term, label_term)
 
 
 # A small English -> Norwegian glossary so that English questions can reach Norwegian labels.
@@ -165,21 +253,28 @@ _GLOSSARY: dict[str, str] = {
     "homes": "bolig", "apartments": "leilighet", "employees": "ansatte", "staff": "ansatte",
     "share": "andel", "proportion": "andel", "percentage": "andel", "full": "heltid",
     "debt": "lånegjeld", "loan": "lånegjeld", "reserve": "disposisjonsfond",
-    "maintenance": "vedlikehold", "operating": "driftsresultat", "result": "driftsresultat",
+    "maintenance": "vedlikehold", "operating": "drift", "result": "driftsresultat",
+    "net": "netto", "gross": "brutto", "revenue": "driftsinntekter", "income": "driftsinntekter",
+    "municipal": "kommune", "municipality": "kommune", "measles": "meslinger",
     "waste": "avfall", "emissions": "klimagassutslipp", "vaccinated": "vaksinert",
     "commuting": "pendling", "jobs": "arbeidsplass", "workplaces": "arbeidsplass",
     "bullying": "mobbet", "kindergarten": "barnehage", "teachers": "lærere",
     "electricity": "elektrisitet", "broadband": "bredbånd", "volunteer": "frivillig",
     "man-years": "årsverk", "fte": "årsverk", "fulltime": "heltidsansatte",
+    # units as tables print them
+    "kvadratmeter": "m2", "square": "m2", "kvm": "m2",
 }  # fmt: skip
 
 
 def query_terms(query: str) -> tuple[list[str], list[str]]:
     """(content stems, soft stems) of a question, English words mapped through the glossary."""
-    words = [_GLOSSARY.get(w, w) for w in _WORD.findall(query.lower())]
+    words = [_GLOSSARY.get(w, w) for w in _WORD.findall(_join_hyphens(query.lower()))]
     terms = list(dict.fromkeys(label_terms(" ".join(words))))
     hard = [t for t in terms if t not in _soft_stems()]
     soft = [t for t in terms if t in _soft_stems()]
+    if not hard:  # "Hvor mange ansatte ...": the filler word is all the question names
+        hard = [t for t in soft if t in _filler_stems()]
+        soft = [t for t in soft if t not in _filler_stems()]
     return hard, soft
 
 
@@ -200,28 +295,81 @@ def match_detail(query: str, label: str, context: str = "") -> MatchDetail:
     ``score`` = 0.7 * query side + 0.3 * label side, where a query word found only in
     ``context`` (section, table title) counts half; so a short exact label beats a long one that
     merely contains the words, and "årsverk i Oppvekst" prefers the Oppvekst table.
+
+    Free-standing numbers count as words on both sides ("7. trinn", "8.-10. trinn", "80 år"), so
+    a question about 10. trinn does not take the 7. trinn row, and one about 1.-4. trinn takes
+    neither. A soft word of the question (the municipality's name, "ansatte") that the label
+    has counts for the label; one it lacks does not count against it.
     """
     q, soft = query_terms(query)
+    q_nums = number_terms(query)
     lab = list(dict.fromkeys(label_terms(label)))
-    if not q or not lab:
+    lab_nums = number_terms(label)
+    if not (q or q_nums) or not lab:
         return MatchDetail(0.0, 0.0, 0.0, 0, 0)
     ctx = list(dict.fromkeys(label_terms(context))) if context else []
+    ctx_nums = number_terms(context) if context else []
     weighted = 0.0
     covered = 0
     from_context = 0
     for term in q:
-        if any(_term_match(term, t) for t in lab):
+        if any(_term_match(term, t) for t in lab) or _compound_parts(term, lab):
             weighted += 1.0
             covered += 1
         elif any(_term_match(term, t) for t in ctx):
             weighted += 0.5
             covered += 1
             from_context += 1
-    l_hits = sum(1 for t in lab if any(_term_match(term, t) for term in [*q, *soft]))
+    if any(n not in lab_nums and n not in ctx_nums for n in q_nums):
+        # "1.-4. trinn", "2. kvartal": a qualifier the row does not have.
+        return MatchDetail(0.0, 0.0, 0.0, 0, 0)
+    soft_hits = sum(1 for s in soft if any(_soft_match(s, t) for t in lab))
+    weighted += soft_hits
+    covered += soft_hits
+    n_words = len(q) + soft_hits
+    # Numbers count for the score but not for coverage: they cannot make up for a missing word.
+    weighted += sum(1.0 if n in lab_nums else 0.5 for n in q_nums)
+    n_query = n_words + len(q_nums)
+    compound_hits = {t for term in q for t in _compound_parts(term, lab)}
+    l_hits = sum(
+        1
+        for t in lab
+        if t in compound_hits
+        or any(_term_match(term, t) for term in q)
+        or any(_soft_match(s, t) for s in soft)
+    )
+    l_hits += sum(1 for n in lab_nums if n in q_nums)
+    n_label = len(lab) + len(lab_nums)
+    coverage = covered / n_words if n_words else 1.0
     if l_hits == 0:
-        return MatchDetail(0.0, covered / len(q), 0.0, 0, from_context)
-    score = 0.7 * weighted / len(q) + 0.3 * l_hits / len(lab)
-    return MatchDetail(round(score, 4), covered / len(q), l_hits / len(lab), l_hits, from_context)
+        return MatchDetail(0.0, coverage, 0.0, 0, from_context)
+    score = 0.7 * weighted / n_query + 0.3 * l_hits / n_label
+    return MatchDetail(round(score, 4), coverage, l_hits / n_label, l_hits, from_context)
+
+
+def unmatched_terms(query: str, label: str, context: str = "") -> list[str]:
+    """The query's content stems that neither ``label`` nor ``context`` has."""
+    q, _ = query_terms(query)
+    lab = list(dict.fromkeys(label_terms(label)))
+    ctx = list(dict.fromkeys(label_terms(context))) if context else []
+    return [
+        t
+        for t in q
+        if not any(_term_match(t, x) for x in [*lab, *ctx]) and not _compound_parts(t, lab)
+    ]
+
+
+def near_form(term: str, label: str, min_prefix: int = 4) -> bool:
+    """Does ``label`` have a word that starts like ``term`` but that label matching does not
+    take for it (``trivd`` from "trivdes" / ``trivsel``)? A word matching proper already
+    counted in the label's score."""
+    if len(term) < min_prefix:
+        return False
+    head = term[:min_prefix]
+    terms = label_terms(label)
+    if any(_term_match(term, t) for t in terms):
+        return False
+    return any(t.startswith(head) for t in terms)
 
 
 def match_score(query: str, label: str, context: str = "") -> float:

@@ -128,7 +128,7 @@ def test_change_in_other_units_and_without_years(store: IndicatorStore) -> None:
     assert answer is not None
     assert answer.text.startswith(
         "Vedlikehold per m2 i formålsbygg gikk fra 99 kr/m2 i 2021 til 150 kr/m2 i 2024, "
-        "en økning på 51 kr/m2 [1]."
+        "en økning på 51 kr/m2 (51,5 prosent) [1]."
     )
     assert "Målet er > 140 kr/m2." in answer.text
 
@@ -192,3 +192,96 @@ def test_table_chunk_contains_the_span(store: IndicatorStore) -> None:
     assert found is not None and (found.start, found.end) == (950, 1900)
     assert table_chunk([chunk(1500, 2500)], answer) is not None
     assert table_chunk([chunk(5000, 6000)], answer) is None
+
+
+MORE = [
+    *[
+        _rec(f"Andelen elever ({g}. trinn) som har blitt mobbet 2-3 ganger i måneden eller oftere",
+             y, f"{v} %".replace(".", ","), v, span_start=3000, section="God utdanning",
+             table_title="God utdanning")
+        for g, rows in ((7, ((2021, 6.9), (2023, 11.4), (2024, 10.5))),
+                        (10, ((2021, 3.4), (2023, 9.9), (2024, 8.5))))
+        for y, v in rows
+    ],
+    *[
+        _rec("Elevenes trivsel på skolen (7. og 10. trinn), skala 1-5 hvor 5 er best", y, t, v,
+             unit="", span_start=3000, section="God utdanning", table_title="God utdanning")
+        for y, t, v in ((2021, "4,2", 4.2), (2024, "4,1", 4.1))
+    ],
+    *[
+        _rec("Andelen heltidsansatte", y, t, v)
+        for y, t, v in ((2021, "59,6 %", 59.6), (2024, "64,2 %", 64.2))
+    ],
+    *[
+        _rec("Mengde direkte klimagassutslipp fra veitrafikk, tonn CO2ekvivalenter", y, t, v,
+             unit="tonn", span_start=4000, section="Klima", table_title="Klima")
+        for y, t, v in ((2022, "124 968", 124968.0), (2023, "112 787", 112787.0))
+    ],
+    *[
+        _rec("Frivillige lag og foreningers tilfredshet, skala 1-6 hvor 6 er best", y, t, v,
+             unit="", span_start=5000, section="Samarbeid", table_title="Samarbeid")
+        for y, t, v in ((2022, "4,8", 4.8), (2024, "5,2", 5.2))
+    ],
+]  # fmt: skip
+
+
+@pytest.fixture()
+def big_store(tmp_path: Path) -> IndicatorStore:
+    s = IndicatorStore(tmp_path / "indicators.sqlite")
+    s.replace_document("arsrapport-2024", [*RECORDS, *MORE])
+    return s
+
+
+def test_filler_words_do_not_block_a_clear_row(big_store: IndicatorStore) -> None:
+    q = "Hvor høyt var sykefraværet blant de ansatte i Asker kommune i 2022?"
+    a = answer_from_indicators(q, big_store)
+    assert a is not None and "9,3 %" in a.text and a.years == (2022,)
+
+
+def test_grade_numbers_choose_the_row(big_store: IndicatorStore) -> None:
+    a = answer_from_indicators(
+        "Hvordan utviklet mobbingen på 7. trinn seg fra 2021 til 2023?", big_store
+    )
+    assert a is not None and "6,9 %" in a.text and "11,4 %" in a.text
+    q = "Hvor stor andel av elevene på 10. trinn ble mobbet 2-3 ganger i måneden i 2024?"
+    a = answer_from_indicators(q, big_store)
+    assert a is not None and "8,5 %" in a.text and "10,5" not in a.text
+    # A grade no row has: no answer.
+    assert (
+        answer_from_indicators("Hvor stor andel på 4. trinn ble mobbet i 2024?", big_store) is None
+    )
+
+
+def test_compound_question_word(big_store: IndicatorStore) -> None:
+    a = answer_from_indicators("Hvor mye har heltidsandelen økt fra 2021 til 2024?", big_store)
+    assert a is not None and a.kind == "change"
+    assert "59,6 %" in a.text and "64,2 %" in a.text and "4,6 prosentpoeng" in a.text
+
+
+def test_qualifier_the_table_lacks_gives_none(big_store: IndicatorStore) -> None:
+    for q in (
+        "Hva var sykefraværet i Drammen kommune i 2024?",
+        "Hvor høyt var sykefraværet i tjenesteområde Oppvekst i 2024?",
+        "Hva var sykefraværet for menn i 2024?",
+    ):
+        assert answer_from_indicators(q, big_store) is None, q
+
+
+def test_word_pointing_at_a_neighbour_row_gives_none(big_store: IndicatorStore) -> None:
+    # "trivdes" is the trivsel row's word; the bullying row wins only on the other words.
+    q = "Hvor stor andel av elevene på 7. trinn trivdes på skolen i 2024?"
+    assert answer_from_indicators(q, big_store) is None
+
+
+def test_relative_change_for_amounts(big_store: IndicatorStore) -> None:
+    q = "Hvor mye gikk utslippene fra veitrafikken ned fra 2022 til 2023?"
+    a = answer_from_indicators(q, big_store)
+    assert a is not None and "12 181" in a.text and "(9,7 prosent)" in a.text
+    en = answer_from_indicators(q, big_store, language="en")
+    assert en is not None and "(9.7 percent)" in en.text
+    # Not for percentages (points) nor for scores on a scale.
+    a = answer_from_indicators("Hvordan endret sykefraværet seg fra 2021 til 2024?", big_store)
+    assert a is not None and "prosentpoeng" in a.text and "prosent)" not in a.text
+    q = "Hvordan har frivillige lag og foreningers tilfredshet utviklet seg fra 2022 til 2024?"
+    a = answer_from_indicators(q, big_store)
+    assert a is not None and "0,4" in a.text and "prosent)" not in a.text

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vectorstore.indicators import IndicatorRecord, IndicatorStore, match_detail
+from vectorstore.indicators import (
+    IndicatorRecord,
+    IndicatorStore,
+    match_detail,
+    near_form,
+    number_terms,
+    query_terms,
+    unmatched_terms,
+)
 
 
 def _rec(
@@ -126,3 +134,63 @@ def test_match_detail_context_counts_half() -> None:
     assert exact.query_coverage == 1.0 and exact.context_hits == 1
     assert exact.score > other.score
     assert match_detail("", "Sykefraværsprosent").score == 0.0
+
+
+def test_numbers_qualify_labels() -> None:
+    grade7 = "Andelen elever (7. trinn) som har blitt mobbet 2-3 ganger i måneden"
+    grade10 = "Andelen elever (10. trinn) som har blitt mobbet 2-3 ganger i måneden"
+    q = "Hvor stor andel av elevene på 10. trinn ble mobbet 2-3 ganger i måneden?"
+    assert match_detail(q, grade10).score > match_detail(q, grade7).score
+    # A number the row does not have rules it out.
+    assert match_detail(q, grade7).score == 0.0
+    assert (
+        match_detail("Skolebidragsindikatoren for 1.-4. trinn", "Skolebidrag (5.-7. trinn)").score
+        == 0
+    )
+    # Numbers glued to words are not qualifiers.
+    assert number_terms("tonn CO2-ekvivalenter per m2, 8.-10. trinn, 80 år, 2024") == [
+        "8",
+        "10",
+        "80",
+    ]
+
+
+def test_inflections_compounds_and_hyphens() -> None:
+    # Inflections the stemmer leaves apart.
+    d = match_detail(
+        "lærerne oppfylte kompetansekravene", "Andelen lærere som oppfyller kompetansekrav"
+    )
+    assert d.query_coverage == 1.0
+    # A query compound whose parts are two label words.
+    d = match_detail("heltidsandelen", "Andelen heltidsansatte")
+    assert d.query_coverage == 1.0 and d.label_coverage == 1.0
+    # -ing nouns meet their verbs; hyphenated compounds meet the joined spelling.
+    assert match_detail("mobbingen", "Andelen elever som er mobbet").query_coverage == 1.0
+    assert match_detail("tonn CO2-ekvivalenter", "tonn CO2ekvivalenter").query_coverage == 1.0
+    # But a short prefix is not an inflection.
+    assert match_detail("arbeidsledighet", "Arbeid").score == 0.0
+
+
+def test_soft_words_and_places() -> None:
+    # "blant de ansatte" neither has to match nor counts against a label.
+    d = match_detail(
+        "Hvor høyt var sykefraværet blant de ansatte i Asker kommune?", "Sykefraværsprosent"
+    )
+    assert d.query_coverage == 1.0 and d.label_coverage == 1.0
+    # Alone, the filler word is what the question is about.
+    assert query_terms("Hvor mange ansatte?")[0] == ["ansatt"]
+    # "i Asker" matches a label "i Askersamfunnet" and prefers it.
+    q = "direkte klimagassutslipp i Asker"
+    total = match_detail(q, "Mengde direkte klimagassutslipp i Askersamfunnet, tonn")
+    road = match_detail(q, "Mengde direkte klimagassutslipp fra veitrafikk, tonn")
+    assert total.score > road.score
+    # Units as tables print them.
+    assert match_detail("vedlikehold per kvadratmeter", "Vedlikehold per m2").query_coverage == 1.0
+
+
+def test_near_form_and_unmatched_terms() -> None:
+    q = "andel elever som trivdes på skolen"
+    assert unmatched_terms(q, "Andelen elever som er mobbet på skolen") == ["trivd"]
+    assert near_form("trivd", "Elevenes trivsel på skolen")
+    assert not near_form("trivd", "Andelen elever som er mobbet")
+    assert not near_form("skol", "Elevenes trivsel på skolen")  # a real match, not a near form
