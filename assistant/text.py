@@ -359,15 +359,36 @@ def question_terms(question: str) -> list[str]:
 
 
 def term_credit(term: str, present: set[str] | frozenset[str]) -> float:
-    """1 when ``term`` occurs; 0.7 when it is part of a compound that occurs, or the other way
-    round ("sykefravær" in "sykefraværsprosent", "temaplan" in "temaplanene"); else 0."""
+    """1 when ``term`` occurs; 0.7 when it is part of a compound that occurs ("sykefravær" in
+    "sykefraværsprosent"), an inflection the stemmer left apart ("temaplanene"/"temaplan"), or
+    a compound of the question whose first part and head both occur ("arbeidsledighet" in a
+    text with "arbeid" and "ledig"); else 0.
+
+    The first part of a compound alone earns nothing: a text about "arbeid" does not answer a
+    question about "arbeidsledighet", nor one about "eiendom" a question about the tax rate.
+    """
     if term in present:
         return 1.0
     if len(term) < 5 or term.isdigit():
         return 0.0
     for other in present:
-        if len(other) >= 5 and (other.startswith(term) or term.startswith(other)):
+        if len(other) >= 5 and other.startswith(term):
             return 0.7
         if len(term) >= 6 and len(other) > len(term) + 2 and other.endswith(term):
             return 0.7
+    for other in present:
+        if len(other) >= 5 and term.startswith(other):
+            rest = term[len(other) :]
+            if len(rest) <= 3 or _head_present(rest, present):
+                return 0.7
     return 0.0
+
+
+def _head_present(rest: str, present: set[str] | frozenset[str]) -> bool:
+    """Does the head of a compound (``rest``, after a first part that occurs) occur too?"""
+    heads = [rest, rest[1:]] if rest[0] in "se" and len(rest) > 3 else [rest]
+    return any(
+        len(head) >= 4 and (word == head or word.startswith(head))
+        for head in heads
+        for word in present
+    )

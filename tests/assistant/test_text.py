@@ -213,3 +213,17 @@ def test_term_credit_for_parts_of_compounds() -> None:
     assert term_credit(content_terms("sykefraværet")[0], present) == 0.7
     assert term_credit(content_terms("skolen")[0], present) == 0.0
     assert term_credit("bil", set(match_terms("bilde"))) == 0.0  # short terms need an exact match
+
+
+def test_term_credit_needs_the_head_of_a_question_compound() -> None:
+    from assistant.text import match_terms, term_credit
+
+    asked = content_terms("arbeidsledigheten")[0]
+    # Only the first part of the compound: a text about work does not answer unemployment.
+    assert term_credit(asked, set(match_terms("Arbeidet med planen fortsatte."))) == 0.0
+    # First part and head both present: partial credit.
+    rate = content_terms("eiendomsskattesatsen")[0]
+    assert term_credit(rate, set(match_terms("Eiendom: skattesatsen er uendret."))) == 0.7
+    assert term_credit(rate, set(match_terms("Eiendom og vedlikehold."))) == 0.0
+    # An inflection the stemmer left apart still counts.
+    assert term_credit("lærern", {"lærer"}) == 0.7
