@@ -381,7 +381,21 @@ def term_credit(term: str, present: set[str] | frozenset[str]) -> float:
             rest = term[len(other) :]
             if len(rest) <= 3 or _head_present(rest, present):
                 return 0.7
+        if _same_word(term, other):
+            return 0.7
     return 0.0
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two stems the stemmer left apart that differ only after a long shared beginning
+    ("omstilt"/"omstilling"): at least six letters shared, and the shorter one letter longer
+    than that (a shorter that is the beginning of the longer is a compound's first part)."""
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= 6 and min(len(a), len(b)) - common == 1
 
 
 def _head_present(rest: str, present: set[str] | frozenset[str]) -> bool:

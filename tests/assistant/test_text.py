@@ -227,3 +227,5 @@ def test_term_credit_needs_the_head_of_a_question_compound() -> None:
     assert term_credit(rate, set(match_terms("Eiendom og vedlikehold."))) == 0.0
     # An inflection the stemmer left apart still counts.
     assert term_credit("lærern", {"lærer"}) == 0.7
+    # A verb and its noun that the stemmer keeps apart: "omstilte" / "omstilling".
+    assert term_credit("omstilt", set(match_terms("en samlet omstilling"))) == 0.7
