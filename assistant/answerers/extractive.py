@@ -32,12 +32,6 @@ _MONTH = re.compile(
     r"january|february|march|june|july|october|december|\d{1,2}\.\d{1,2}\.\d{2,4})\b",
     re.IGNORECASE,
 )
-_NUMBER_WORD = re.compile(
-    r"\b(en|ett|to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|elleve|tolv|tjue|hundre|tusen)\s+"
-    r"(millioner|milliarder|mill|mrd|prosent|kroner|tusen|hundre)\b|\b(halvparten|tredjedel|"
-    r"firedel|dobbelt)\b",
-    re.IGNORECASE,
-)
 _WANTS = (
     (
         "number",
@@ -50,6 +44,28 @@ _WANTS = (
     ("date", re.compile(r"\b(når|hvilket år|hvilken dato|when|what year)\b", re.IGNORECASE)),
     ("name", re.compile(r"\b(hvem|hva heter|hvilket (selskap|universitet)|who)\b", re.IGNORECASE)),
 )
+
+
+# A count or amount in words, standing alone ("fire av seks", "tre millioner", "halvparten").
+_QUANTITY_WORD = re.compile(
+    r"\b(to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|elleve|tolv|femten|tjue|tretti|førti|femti|"
+    r"hundre|tusen|halvparten|tredjedel|firedel|dobbelt|two|three|four|five|six|"
+    r"seven|eight|nine|ten|twelve|twenty|hundred|thousand|half)\b",
+    re.IGNORECASE,
+)
+
+
+def has_quantity(text: str, asked_years: set[int] | frozenset[int] = frozenset()) -> bool:
+    """Does ``text`` state a count or an amount: a number other than a year (1900-2039) or the
+    question's own years, or a number word?"""
+    for number in numbers_in(text):
+        digits = number.replace(".", "")
+        if number.isdigit() and len(digits) == 4 and 1900 <= int(number) <= 2039:
+            continue
+        if number.isdigit() and int(number) in asked_years:
+            continue
+        return True
+    return bool(_QUANTITY_WORD.search(text))
 
 
 def question_wants(question: str) -> frozenset[str]:
@@ -77,9 +93,7 @@ def answer_kind_bonus(wants: frozenset[str], text: str, years: set[int]) -> floa
     """Extra score for a sentence holding the kind of fact the question asks for (a number for
     "hvor mange", a date for "når", a name for "hvem"); ``years`` are those the question names."""
     bonus = 0.0
-    if "number" in wants and (
-        numbers_in(text) - {str(y) for y in years_in(text)} or _NUMBER_WORD.search(text)
-    ):
+    if "number" in wants and has_quantity(text, years):
         bonus += 0.2
     if "date" in wants:
         if _MONTH.search(text):
@@ -151,6 +165,14 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(item)
             used_chars += len(item[3])
+        if "number" in wants and not any(has_quantity(c[3], years) for c in chosen):
+            # "Hvor mange ...?" answered without a count: quote the best sentence that has one,
+            # if it is reasonably supported too.
+            counted = next(
+                (i for i in scored if i[0] >= 0.5 * best and has_quantity(i[3], years)), None
+            )
+            if counted is not None:
+                chosen = [*chosen[: self.max_sentences - 1], counted]
         chosen.sort(key=lambda item: (item[1], item[2]))
         return [
             (n, _with_list_items(passages[n - 1], start, sentence), score)

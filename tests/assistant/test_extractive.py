@@ -161,3 +161,28 @@ def test_an_amount_in_words_counts_as_a_number() -> None:
         "Hvor mye sparer kommunen på grønne lån?", [loan], "no"
     )
     assert "tre millioner kroner" in draft.text
+
+
+def test_has_quantity_ignores_years_and_the_questions_own_numbers() -> None:
+    from assistant.answerers.extractive import has_quantity
+
+    assert has_quantity("Fire av seks områdefora signerte avtalen.")
+    assert has_quantity("Kommunen satte opp 2059 nye armaturer.")  # not a year
+    assert has_quantity("Årsgebyret var 4 286 kroner.")
+    assert not has_quantity("Arbeidet startet høsten 2024.")
+    assert not has_quantity("Rapporten for 2023 er klar.", {2023})
+    assert not has_quantity("Mange innbyggere deltok i arbeidet.")
+
+
+def test_a_how_many_answer_brings_the_sentence_with_the_count() -> None:
+    bank = _chunk(
+        "I idébanken for bærekraftige barnehager deler vi konkrete tiltak som kan gjøres i "
+        "barnehagene for bærekraftsmålene. "
+        "Vi har om lag 50 unike tiltak.",
+        6,
+        section="Idébanken",
+    )
+    draft = ExtractiveAnswerer(max_sentences=1).answer(
+        "Hvor mange tiltak finnes i idébanken for bærekraftige barnehager?", [bank], "no"
+    )
+    assert "om lag 50 unike tiltak" in draft.text
