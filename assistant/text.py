@@ -58,8 +58,27 @@ def split_sentences(text: str, *, lines: bool = False) -> list[tuple[int, int]]:
                 pieces[-1] = (pieces[-1][0], line_span[1])
             offset += len(line) + 1
         for p_start, p_end in pieces:
-            spans.extend(_sentence_spans(block[p_start:p_end], block_start + p_start))
+            for s_start, s_end in _sentence_spans(block[p_start:p_end], block_start + p_start):
+                spans.extend(_split_run_on(text, s_start, s_end))
     return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+#: A "sentence" longer than this that spans several lines is a table or list printed as running
+#: text (no full stops between its rows): each line is quoted on its own.
+RUN_ON_CHARS = 400
+
+
+def _split_run_on(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    if end - start <= RUN_ON_CHARS or "\n" not in text[start:end]:
+        return [(start, end)]
+    spans: list[tuple[int, int]] = []
+    line_start = start
+    for i in range(start, end):
+        if text[i] == "\n":
+            spans.append((line_start, i))
+            line_start = i + 1
+    spans.append((line_start, end))
+    return spans
 
 
 def sentences(text: str, *, lines: bool = False) -> list[str]:

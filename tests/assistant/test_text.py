@@ -229,3 +229,17 @@ def test_term_credit_needs_the_head_of_a_question_compound() -> None:
     assert term_credit("lærern", {"lærer"}) == 0.7
     # A verb and its noun that the stemmer keeps apart: "omstilte" / "omstilling".
     assert term_credit("omstilt", set(match_terms("en samlet omstilling"))) == 0.7
+
+
+def test_a_table_printed_as_running_text_splits_into_its_lines() -> None:
+    from assistant.text import sentences
+
+    rows = "\n".join(
+        f"Netto driftsutgifter per innbygger ({n}) tjeneste {n}  450 338 383" for n in range(8)
+    )
+    pieces = sentences(f"Kommunen har 40 skoler. Tabellen viser:\n{rows}")
+    assert pieces[0] == "Kommunen har 40 skoler."
+    assert len(pieces) == 1 + 1 + 8  # the intro, then each row on its own
+    # An ordinary sentence wrapped over short lines stays whole.
+    wrapped = "Kommunen har 33 kommunale barnehager\norganisert i 8 virksomheter."
+    assert sentences(wrapped) == [wrapped]
