@@ -17,6 +17,7 @@ from functools import cached_property
 
 from assistant.text import (
     match_terms,
+    name_occurs,
     proper_names,
     question_terms,
     split_sentences,
@@ -181,7 +182,7 @@ class Retriever:
                     best = ScoredSentence(sent.strip(), start, end, s_cov)
             years_ok = not years or bool(years & set(years_in(chunk.text)))
             lowered = passage_text.lower()
-            years_ok = years_ok and all(name in lowered for name in names)
+            years_ok = years_ok and all(name_occurs(name, lowered) for name in names)
             ranked.append(RankedPassage(hit, cov, best, years_ok))
 
         support = max((p.coverage for p in ranked if p.years_ok), default=0.0)

@@ -295,6 +295,23 @@ def proper_names(text: str) -> set[str]:
     return names
 
 
+_NAME_ENDINGS = ("ens", "ets", "ene", "en", "et", "s")
+
+
+def name_occurs(name: str, lowered_text: str) -> bool:
+    """Does a (lower-cased) name from a question occur in ``lowered_text``, allowing the
+    genitive and definite endings a question adds ("Askers" for Asker, "Innovasjonscampen" for
+    "Innovasjonscamp")? The base must keep at least four letters and start a word."""
+    if name in lowered_text:
+        return True
+    for ending in _NAME_ENDINGS:
+        if name.endswith(ending) and len(name) - len(ending) >= 4:
+            base = name[: -len(ending)]
+            if re.search(rf"(?<!\w){re.escape(base)}", lowered_text):
+                return True
+    return False
+
+
 #: Words a question uses to say *what kind* of answer it wants ("hvor lenge", "hvor ofte",
 #: "omtrent hvor mye") rather than what it is about. They are dropped from the question's terms
 #: when judging whether a passage answers it; the index itself keeps them.

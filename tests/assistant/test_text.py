@@ -243,3 +243,16 @@ def test_a_table_printed_as_running_text_splits_into_its_lines() -> None:
     # An ordinary sentence wrapped over short lines stays whole.
     wrapped = "Kommunen har 33 kommunale barnehager\norganisert i 8 virksomheter."
     assert sentences(wrapped) == [wrapped]
+
+
+def test_name_occurs_allows_genitive_and_definite_endings() -> None:
+    from assistant.text import name_occurs
+
+    text = "innovasjonscamp 2018 ble holdt i asker kommune."
+    assert name_occurs("askers", text)
+    assert name_occurs("innovasjonscampen", text)
+    assert name_occurs("asker", text)
+    assert not name_occurs("bærums", text)
+    assert not name_occurs("askim", text)
+    # The base must start a word: "skers" is not a form of anything here.
+    assert not name_occurs("skers", text)
