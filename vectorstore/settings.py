@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     retrieve_k: int = Field(8, description="Passages retrieved per question.")
     rrf_k: int = 60
+    exact_search_max_chunks: int = Field(
+        50_000,
+        description="Up to this many chunks, dense search is exact (all vectors in memory, one "
+        "matrix product); above it, Chroma's approximate HNSW index answers.",
+    )
     max_cited_passages: int = Field(4, description="Passages given to the answerer.")
     min_coverage: float = Field(
         0.5,

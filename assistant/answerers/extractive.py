@@ -43,6 +43,8 @@ _WANTS = (
     ),
     ("date", re.compile(r"\b(når|hvilket år|hvilken dato|when|what year)\b", re.IGNORECASE)),
     ("name", re.compile(r"\b(hvem|hva heter|hvilket (selskap|universitet)|who)\b", re.IGNORECASE)),
+    # "Hvilke satsingsområder ...?", "Which schools ...?", "Nevn ...": several things.
+    ("list", re.compile(r"^\W*(hvilke|nevn|list|which|what are)\b", re.IGNORECASE)),
 )
 
 
@@ -102,6 +104,8 @@ def answer_kind_bonus(wants: frozenset[str], text: str, years: set[int]) -> floa
             bonus += 0.15
     if "name" in wants and proper_names(text):
         bonus += 0.15
+    if "list" in wants and text.rstrip().endswith(":"):
+        bonus += 0.15  # a sentence that introduces a list brings its items along
     return bonus
 
 
