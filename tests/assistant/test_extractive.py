@@ -186,3 +186,17 @@ def test_a_how_many_answer_brings_the_sentence_with_the_count() -> None:
         "Hvor mange tiltak finnes i idébanken for bærekraftige barnehager?", [bank], "no"
     )
     assert "om lag 50 unike tiltak" in draft.text
+
+
+def test_a_which_question_prefers_the_sentence_that_introduces_a_list() -> None:
+    plan = _chunk(
+        "Temaplanen for klima har satsingsområder som skal kutte utslipp i kommunen.\n\n"
+        "Temaplanen peker ut tre satsingsområder:\n\n"
+        "• Klimasmart mat\n• Grønn mobilitet\n• Naturen som karbonlager",
+        7,
+        section="Temaplan for klima",
+    )
+    draft = ExtractiveAnswerer(max_sentences=1).answer(
+        "Hvilke satsingsområder har temaplanen for klima?", [plan], "no"
+    )
+    assert "Klimasmart mat" in draft.text and "Grønn mobilitet" in draft.text
