@@ -75,6 +75,11 @@ def question_wants(question: str) -> frozenset[str]:
     return frozenset(kind for kind, pattern in _WANTS if pattern.search(question))
 
 
+def _is_enumeration(text: str, max_chars: int = 400) -> bool:
+    """A run of comma-separated items ("A, B, C og D")."""
+    return len(text) <= max_chars and text.count(",") >= 2
+
+
 def _with_list_items(chunk: Chunk, start: int, sentence: str, max_items: int = 8) -> str:
     """A sentence that introduces a list ("tre råd:") brings the list's items along."""
     if not sentence.rstrip().endswith(":"):
@@ -85,6 +90,9 @@ def _with_list_items(chunk: Chunk, start: int, sentence: str, max_items: int = 8
             continue
         item = " ".join(chunk.text[s_start:s_end].split())
         is_bullet = item[:1] in "•-–*" or item[:2].rstrip(".)").isdigit()
+        if not items and not is_bullet and _is_enumeration(item):
+            # "De syv virksomhetene er: A, B, C og D." - the list is one running sentence.
+            return sentence.rstrip() + " " + item
         if not (is_bullet or len(item) <= 80) or len(items) >= max_items:
             break
         items.append(item.lstrip("•-–* ").rstrip(".;"))
@@ -154,6 +162,7 @@ class ExtractiveAnswerer:
                 scored.append((score, n, start, sentence))
         if not scored:
             return []
+        by_position = sorted(scored, key=lambda item: (item[1], item[2]))
         scored.sort(key=lambda item: (-item[0], item[1], item[2]))
         best = scored[0][0]
         chosen = [scored[0]]
@@ -177,6 +186,19 @@ class ExtractiveAnswerer:
             )
             if counted is not None:
                 chosen = [*chosen[: self.max_sentences - 1], counted]
+        if "list" in wants and not any(
+            _is_enumeration(c[3]) or c[3].rstrip().endswith(":") for c in chosen
+        ):
+            # "Hvilke ...?": the best sentence often counts what the next one lists ("Syv
+            # virksomheter har ... De syv virksomhetene er: A, B, C og D.").
+            top = chosen[0]
+            following = next((i for i in by_position if i[1] == top[1] and i[2] > top[2]), None)
+            if (
+                following is not None
+                and has_quantity(top[3], years)
+                and _is_enumeration(following[3])
+            ):
+                chosen = [top, following]
         chosen.sort(key=lambda item: (item[1], item[2]))
         return [
             (n, _with_list_items(passages[n - 1], start, sentence), score)

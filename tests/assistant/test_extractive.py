@@ -200,3 +200,17 @@ def test_a_which_question_prefers_the_sentence_that_introduces_a_list() -> None:
         "Hvilke satsingsområder har temaplanen for klima?", [plan], "no"
     )
     assert "Klimasmart mat" in draft.text and "Grønn mobilitet" in draft.text
+
+
+def test_a_counted_group_brings_the_next_sentence_that_names_its_members() -> None:
+    pilots = _chunk(
+        "Bærekraftspiloter: Tre virksomheter i kommunen testet arbeidet med bærekraftsmålene "
+        "i 2019. De tre er Hagaløkka skole, Landøya ungdomsskole, Brukertorget. "
+        "Alle virksomheter skal bruke bærekraftsmålene som pilotene.",
+        8,
+        section="Bærekraftspiloter",
+    )
+    draft = ExtractiveAnswerer(max_sentences=2).answer(
+        "Hvilke virksomheter var bærekraftspiloter i 2019?", [pilots], "no"
+    )
+    assert "Hagaløkka skole" in draft.text and "Tre virksomheter" in draft.text
