@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 
 from assistant.text import (
+    content_terms,
     match_terms,
     numbers_in,
     proper_names,
@@ -68,6 +69,54 @@ def has_quantity(text: str, asked_years: set[int] | frozenset[int] = frozenset()
             continue
         return True
     return bool(_QUANTITY_WORD.search(text))
+
+
+_HOW_MANY = re.compile(r"\bhvor mange\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
+_COUNT = re.compile(
+    r"(?<![\w,.])(?<!per )(\d[\d\u00a0 ]*(?:,\d+)?|en|ett|to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|"
+    r"elleve|tolv|femten|tjue|hundre|tusen)(?![\w,])(?=((?:\s+\S+){1,4}))",
+    re.IGNORECASE,
+)
+
+
+_NUMBER_OF = re.compile(r"\bantall(?:et)?\s+((?:\S+\s+){1,3})(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def counted_nouns(question: str) -> list[str]:
+    """The stems of what a "hvor mange ...?" question counts: the one or two words after it
+    ("hvor mange kommunale grunnskoler" -> kommunal, grunnskol)."""
+    match = _HOW_MANY.search(question)
+    if not match:
+        return []
+    words = " ".join(w for w in match.groups() if w)
+    return content_terms(words)
+
+
+def _same_or_head(term: str, word: str) -> bool:
+    """``word`` is ``term``, an inflection of it, or a compound ending in it ("henvendelser" for
+    "telefonhenvendelser", either way round)."""
+    if term == word:
+        return True
+    short, long_ = sorted((term, word), key=len)
+    return len(short) >= 4 and (
+        long_.endswith(short) or (long_.startswith(short) and len(long_) - len(short) <= 2)
+    )
+
+
+def counts_the_noun(text: str, nouns: Sequence[str]) -> bool:
+    """Does ``text`` put a number in front of what the question counts ("40 kommunale
+    grunnskoler", "Fire av seks etablerte områdefora", not "per 1000 innbyggere")?"""
+    for match in _NUMBER_OF.finditer(text):
+        # "antallet friplasser ... ble redusert fra 100 til 80"
+        named = content_terms(match.group(1))
+        if any(_same_or_head(n, w) for n in nouns for w in named) and has_quantity(match.group(2)):
+            return True
+    for match in _COUNT.finditer(text):
+        # "4,9 anmeldelser per 1000 innbyggere" counts reports, not inhabitants.
+        following = content_terms(re.split(r"\bper\b", match.group(2))[0])
+        if any(_same_or_head(noun, word) for noun in nouns for word in following):
+            return True
+    return False
 
 
 def question_wants(question: str) -> frozenset[str]:
@@ -178,6 +227,23 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(item)
             used_chars += len(item[3])
+        nouns = counted_nouns(question)
+        if nouns and not any(counts_the_noun(c[3], nouns) for c in chosen):
+            # "Hvor mange grunnskoler ...?" needs a sentence that counts grunnskoler; a number
+            # about something else is no answer. Table rows (label, then numbers) are exempt.
+            counting = next(
+                (
+                    i
+                    for i in scored
+                    if i[0] >= 0.5 * best
+                    and (counts_the_noun(i[3], nouns) or passages[i[1] - 1].chunk_type == "table")
+                ),
+                None,
+            )
+            if counting is None:
+                return []
+            if counting not in chosen:
+                chosen = [*chosen[: self.max_sentences - 1], counting]
         if "number" in wants and not any(has_quantity(c[3], years) for c in chosen):
             # "Hvor mange ...?" answered without a count: quote the best sentence that has one,
             # if it is reasonably supported too.

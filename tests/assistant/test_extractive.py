@@ -214,3 +214,32 @@ def test_a_counted_group_brings_the_next_sentence_that_names_its_members() -> No
         "Hvilke virksomheter var bærekraftspiloter i 2019?", [pilots], "no"
     )
     assert "Hagaløkka skole" in draft.text and "Tre virksomheter" in draft.text
+
+
+def test_counts_the_noun_binds_a_number_to_what_is_counted() -> None:
+    from assistant.answerers.extractive import counted_nouns, counts_the_noun
+
+    schools = counted_nouns("Hvor mange kommunale grunnskoler har Asker?")
+    assert counts_the_noun("Videre er det 40 kommunale grunnskoler i kommunen.", schools)
+    people = counted_nouns("Hvor mange innbyggere har Bærum?")
+    assert not counts_the_noun("Bærum har 4,9 anmeldelser per 1000 innbyggere.", people)
+    assert not counts_the_noun("Innbyggere i Bærum bruker 12 bibliotek.", people)
+    calls = counted_nouns("Hvor mange telefonhenvendelser besvarte veilederne?")
+    assert counts_the_noun("De besvarte 70 000 henvendelser på telefon.", calls)  # the head
+    places = counted_nouns("Hvor mange friplasser har kulturskolen?")
+    assert counts_the_noun("Antallet friplasser ble redusert fra 100 til 80.", places)
+    fora = counted_nouns("Hvor mange områdefora signerte avtalen?")
+    assert counts_the_noun("Fire av seks etablerte områdefora signerte.", fora)
+
+
+def test_a_how_many_question_without_a_count_of_its_thing_is_refused() -> None:
+    farms = _chunk(
+        "Dette er fin markedsføring av gårdene, både mot turister og egne innbyggere. "
+        "Sju gårdsbruk i kommunen har inngått avtale om besøk i 2024.",
+        9,
+        section="Landbruk og turisme",
+    )
+    answerer = ExtractiveAnswerer()
+    assert answerer.answer("Hvor mange turister besøkte kommunen i 2024?", [farms], "no").refused
+    answered = answerer.answer("Hvor mange gårdsbruk har inngått avtale om besøk?", [farms], "no")
+    assert not answered.refused and "Sju gårdsbruk" in answered.text
