@@ -21,6 +21,7 @@ from assistant.text import (
     years_in,
 )
 from assistant.types import Draft, Language
+from vectorstore.indicators import number_terms
 from vectorstore.types import Chunk
 
 IdfFn = Callable[[str], float]
@@ -227,6 +228,24 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(item)
             used_chars += len(item[3])
+        asked_numbers = set(number_terms(question))
+        if asked_numbers and not any(
+            asked_numbers <= set(number_terms(f"{passages[c[1] - 1].section}\n{c[3]}"))
+            for c in chosen
+        ):
+            # "skolebidragsindikatoren for 1.-4. trinn": a sentence about 5.-7. trinn is no answer.
+            qualified = next(
+                (
+                    i
+                    for i in scored
+                    if i[0] >= 0.5 * best
+                    and asked_numbers <= set(number_terms(f"{passages[i[1] - 1].section}\n{i[3]}"))
+                ),
+                None,
+            )
+            if qualified is None:
+                return []
+            chosen = [qualified]
         nouns = counted_nouns(question)
         if nouns and not any(counts_the_noun(c[3], nouns) for c in chosen):
             # "Hvor mange grunnskoler ...?" needs a sentence that counts grunnskoler; a number

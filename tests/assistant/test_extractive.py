@@ -243,3 +243,17 @@ def test_a_how_many_question_without_a_count_of_its_thing_is_refused() -> None:
     assert answerer.answer("Hvor mange turister besøkte kommunen i 2024?", [farms], "no").refused
     answered = answerer.answer("Hvor mange gårdsbruk har inngått avtale om besøk?", [farms], "no")
     assert not answered.refused and "Sju gårdsbruk" in answered.text
+
+
+def test_numbers_that_qualify_the_question_must_occur_in_the_answer() -> None:
+    school = _chunk(
+        "Skolebidragsindikatoren for 5.-7. trinn var 0,5 i 2024, og for 8.-10. trinn 1,4.",
+        10,
+        section="Grunnskole",
+    )
+    answerer = ExtractiveAnswerer()
+    assert answerer.answer(
+        "Hva var skolebidragsindikatoren for 1.-4. trinn?", [school], "no"
+    ).refused
+    answered = answerer.answer("Hva var skolebidragsindikatoren for 5.-7. trinn?", [school], "no")
+    assert not answered.refused and "0,5" in answered.text
