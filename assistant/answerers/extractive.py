@@ -263,12 +263,15 @@ class ExtractiveAnswerer:
                 return []
             if counting not in chosen:
                 chosen = [*chosen[: self.max_sentences - 1], counting]
-        if "number" in wants and not any(has_quantity(c[3], years) for c in chosen):
+
+        def answers_amount(text: str) -> bool:
+            # A count or amount, in the years the question names ("gått ned fra 2009 til 2023").
+            return has_quantity(text, years) and years <= set(years_in(text))
+
+        if "number" in wants and not any(answers_amount(c[3]) for c in chosen):
             # "Hvor mange ...?" answered without a count: quote the best sentence that has one,
             # if it is reasonably supported too.
-            counted = next(
-                (i for i in scored if i[0] >= 0.5 * best and has_quantity(i[3], years)), None
-            )
+            counted = next((i for i in scored if i[0] >= 0.5 * best and answers_amount(i[3])), None)
             if counted is not None:
                 chosen = [*chosen[: self.max_sentences - 1], counted]
         if "list" in wants and not any(

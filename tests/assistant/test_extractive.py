@@ -257,3 +257,17 @@ def test_numbers_that_qualify_the_question_must_occur_in_the_answer() -> None:
     ).refused
     answered = answerer.answer("Hva var skolebidragsindikatoren for 5.-7. trinn?", [school], "no")
     assert not answered.refused and "0,5" in answered.text
+
+
+def test_an_amount_in_the_years_asked_is_brought_along() -> None:
+    climate = _chunk(
+        "Norge skal redusere direkte klimagassutslipp med minst 50 prosent innen 2030. "
+        "Figuren viser direkte klimagassutslipp i kommunen fra 2009 til 2023. "
+        "Totalt er utslippene redusert med 45,4 prosent fra 2009 til 2023.",
+        11,
+        section="Vurdering og analyse",
+    )
+    draft = ExtractiveAnswerer().answer(
+        "Hvor mye har de direkte klimagassutslippene gått ned fra 2009 til 2023?", [climate], "no"
+    )
+    assert "45,4 prosent" in draft.text
