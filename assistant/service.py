@@ -299,6 +299,11 @@ class AssistantService:
             else:
                 shown.append(draft.text)
                 yield StreamEvent("delta", text=draft.text)
+        elif self._extractive.answer(standalone, passages, language).refused:
+            # The passages cover the question's words but none states what it asks (no count of
+            # the thing counted, not the grade asked about): no model is asked to fill the gap.
+            refused = True
+            notes.append("no passage states what the question asks for")
         else:
             try:
                 engine = self.answerer(name)
