@@ -1,20 +1,30 @@
 """Retrieval for answering: hybrid search, then keep the few passages that actually answer.
 
-Selection scores every sentence of the retrieved passages against the question by idf-weighted
-coverage of the question's content terms (the BM25 analysis: Norwegian stems, no stop words). A
-passage is kept when its best sentence (or the passage as a whole) covers enough of the question,
-overlapping passages are dropped, and a year the question names must occur in a kept passage.
-The same coverage decides refusal: when no passage covers the question's rare terms, the
-documents do not answer it.
+For Norwegian questions, selection scores every sentence of the retrieved passages against the
+question by idf-weighted coverage of the question's content terms (the BM25 analysis: Norwegian
+stems, no stop words). A passage is kept when its best sentence (or the passage as a whole)
+covers enough of the question, overlapping passages are dropped, and a year the question names
+must occur in a kept passage. The same coverage decides refusal: when no passage covers the
+question's rare terms, the documents do not answer it.
+
+English questions are searched by the multilingual dense vectors alone, and their sentences are
+scored by the same model (:mod:`assistant.crosslingual`): the sentence evidence decides support
+and which passages to keep, and is handed on to the extractive answerer.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
+from assistant.crosslingual import (
+    SentenceEvidence,
+    SentenceScorer,
+    best_answering,
+    distinctness,
+)
 from assistant.text import (
     match_terms,
     proper_names,
@@ -55,7 +65,10 @@ class Selection:
     retrieved: tuple[SearchHit, ...]
     passages: tuple[RankedPassage, ...]
     supported: bool
-    support: float  # the best passage's coverage, 0..1
+    support: float  # the best passage's coverage, 0..1 (English: the answering sentence's cosine)
+    #: English questions: the scored sentences of ``passages`` (``passage`` indexes them), best
+    #: first; the extractive answerer quotes from these. Empty for Norwegian questions.
+    evidence: tuple[SentenceEvidence, ...] = ()
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -64,6 +77,12 @@ class Selection:
 
 #: How many of the search's top hits may be kept on a weaker term overlap.
 RELAXED_TOP_HITS = 2
+#: English questions: the answering sentence's similarity is compared with that of the
+#: MARGIN_RANK-th most similar sentence (see :func:`distinctness`).
+MARGIN_RANK = 8
+#: English questions: passages whose best sentence scores this much below the answering sentence
+#: are not handed to the answerer.
+PASSAGE_SCORE_WINDOW = 0.05
 
 
 class TermWeights:
@@ -93,13 +112,17 @@ class Retriever:
         k: int = 8,
         max_passages: int = 4,
         min_coverage: float = 0.5,
-        min_dense_crosslingual: float = 0.83,
+        min_sentence_similarity: float = 0.80,
+        min_sentence_margin: float = 0.015,
+        scorer: SentenceScorer | None = None,
     ) -> None:
         self.index = index
         self.k = k
         self.max_passages = max_passages
         self.min_coverage = min_coverage
-        self.min_dense_crosslingual = min_dense_crosslingual
+        self.min_sentence_similarity = min_sentence_similarity
+        self.min_sentence_margin = min_sentence_margin
+        self._scorer = scorer
         self._generation = ""
 
     @cached_property
@@ -128,28 +151,69 @@ class Retriever:
             return self.select_crosslingual(question, hits)
         return self.select(question, hits)
 
+    @property
+    def scorer(self) -> SentenceScorer:
+        """Sentence scoring for English questions; by default with the index's embedder (the
+        model loads on first use)."""
+        if self._scorer is None:
+            self._scorer = SentenceScorer(self.index.embedder)
+        return self._scorer
+
     def select_crosslingual(self, question: str, hits: Sequence[SearchHit]) -> Selection:
-        """English questions over Norwegian text: term coverage cannot judge support, so the
-        dense (multilingual) similarity does, with years still required to occur."""
+        """English questions over Norwegian text: sentence evidence decides.
+
+        The sentences of the best dense hits that name the question's years are scored by
+        :class:`SentenceScorer`. The question is supported when the best sentence that holds the
+        asked kind of fact (a number for "how many" ...) is similar enough to the question and
+        stands out from the other sentences; passages are kept in the order of their best
+        sentence, and only those close to the best.
+        """
         years = set(years_in(question))
-        scored = [h for h in hits if h.dense_score is not None]
-        best = max((h.dense_score or 0.0 for h in scored), default=0.0)
-        chosen: list[RankedPassage] = []
-        for hit in sorted(scored, key=lambda h: -(h.dense_score or 0.0)):
-            years_ok = not years or bool(years & set(years_in(hit.chunk.text)))
-            if not years_ok or (hit.dense_score or 0.0) < max(
-                self.min_dense_crosslingual, best - 0.03
-            ):
-                continue
-            chosen.append(RankedPassage(hit, hit.dense_score or 0.0, None, years_ok))
-            if len(chosen) >= self.max_passages:
-                break
+        dense = [h for h in hits if h.dense_score is not None]
+        dense.sort(key=lambda h: -(h.dense_score or 0.0))
+        usable = [h for h in dense if not years or years & set(years_in(h.chunk.text))]
+        usable = _without_duplicates(usable)[: self.scorer.max_passages]
+        evidence = self.scorer.score(question, [(h.chunk, h.dense_score or 0.0) for h in usable])
+        answer = best_answering(evidence)
+        supported = (
+            answer is not None
+            and answer.similarity >= self.min_sentence_similarity
+            and distinctness(evidence, answer, MARGIN_RANK) >= self.min_sentence_margin
+        )
+        strength: dict[int, float] = {}
+        best_of: dict[int, SentenceEvidence] = {}
+        for e in evidence:  # best first
+            if e.passage not in best_of and (e.has_kind or answer is None):
+                best_of[e.passage] = e
+                strength[e.passage] = e.score
+        chosen: list[int] = []
+        if supported and answer is not None:
+            for n in sorted(strength, key=lambda n: (-strength[n], n)):
+                if strength[n] < answer.score - PASSAGE_SCORE_WINDOW:
+                    break
+                chosen.append(n)
+                if len(chosen) >= self.max_passages:
+                    break
+        renumber = {n: i for i, n in enumerate(chosen)}
+        passages = tuple(
+            RankedPassage(
+                usable[n],
+                strength[n],
+                ScoredSentence(best_of[n].text, best_of[n].start, best_of[n].end, best_of[n].score),
+                True,
+            )
+            for n in chosen
+        )
+        kept = tuple(
+            replace(e, passage=renumber[e.passage]) for e in evidence if e.passage in renumber
+        )
         return Selection(
             question=question,
             retrieved=tuple(hits),
-            passages=tuple(chosen),
-            supported=bool(chosen),
-            support=best,
+            passages=passages,
+            supported=supported and bool(passages),
+            support=answer.similarity if answer is not None else 0.0,
+            evidence=kept,
         )
 
     def coverage(self, question_terms: Sequence[str], text: str) -> float:
@@ -223,6 +287,15 @@ class Retriever:
             supported=supported and bool(chosen),
             support=support,
         )
+
+
+def _without_duplicates(hits: Sequence[SearchHit]) -> list[SearchHit]:
+    """``hits`` without those overlapping, or repeating the text of, an earlier one."""
+    out: list[SearchHit] = []
+    for hit in hits:
+        if not any(_overlaps(hit.chunk, o.chunk) or hit.chunk.text == o.chunk.text for o in out):
+            out.append(hit)
+    return out
 
 
 def _overlaps(a: Chunk, b: Chunk) -> bool:

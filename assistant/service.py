@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.crosslingual import SentenceScorer
 from assistant.followup import resolve_followup
 from assistant.retrieval import Retriever, Selection
 from assistant.text import content_terms, detect_language, sentences, split_sentences
@@ -56,6 +57,7 @@ class AssistantService:
         self._retriever: Retriever | None = None
         self._lock = threading.RLock()
         self._extractive = ExtractiveAnswerer()
+        self._scorer: SentenceScorer | None = None
         self._indicator_store: Any = None
         self._indicator_path: Path | None = None
 
@@ -76,10 +78,19 @@ class AssistantService:
                     k=self.settings.retrieve_k,
                     max_passages=self.settings.max_cited_passages,
                     min_coverage=self.settings.min_coverage,
-                    min_dense_crosslingual=self.settings.min_dense_crosslingual,
+                    min_sentence_similarity=self.settings.min_sentence_similarity_crosslingual,
+                    min_sentence_margin=self.settings.min_sentence_margin_crosslingual,
+                    scorer=self._sentence_scorer(),
                 )
                 self._extractive.set_idf(self._retriever.weights().idf)
             return self._retriever
+
+    def _sentence_scorer(self) -> SentenceScorer:
+        """One scorer (and so one cache of sentence vectors) for the service's lifetime: the
+        vectors are keyed by text, so they stay valid when a new index generation is served."""
+        if self._scorer is None or self._scorer.embedder is not self.index.embedder:
+            self._scorer = SentenceScorer(self.index.embedder)
+        return self._scorer
 
     def default_answerer(self) -> str:
         name = self.settings.answerer
@@ -293,7 +304,9 @@ class AssistantService:
         used = name
         refused = False
         if name == "extractive":
-            draft = self._extractive.answer(standalone, passages, language)
+            draft = self._extractive.answer(
+                standalone, passages, language, evidence=selection.evidence
+            )
             if draft.refused or not draft.text:
                 refused = True
             else:
@@ -322,7 +335,9 @@ class AssistantService:
             if not shown and not refused:
                 if not notes:
                     notes.append(f"{name} answer failed verification; extractive answer")
-                draft = self._extractive.answer(standalone, passages, language)
+                draft = self._extractive.answer(
+                    standalone, passages, language, evidence=selection.evidence
+                )
                 used = "extractive"
                 if draft.text:
                     shown.append(draft.text)

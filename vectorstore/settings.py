@@ -70,10 +70,15 @@ class Settings(BaseSettings):
         description="Share (idf-weighted) of a question's terms a passage must contain to be used; "
         "below it for every passage, the assistant says the documents do not answer.",
     )
-    min_dense_crosslingual: float = Field(
-        0.83,
-        description="For questions in English (over Norwegian text): the dense similarity a "
-        "passage needs to be used.",
+    min_sentence_similarity_crosslingual: float = Field(
+        0.80,
+        description="For questions in English (over Norwegian text): the cosine similarity the "
+        "best sentence holding the asked kind of fact needs for the question to be answered.",
+    )
+    min_sentence_margin_crosslingual: float = Field(
+        0.015,
+        description="For questions in English: how far that sentence's similarity must stand "
+        "above the 8th most similar sentence's.",
     )
     use_indicator_answers: bool = Field(
         True,
