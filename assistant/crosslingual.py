@@ -5,8 +5,9 @@ similarity says little about whether one of its sentences answers. So each sente
 dense hits is embedded with the same multilingual model (e5 ``passage: `` vectors) and compared
 with the question's ``query: `` vector. A sentence's score is that cosine plus small bonuses: for
 its passage's dense score (relative to the best hit), for holding the kind of fact the question
-asks for (a number for "how many", a date for "when", a name for "who"), and for the question's
-years.
+asks for (a number for "how many", a date for "when", a name for "who"), for the share of the
+question's concepts it names (through the English -> Norwegian glossary of
+:mod:`assistant.glossary`), and for the question's years.
 
 Embedding sentences is the cost (tens of milliseconds per sentence on a small CPU), so only the
 sentences of the first few passages are embedded and their vectors are kept in an in-memory LRU
@@ -29,6 +30,7 @@ from assistant.answerers.extractive import (
     holds_asked_fact,
     question_wants,
 )
+from assistant.glossary import WeightFn, concept_coverage, question_concepts
 from assistant.text import split_sentences, years_in
 from vectorstore.embedding_cache import text_key
 from vectorstore.embeddings import Embedder
@@ -48,6 +50,7 @@ class SentenceEvidence:
     similarity: float  # cosine of the question's and the sentence's vectors
     score: float  # similarity plus the bonuses (what sentences are ranked by)
     has_kind: bool  # holds the kind of fact the question asks for (true when it asks for none)
+    coverage: float = 0.0  # share of the question's concepts it names (assistant.glossary)
 
 
 class VectorCache:
@@ -102,6 +105,7 @@ class SentenceScorer:
         dense_weight: float = 0.5,
         kind_weight: float = 0.25,
         year_weight: float = 0.1,
+        coverage_weight: float = 0.1,
         cache: VectorCache | None = None,
     ) -> None:
         self.embedder = embedder
@@ -112,6 +116,7 @@ class SentenceScorer:
         self.dense_weight = dense_weight
         self.kind_weight = kind_weight
         self.year_weight = year_weight
+        self.coverage_weight = coverage_weight
         self.cache = cache if cache is not None else VectorCache()
 
     # -- vectors ---------------------------------------------------------------------------
@@ -157,34 +162,48 @@ class SentenceScorer:
         return out
 
     def score(
-        self, question: str, passages: Sequence[tuple[Chunk, float]]
+        self,
+        question: str,
+        passages: Sequence[tuple[Chunk, float]],
+        keyword_passages: Sequence[tuple[Chunk, float]] = (),
+        weight: WeightFn | None = None,
     ) -> list[SentenceEvidence]:
-        """The sentences of the first passages, best first (a sentence that occurs in two
-        passages is kept once, in the better one)."""
-        passages = list(passages)[: self.max_passages]
-        if not passages:
+        """The sentences of the first ``passages`` (the dense search's), then those of
+        ``keyword_passages`` (found by the glossary's Norwegian keywords) that name at least one
+        of the question's concepts; best first. ``passage`` numbers them in that order; a sentence
+        that occurs twice is kept once, where it was read first. ``weight`` weighs the concepts
+        (:class:`assistant.glossary.ConceptWeights`; equal without it)."""
+        read = list(passages)[: self.max_passages]
+        first_keyword = len(read)
+        read += list(keyword_passages)
+        if not read:
             return []
         years = set(years_in(question))
         wants = question_wants(question)
-        top_dense = max(dense for _, dense in passages)
-        rows: list[tuple[int, int, int, str]] = []
+        concepts = question_concepts(question)
+        top_dense = max(dense for _, dense in read)
+        rows: list[tuple[int, int, int, str, float]] = []
         seen: set[str] = set()
-        for n, (chunk, _) in enumerate(passages):
+        for n, (chunk, _) in enumerate(read):
             for start, end, text in self.candidates(chunk):
                 if text in seen or len(rows) >= self.max_sentences:
                     continue
+                coverage = concept_coverage(concepts, text, weight)
+                if n >= first_keyword and coverage == 0.0:
+                    continue
                 seen.add(text)
-                rows.append((n, start, end, text))
+                rows.append((n, start, end, text, coverage))
         if not rows:
             return []
         q_vector = self.query_vector(question)
-        s_vectors = self.sentence_vectors([text[: self.max_chars] for _, _, _, text in rows])
+        s_vectors = self.sentence_vectors([row[3][: self.max_chars] for row in rows])
         similarities = s_vectors @ q_vector
         out: list[SentenceEvidence] = []
-        for (n, start, end, text), similarity in zip(rows, similarities, strict=True):
+        for (n, start, end, text, coverage), similarity in zip(rows, similarities, strict=True):
             sim = float(similarity)
-            bonus = self.dense_weight * (passages[n][1] - top_dense)
+            bonus = self.dense_weight * (read[n][1] - top_dense)
             bonus += self.kind_weight * answer_kind_bonus(wants, text, years)
+            bonus += self.coverage_weight * coverage
             if years:
                 bonus += self.year_weight * len(years & set(years_in(text))) / len(years)
             out.append(
@@ -196,6 +215,7 @@ class SentenceScorer:
                     similarity=sim,
                     score=sim + bonus,
                     has_kind=holds_asked_fact(wants, text, question),
+                    coverage=coverage,
                 )
             )
         out.sort(key=lambda e: (-e.score, e.passage, e.start))
@@ -208,12 +228,17 @@ def best_answering(evidence: Sequence[SentenceEvidence]) -> SentenceEvidence | N
 
 
 def distinctness(
-    evidence: Sequence[SentenceEvidence], sentence: SentenceEvidence, rank: int
+    evidence: Sequence[SentenceEvidence],
+    sentence: SentenceEvidence,
+    rank: int,
+    coverage_weight: float = 0.1,
 ) -> float:
-    """How far ``sentence``'s similarity stands above the ``rank``-th most similar sentence (or
-    the least similar, with fewer). Multilingual similarities are compressed into a narrow band,
-    so a sentence that answers stands out from the loosely related ones around it."""
-    sims = sorted((e.similarity for e in evidence), reverse=True)
-    if not sims:
+    """How far ``sentence`` stands above the ``rank``-th best sentence (or the last, with fewer)
+    by its match with the question: cosine similarity plus ``coverage_weight`` times the share of
+    the question's concepts it names. Multilingual similarities are compressed into a narrow
+    band, so a sentence that answers stands out from the loosely related ones around it."""
+    if not evidence:
         return 0.0
-    return sentence.similarity - sims[min(rank, len(sims)) - 1]
+    matches = sorted((e.similarity + coverage_weight * e.coverage for e in evidence), reverse=True)
+    own = sentence.similarity + coverage_weight * sentence.coverage
+    return own - matches[min(rank, len(matches)) - 1]

@@ -25,6 +25,7 @@ from assistant.crosslingual import (
     best_answering,
     distinctness,
 )
+from assistant.glossary import ConceptWeights, norwegian_keywords
 from assistant.text import (
     match_terms,
     proper_names,
@@ -77,9 +78,13 @@ class Selection:
 
 #: How many of the search's top hits may be kept on a weaker term overlap.
 RELAXED_TOP_HITS = 2
-#: English questions: the answering sentence's similarity is compared with that of the
-#: MARGIN_RANK-th most similar sentence (see :func:`distinctness`).
+#: English questions: the answering sentence's match is compared with that of the MARGIN_RANK-th
+#: best sentence (see :func:`assistant.crosslingual.distinctness`).
 MARGIN_RANK = 8
+#: English questions: how deep the dense search goes (for the dense scores of keyword hits), and
+#: how many passages the glossary's keywords add.
+DENSE_DEPTH = 30
+KEYWORD_HITS = 3
 #: English questions: passages whose best sentence scores this much below the answering sentence
 #: are not handed to the answerer.
 PASSAGE_SCORE_WINDOW = 0.05
@@ -112,8 +117,8 @@ class Retriever:
         k: int = 8,
         max_passages: int = 4,
         min_coverage: float = 0.5,
-        min_sentence_similarity: float = 0.80,
-        min_sentence_margin: float = 0.015,
+        min_sentence_similarity: float = 0.78,
+        min_sentence_margin: float = 0.03,
         scorer: SentenceScorer | None = None,
     ) -> None:
         self.index = index
@@ -132,8 +137,18 @@ class Retriever:
 
     def weights(self) -> TermWeights:
         if self._generation and self._generation != self.index.manifest.generation:
-            del self.__dict__["_weights"]
+            self.__dict__.pop("_weights", None)
+            self.__dict__.pop("_concept_weights", None)
         return self._weights
+
+    @cached_property
+    def _concept_weights(self) -> ConceptWeights:
+        return ConceptWeights([c.text for c in self.index.chunks])
+
+    def concept_weights(self) -> ConceptWeights:
+        """How much each glossary concept of an English question weighs (idf over passages)."""
+        self.weights()  # drops both when the index changed
+        return self._concept_weights
 
     def retrieve(
         self,
@@ -143,13 +158,43 @@ class Retriever:
         language: str = "no",
     ) -> Selection:
         if language == "en" and mode is None:
-            # English words only add noise to BM25 over Norwegian text; the multilingual dense
-            # model carries cross-lingual retrieval on its own.
-            mode = "dense"
+            # English words only add noise to BM25 over Norwegian text: the dense search runs on
+            # the question, the lexical one on the glossary's Norwegian keywords for it.
+            dense = self.index.search(question, k=DENSE_DEPTH, filters=filters, mode="dense")
+            keyword_hits = self.keyword_hits(question, dense, filters)
+            return self.select_crosslingual(question, dense[: self.k], keyword_hits)
         hits = self.index.search(question, k=self.k, filters=filters, mode=mode)  # type: ignore[arg-type]
         if language == "en":
             return self.select_crosslingual(question, hits)
         return self.select(question, hits)
+
+    def keyword_hits(
+        self, question: str, dense: Sequence[SearchHit], filters: SearchFilters | None = None
+    ) -> list[SearchHit]:
+        """The lexical search's best passages for the Norwegian keywords of an English question
+        (:func:`assistant.glossary.norwegian_keywords`). Their dense score is the one ``dense``
+        gives them, or the lowest there."""
+        keywords = norwegian_keywords(question)
+        if not keywords:
+            return []
+        by_id = {h.chunk.id: h.dense_score for h in dense if h.dense_score is not None}
+        floor = min(by_id.values(), default=0.0)
+        out: list[SearchHit] = []
+        for rank, (chunk_id, score) in enumerate(
+            self.index.lexical_search(keywords, KEYWORD_HITS, filters), start=1
+        ):
+            chunk = self.index.get(chunk_id)
+            if chunk is not None:
+                out.append(
+                    SearchHit(
+                        chunk,
+                        score,
+                        dense_score=by_id.get(chunk_id, floor),
+                        lexical_score=score,
+                        ranks={"keywords": rank},
+                    )
+                )
+        return out
 
     @property
     def scorer(self) -> SentenceScorer:
@@ -159,26 +204,45 @@ class Retriever:
             self._scorer = SentenceScorer(self.index.embedder)
         return self._scorer
 
-    def select_crosslingual(self, question: str, hits: Sequence[SearchHit]) -> Selection:
+    def select_crosslingual(
+        self,
+        question: str,
+        hits: Sequence[SearchHit],
+        keyword_hits: Sequence[SearchHit] = (),
+    ) -> Selection:
         """English questions over Norwegian text: sentence evidence decides.
 
-        The sentences of the best dense hits that name the question's years are scored by
-        :class:`SentenceScorer`. The question is supported when the best sentence that holds the
-        asked kind of fact (a number for "how many" ...) is similar enough to the question and
-        stands out from the other sentences; passages are kept in the order of their best
-        sentence, and only those close to the best.
+        The sentences of the best dense hits (and of ``keyword_hits``, see :meth:`keyword_hits`)
+        that name the question's years are scored by :class:`SentenceScorer`. The question is
+        supported when the best sentence that holds the asked kind of fact (a number for "how
+        many" ...) is similar enough to the question and stands out from the other sentences
+        (:func:`distinctness`); passages are kept in the order of their best sentence, and only
+        those close to the best.
         """
         years = set(years_in(question))
-        dense = [h for h in hits if h.dense_score is not None]
-        dense.sort(key=lambda h: -(h.dense_score or 0.0))
-        usable = [h for h in dense if not years or years & set(years_in(h.chunk.text))]
-        usable = _without_duplicates(usable)[: self.scorer.max_passages]
-        evidence = self.scorer.score(question, [(h.chunk, h.dense_score or 0.0) for h in usable])
+
+        def usable(candidates: Sequence[SearchHit]) -> list[SearchHit]:
+            return [h for h in candidates if not years or years & set(years_in(h.chunk.text))]
+
+        dense = sorted(
+            (h for h in hits if h.dense_score is not None), key=lambda h: -(h.dense_score or 0.0)
+        )
+        read = _without_duplicates(usable(dense))[: self.scorer.max_passages]
+        by_keywords = _without_duplicates([*read, *usable(keyword_hits)])[len(read) :]
+        by_keywords = by_keywords[:KEYWORD_HITS]
+        evidence = self.scorer.score(
+            question,
+            [(h.chunk, h.dense_score or 0.0) for h in read],
+            [(h.chunk, h.dense_score or 0.0) for h in by_keywords],
+            self.concept_weights(),
+        )
+        read += by_keywords
         answer = best_answering(evidence)
         supported = (
             answer is not None
             and answer.similarity >= self.min_sentence_similarity
-            and distinctness(evidence, answer, MARGIN_RANK) >= self.min_sentence_margin
+            and distinctness(evidence, answer, MARGIN_RANK, self.scorer.coverage_weight)
+            >= self.min_sentence_margin
         )
         strength: dict[int, float] = {}
         best_of: dict[int, SentenceEvidence] = {}
@@ -197,7 +261,7 @@ class Retriever:
         renumber = {n: i for i, n in enumerate(chosen)}
         passages = tuple(
             RankedPassage(
-                usable[n],
+                read[n],
                 strength[n],
                 ScoredSentence(best_of[n].text, best_of[n].start, best_of[n].end, best_of[n].score),
                 True,
@@ -207,9 +271,10 @@ class Retriever:
         kept = tuple(
             replace(e, passage=renumber[e.passage]) for e in evidence if e.passage in renumber
         )
+        seen = {h.chunk.id for h in hits}
         return Selection(
             question=question,
-            retrieved=tuple(hits),
+            retrieved=(*hits, *(h for h in keyword_hits if h.chunk.id not in seen)),
             passages=passages,
             supported=supported and bool(passages),
             support=answer.similarity if answer is not None else 0.0,

@@ -71,14 +71,15 @@ class Settings(BaseSettings):
         "below it for every passage, the assistant says the documents do not answer.",
     )
     min_sentence_similarity_crosslingual: float = Field(
-        0.80,
+        0.78,
         description="For questions in English (over Norwegian text): the cosine similarity the "
         "best sentence holding the asked kind of fact needs for the question to be answered.",
     )
     min_sentence_margin_crosslingual: float = Field(
-        0.015,
-        description="For questions in English: how far that sentence's similarity must stand "
-        "above the 8th most similar sentence's.",
+        0.03,
+        description="For questions in English: how far that sentence's match (similarity + 0.1 "
+        "x the share of the question's words it names, through the glossary) must stand above "
+        "the 8th best sentence's.",
     )
     use_indicator_answers: bool = Field(
         True,

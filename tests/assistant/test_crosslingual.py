@@ -269,3 +269,25 @@ def test_service_hands_the_evidence_to_the_extractive_answerer(
         "Asker kommune hadde 5 400 årsverk ved utgangen av 2024 [1]."
     )
     assert answer.citations and "5 400 årsverk" in answer.citations[0].chunk.text
+
+
+def test_keyword_passages_add_only_sentences_naming_the_question(
+    embedder: ConceptEmbedder,
+) -> None:
+    scorer = SentenceScorer(embedder)
+    evidence = scorer.score("How many visitors did the pool have?", [(STAFF, 0.9)], [(POOL, 0.8)])
+    texts = [e.text for e in evidence]
+    assert "Røykenbadet hadde besøksrekord med 245 000 besøkende i 2024." in texts
+    assert "Kafeen er åpen hver dag." not in texts  # names no concept of the question
+    assert {e.passage for e in evidence} == {0, 1}
+
+
+def test_keyword_hits_come_from_the_lexical_search(
+    retriever: Retriever, built_index: BuiltIndex
+) -> None:
+    dense = built_index.index.search("x", k=30, mode="dense")
+    hits = retriever.keyword_hits("How many employees did the municipality have?", dense)
+    assert hits and "årsverk" in hits[0].chunk.text
+    assert all(h.ranks.get("keywords") for h in hits)
+    assert all(h.dense_score is not None for h in hits)
+    assert retriever.keyword_hits("How many?", dense) == []
