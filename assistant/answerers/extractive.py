@@ -47,7 +47,8 @@ _WANTS = (
         "number",
         re.compile(
             r"\b(hvor (mange|mye|stor|høy|lav)|andel|prosent|antall|how (many|much)|"
-            r"how (large|big|high|low)|what (share|percentage|proportion))\b",
+            r"how (large|big|high|low)|what (share|percentage|proportion)|average|rate|"
+            r"number of|amount of|price)\b",
             re.IGNORECASE,
         ),
     ),

@@ -151,6 +151,8 @@ def test_the_asked_kind_of_fact(question: str, sentence: str, holds: bool) -> No
 def test_english_question_words_ask_for_kinds() -> None:
     assert question_wants("How many members does the council have?") == {"number"}
     assert question_wants("How large is the budget?") == {"number"}
+    assert question_wants("What was the average waiting time?") == {"number"}
+    assert question_wants("What is the price of a place?") == {"number"}
     assert question_wants("When was the plan adopted?") == {"date"}
     assert question_wants("Which year was it built?") == {"date"}
     assert question_wants("Which company developed the platform?") == {"name"}
