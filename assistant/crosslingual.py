@@ -11,11 +11,13 @@ question's concepts it names (through the English -> Norwegian glossary of
 
 Embedding sentences is the cost (tens of milliseconds per sentence on a small CPU), so only the
 sentences of the first few passages are embedded and their vectors are kept in an in-memory LRU
-cache keyed by the text's hash: a passage seen before is never embedded again.
+cache keyed by the text's hash (and, given a store, on disk): a passage seen before is never
+embedded again.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -32,11 +34,13 @@ from assistant.answerers.extractive import (
 )
 from assistant.glossary import WeightFn, concept_coverage, question_concepts
 from assistant.text import split_sentences, years_in
-from vectorstore.embedding_cache import text_key
+from vectorstore.embedding_cache import EmbeddingCache, text_key
 from vectorstore.embeddings import Embedder
 from vectorstore.types import Chunk
 
 Vector = npt.NDArray[np.float32]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,9 @@ class SentenceScorer:
 
     ``passages`` are ``(chunk, dense score)`` pairs, best first; only the first ``max_passages``
     are read, and only sentences of ``min_chars`` or more (the first ``max_chars`` of a longer
-    one are embedded), at most ``max_sentences`` in all.
+    one are embedded), at most ``max_sentences`` in all. Vectors are looked up in ``cache`` (in
+    memory), then in ``store`` (an :class:`EmbeddingCache` on disk, optional, so that a restarted
+    service does not embed the same sentences again), and only then embedded.
     """
 
     def __init__(
@@ -107,6 +113,7 @@ class SentenceScorer:
         year_weight: float = 0.1,
         coverage_weight: float = 0.1,
         cache: VectorCache | None = None,
+        store: EmbeddingCache | None = None,
     ) -> None:
         self.embedder = embedder
         self.max_passages = max_passages
@@ -118,6 +125,7 @@ class SentenceScorer:
         self.year_weight = year_weight
         self.coverage_weight = coverage_weight
         self.cache = cache if cache is not None else VectorCache()
+        self.store = store
 
     # -- vectors ---------------------------------------------------------------------------
     def query_vector(self, question: str) -> Vector:
@@ -140,14 +148,41 @@ class SentenceScorer:
                 missing.append(text)
             else:
                 found[text] = vector
+        if missing and self.store is not None:
+            stored = self._stored(missing)
+            for text in missing:
+                vector = stored.get(text_key(text))
+                if vector is not None:
+                    self.cache.put(model, text, vector)
+                    found[text] = vector
+            missing = [t for t in missing if t not in found]
         if missing:
             vectors = np.asarray(self.embedder.embed_passages(missing), dtype=np.float32)
             for text, vector in zip(missing, vectors, strict=True):
                 self.cache.put(model, text, vector)
                 found[text] = vector
+            self._store(list(zip(missing, vectors, strict=True)))
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([found[t] for t in texts])
+
+    def _stored(self, texts: list[str]) -> dict[str, Vector]:
+        assert self.store is not None
+        try:
+            return self.store.get_many(self.embedder.name, texts)
+        except Exception as exc:  # a cache must never fail an answer
+            log.warning("sentence vector store unreadable (%s); using memory only", exc)
+            self.store = None
+            return {}
+
+    def _store(self, items: list[tuple[str, Vector]]) -> None:
+        if self.store is None:
+            return
+        try:
+            self.store.put_many(self.embedder.name, items)
+        except Exception as exc:
+            log.warning("sentence vector store not writable (%s); using memory only", exc)
+            self.store = None
 
     # -- scoring ---------------------------------------------------------------------------
     def candidates(self, chunk: Chunk) -> list[tuple[int, int, str]]:

@@ -23,6 +23,7 @@ from assistant.retrieval import Retriever, Selection
 from assistant.text import content_terms, detect_language, sentences, split_sentences
 from assistant.types import Answer, Answerer, Citation, Language, Turn
 from assistant.verification import check_sentence, verify_answer
+from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.settings import Settings
 from vectorstore.store import Index
 from vectorstore.types import Chunk, SearchFilters, SearchHit
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 REFUSAL_NO = "Jeg finner ikke dette i dokumentene."
 REFUSAL_EN = "I cannot find this in the documents."
+#: Sentence vectors for English questions, in ``settings.cache_dir`` (see assistant.crosslingual).
+SENTENCE_VECTORS = "sentence-vectors.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,15 @@ class AssistantService:
 
     def _sentence_scorer(self) -> SentenceScorer:
         """One scorer (and so one cache of sentence vectors) for the service's lifetime: the
-        vectors are keyed by text, so they stay valid when a new index generation is served."""
+        vectors are keyed by model and text, so they stay valid when a new index generation is
+        served, and they are also kept on disk in the cache folder for the next start."""
         if self._scorer is None or self._scorer.embedder is not self.index.embedder:
-            self._scorer = SentenceScorer(self.index.embedder)
+            store = None
+            try:
+                store = EmbeddingCache(Path(self.settings.cache_dir) / SENTENCE_VECTORS)
+            except Exception as exc:  # a read-only cache folder: keep the vectors in memory
+                log.warning("no sentence vector store (%s)", exc)
+            self._scorer = SentenceScorer(self.index.embedder, store=store)
         return self._scorer
 
     def default_answerer(self) -> str:

@@ -3,6 +3,9 @@ selection and refusal, and the extractive answer quoting the evidence."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
 from assistant.answerers.extractive import (
@@ -13,8 +16,10 @@ from assistant.answerers.extractive import (
 )
 from assistant.crosslingual import SentenceScorer, VectorCache, best_answering, distinctness
 from assistant.retrieval import Retriever
+from assistant.service import SENTENCE_VECTORS
 from tests.assistant.conftest import BuiltIndex, ServiceFactory
 from tests.conftest import ConceptEmbedder
+from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.types import Chunk, SearchHit
 
 CONCEPTS = {
@@ -293,3 +298,37 @@ def test_keyword_hits_come_from_the_lexical_search(
     assert all(h.ranks.get("keywords") for h in hits)
     assert all(h.dense_score is not None for h in hits)
     assert retriever.keyword_hits("How many?", dense) == []
+
+
+def test_sentence_vectors_are_kept_on_disk(tmp_path: Path, embedder: ConceptEmbedder) -> None:
+    path = tmp_path / "sentence-vectors.sqlite3"
+    first = SentenceScorer(embedder, store=EmbeddingCache(path)).score("How many?", [(POOL, 0.9)])
+    calls = embedder.passage_calls
+    # A new scorer (a restarted service) with an empty memory finds the vectors on disk.
+    restarted = SentenceScorer(embedder, store=EmbeddingCache(path))
+    assert restarted.score("How many?", [(POOL, 0.9)]) == first
+    assert embedder.passage_calls == calls
+
+
+def test_a_broken_store_falls_back_to_memory(
+    tmp_path: Path, embedder: ConceptEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = EmbeddingCache(tmp_path / "sentence-vectors.sqlite3")
+
+    def broken(*args: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(store, "get_many", broken)
+    scorer = SentenceScorer(embedder, store=store)
+    assert scorer.score("How many visitors?", [(POOL, 0.9)])
+    assert scorer.store is None
+
+
+def test_service_keeps_sentence_vectors_in_the_cache_folder(
+    make_service: ServiceFactory, built_index: BuiltIndex
+) -> None:
+    service = make_service()
+    scorer = service._sentence_scorer()
+    assert scorer.store is not None
+    assert scorer.store.path == Path(built_index.settings.cache_dir) / SENTENCE_VECTORS
+    assert service._sentence_scorer() is scorer
