@@ -222,9 +222,14 @@ _NO_WORDS = frozenset(
 
 @lru_cache(maxsize=2048)
 def detect_language(text: str) -> str:
-    """``"en"`` for English, else ``"no"`` (Norwegian bokmål is the default)."""
-    if re.search(r"[æøåÆØÅ]", text):
-        return "no"
+    """``"en"`` for English, else ``"no"`` (Norwegian bokmål is the default).
+
+    A Norwegian letter (æ, ø, å) makes the text Norwegian, except in a capitalised word after the
+    first: an English question names Norwegian places ("How many visitors did Røykenbadet have?").
+    """
+    for i, word in enumerate(re.findall(r"[^\W\d_]+", text)):
+        if re.search(r"[æøåÆØÅ]", word) and (i == 0 or not word[0].isupper()):
+            return "no"
     words = re.findall(r"[a-zA-Z]+", text.lower())
     en = sum(w in _EN_WORDS for w in words)
     no = sum(w in _NO_WORDS for w in words)

@@ -75,10 +75,16 @@ class Settings(BaseSettings):
         description="Share (idf-weighted) of a question's terms a passage must contain to be used; "
         "below it for every passage, the assistant says the documents do not answer.",
     )
-    min_dense_crosslingual: float = Field(
-        0.83,
-        description="For questions in English (over Norwegian text): the dense similarity a "
-        "passage needs to be used.",
+    min_sentence_similarity_crosslingual: float = Field(
+        0.78,
+        description="For questions in English (over Norwegian text): the cosine similarity the "
+        "best sentence holding the asked kind of fact needs for the question to be answered.",
+    )
+    min_sentence_margin_crosslingual: float = Field(
+        0.03,
+        description="For questions in English: how far that sentence's match (similarity + 0.1 "
+        "x the share of the question's words it names, through the glossary) must stand above "
+        "the 8th best sentence's.",
     )
     use_indicator_answers: bool = Field(
         True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from assistant.text import (
     content_terms,
@@ -23,6 +24,9 @@ from assistant.text import (
 from assistant.types import Draft, Language
 from vectorstore.indicators import number_terms
 from vectorstore.types import Chunk
+
+if TYPE_CHECKING:
+    from assistant.crosslingual import SentenceEvidence
 
 IdfFn = Callable[[str], float]
 
@@ -39,14 +43,25 @@ _WANTS = (
         "number",
         re.compile(
             r"\b(hvor (mange|mye|stor|høy|lav)|andel|prosent|antall|how (many|much)|"
-            r"what (share|percentage|proportion))\b",
+            r"how (large|big|high|low)|what (share|percentage|proportion)|average|rate|"
+            r"number of|amount of|price)\b",
             re.IGNORECASE,
         ),
     ),
-    ("date", re.compile(r"\b(når|hvilket år|hvilken dato|when|what year)\b", re.IGNORECASE)),
-    ("name", re.compile(r"\b(hvem|hva heter|hvilket (selskap|universitet)|who)\b", re.IGNORECASE)),
+    (
+        "date",
+        re.compile(r"\b(når|hvilket år|hvilken dato|when|(what|which) (year|date))\b", re.I),
+    ),
+    (
+        "name",
+        re.compile(
+            r"\b(hvem|hva heter|hvilket (selskap|universitet)|who|what (is|was) the name|"
+            r"which (company|firm|university|person|prime minister|minister|mayor))\b",
+            re.IGNORECASE,
+        ),
+    ),
     # "Hvilke satsingsområder ...?", "Which schools ...?", "Nevn ...": several things.
-    ("list", re.compile(r"^\W*(hvilke|nevn|list|which|what are)\b", re.IGNORECASE)),
+    ("list", re.compile(r"^\W*(hvilke|nevn|list|what are|which are)\b", re.IGNORECASE)),
 )
 
 
@@ -167,13 +182,49 @@ def answer_kind_bonus(wants: frozenset[str], text: str, years: set[int]) -> floa
     return bonus
 
 
+_DATE = re.compile(
+    r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{1,2}\.? ?(januar|februar|mars|april|mai|juni|juli|august|"
+    r"september|oktober|november|desember|january|february|march|may|june|july|october|"
+    r"december)\b",
+    re.IGNORECASE,
+)
+
+
+def amounts_in(text: str) -> set[str]:
+    """The numbers in ``text`` that can be amounts: not years, nor the day of a date."""
+    return numbers_in(_DATE.sub(" ", text)) - {str(y) for y in years_in(text)}
+
+
+def holds_asked_fact(wants: frozenset[str], text: str, question: str) -> bool:
+    """Does ``text`` hold every kind of fact the question asks for: an amount the question does
+    not name itself (years and dates do not answer "how many"), a date (a day or month, or a year
+    the question does not name) or a name the question does not name? True when the question
+    asks for no particular kind."""
+    if "number" in wants and not (
+        amounts_in(text) - numbers_in(question) or _QUANTITY_WORD.search(text)
+    ):
+        return False
+    if "date" in wants and not (
+        _MONTH.search(text) or set(years_in(text)) - set(years_in(question))
+    ):
+        return False
+    return not ("name" in wants and not proper_names(text) - proper_names(question))
+
+
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, idf: IdfFn | None = None, max_sentences: int = 2, max_chars: int = 600):
+    def __init__(
+        self,
+        idf: IdfFn | None = None,
+        max_sentences: int = 2,
+        max_chars: int = 600,
+        evidence_window: float = 0.03,
+    ):
         self._idf: IdfFn = idf or (lambda term: 1.0)
         self.max_sentences = max_sentences
         self.max_chars = max_chars
+        self.evidence_window = evidence_window
 
     def warm_up(self) -> None:
         """Nothing to load."""
@@ -293,8 +344,45 @@ class ExtractiveAnswerer:
             for score, n, start, sentence in chosen
         ]
 
-    def answer(self, question: str, passages: Sequence[Chunk], language: Language) -> Draft:
-        picked = self.select(question, passages)
+    def select_evidence(
+        self, passages: Sequence[Chunk], evidence: Sequence[SentenceEvidence]
+    ) -> list[tuple[int, str, float]]:
+        """Like :meth:`select`, from sentences scored by retrieval (English questions): the best
+        one holding the asked kind of fact, and another of that kind scoring nearly as well."""
+        evidence = [e for e in evidence if 0 <= e.passage < len(passages)]
+        if not evidence:
+            return []
+        first = next((e for e in evidence if e.has_kind), evidence[0])
+        chosen = [first]
+        used_chars = len(first.text)
+        for e in evidence:
+            if len(chosen) >= self.max_sentences or e.score < first.score - self.evidence_window:
+                break
+            if e is first or (first.has_kind and not e.has_kind):
+                continue
+            if used_chars + len(e.text) > self.max_chars or any(e.text == c.text for c in chosen):
+                continue
+            chosen.append(e)
+            used_chars += len(e.text)
+        chosen.sort(key=lambda e: (e.passage, e.start))
+        return [
+            (e.passage + 1, _with_list_items(passages[e.passage], e.start, e.text), e.score)
+            for e in chosen
+        ]
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Chunk],
+        language: Language,
+        evidence: Sequence[SentenceEvidence] = (),
+    ) -> Draft:
+        """``evidence``: sentences retrieval has scored (English questions); quoted from when
+        given, otherwise sentences are scored here by the question's terms."""
+        if evidence:
+            picked = self.select_evidence(passages, evidence)
+        else:
+            picked = self.select(question, passages)
         if not picked:
             return Draft(text="", refused=True, answerer=self.name)
         parts = []

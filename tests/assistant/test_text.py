@@ -150,6 +150,9 @@ def test_content_terms_are_stemmed_without_stop_words_or_citations() -> None:
         "What was the sick leave rate in 2024?",
         "How many employees did the municipality have?",
         "Which schools are mentioned in the plan?",
+        # Norwegian letters in a name do not make an English question Norwegian.
+        "How many visitors did Røykenbadet have in 2024?",
+        "How many inhabitants does Bærum municipality have?",
     ],
 )
 def test_detect_english(question: str) -> None:
@@ -163,6 +166,8 @@ def test_detect_english(question: str) -> None:
         "Hvor mange innbyggere har Asker?",
         "Når åpnet biblioteket?",
         "Sykefravær 2024",
+        "Hvor mange besøkende hadde Røykenbadet i 2024?",
+        "Bærum har flere innbyggere",
     ],
 )
 def test_detect_norwegian(question: str) -> None:
