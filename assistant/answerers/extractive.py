@@ -232,12 +232,16 @@ class ExtractiveAnswerer:
     def set_idf(self, idf: IdfFn) -> None:
         self._idf = idf
 
+    def _coverage(self, terms: Sequence[str], chunk: Chunk, text: str) -> float:
+        """Idf-weighted share of the question's terms in ``text`` (read with its section)."""
+        present = set(match_terms(f"{chunk.section}\n{text}"))
+        total = sum(self._idf(t) for t in terms) or 1.0
+        return sum(self._idf(t) * term_credit(t, present) for t in terms) / total
+
     def _score(
         self, terms: Sequence[str], years: set[int], wants: frozenset[str], chunk: Chunk, text: str
     ) -> float:
-        present = set(match_terms(f"{chunk.section}\n{text}"))
-        total = sum(self._idf(t) for t in terms) or 1.0
-        score = sum(self._idf(t) * term_credit(t, present) for t in terms) / total
+        score = self._coverage(terms, chunk, text)
         if years:
             score += 0.3 * len(years & set(years_in(text))) / len(years)
         score += answer_kind_bonus(wants, text, years)
@@ -321,10 +325,27 @@ class ExtractiveAnswerer:
 
         if "number" in wants and not any(answers_amount(c[3]) for c in chosen):
             # "Hvor mange ...?" answered without a count: quote the best sentence that has one,
-            # if it is reasonably supported too.
-            counted = next((i for i in scored if i[0] >= 0.5 * best and answers_amount(i[3])), None)
+            # if it is about the question's subject too: it has the years asked, or some of the
+            # question's words, not only the bonus for holding a number ("500 000 kroner til
+            # åtte foreninger" does not say what the velodrome cost).
+            counted = next(
+                (
+                    i
+                    for i in scored
+                    if i[0] >= 0.5 * best
+                    and answers_amount(i[3])
+                    and (bool(years) or self._coverage(terms, passages[i[1] - 1], i[3]) > 0)
+                ),
+                None,
+            )
             if counted is not None:
                 chosen = [*chosen[: self.max_sentences - 1], counted]
+            elif not any(
+                has_quantity(c[3], years) or passages[c[1] - 1].chunk_type == "table"
+                for c in chosen
+            ):
+                # "Hvor mye kostet ...?" with no amount anywhere near the subject: no answer.
+                return []
         if "list" in wants and not any(
             _is_enumeration(c[3]) or c[3].rstrip().endswith(":") for c in chosen
         ):

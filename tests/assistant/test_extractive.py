@@ -271,3 +271,20 @@ def test_an_amount_in_the_years_asked_is_brought_along() -> None:
         "Hvor mye har de direkte klimagassutslippene gått ned fra 2009 til 2023?", [climate], "no"
     )
     assert "45,4 prosent" in draft.text
+
+
+def test_an_amount_question_with_no_amount_about_its_subject_is_refused() -> None:
+    sport = _chunk(
+        "Kommunen har ferdigstilt flere nye idrettsanlegg, slik som Langenga Velodrom. "
+        "Velodromen åpnet i 2024, og det har vært stor aktivitet i anlegget. "
+        "Det ble i 2024 fordelt 500 000 kroner til åtte foreninger som delte ut mat.",
+        12,
+        section="Medborgerskap",
+    )
+    answerer = ExtractiveAnswerer()
+    assert answerer.answer("Hvor mye kostet det å bygge Velodromen?", [sport], "no").refused
+    # The same passage answers a question about what it does say.
+    answered = answerer.answer(
+        "Hvor mye ble fordelt til foreningene som delte ut mat?", [sport], "no"
+    )
+    assert not answered.refused and "500 000 kroner" in answered.text
