@@ -234,7 +234,9 @@ def _segmentations(
     results: list[list[Cell]] = []
 
     def rec(i: int, acc: list[Cell]) -> None:
-        if len(results) > 50 or len(acc) > want:
+        # Each cell takes at least one atom: stop when too few atoms are left for the cells
+        # still wanted. A dozen three-digit atoms read as six cells have 462 readings.
+        if len(results) > 5000 or len(acc) > want or len(atoms) - i < want - len(acc):
             return
         if i == len(atoms):
             if len(acc) == want:
@@ -245,7 +247,8 @@ def _segmentations(
             rec(i + 1, [*acc, atom])
             return
         group = [atom]
-        rec(i + 1, [*acc, _atom_cell(group)])
+        if not re.match(r"0\d", atom[1]):  # "000", "015" only ever continue a number
+            rec(i + 1, [*acc, _atom_cell(group)])
         j = i + 1
         if not _lead_ok(atom):
             return
@@ -268,6 +271,11 @@ def _roughness(cells: Sequence[Cell]) -> float:
     return sum(abs(math.log10(a / b)) for a, b in itertools.pairwise(values))
 
 
+def _mean_roughness(cells: Sequence[Cell]) -> float:
+    pairs = sum(1 for c in cells if c.value is not None and c.value != 0) - 1
+    return _roughness(cells) / pairs if pairs > 0 else 0.0
+
+
 def map_cells(tokens: Sequence[str], columns: int) -> list[Cell] | None:
     """The row's cells, exactly ``columns`` of them, or None when that is not clear."""
     atoms = _cells(tokens)
@@ -278,12 +286,18 @@ def map_cells(tokens: Sequence[str], columns: int) -> list[Cell] | None:
     options = _segmentations(atoms, columns)
     if not options:
         return None
-    if len(options) == 1:
-        return options[0]
     ranked = sorted(options, key=_roughness)
-    if _roughness(ranked[1]) - _roughness(ranked[0]) >= 1.0:
-        return ranked[0]
-    return None
+    best = ranked[0]
+    if len(ranked) > 1 and _roughness(ranked[1]) - _roughness(best) < 1.0:
+        return None
+    # A row with a value missing ("1 415 1 350 1 383 1 591 3 169" under six columns) can
+    # often still be cut into the wanted count, by splitting a number ("1 | 415"). When a
+    # reading as one cell fewer is smoother (per pair of neighbours), that is the likelier
+    # truth: leave the row out.
+    fewer = _segmentations(atoms, columns - 1) if columns > 1 else []
+    if fewer and min(_mean_roughness(f) for f in fewer) < _mean_roughness(best):
+        return None
+    return best
 
 
 def _split_target(label: str) -> tuple[str, str | None]:
@@ -328,6 +342,8 @@ def _section(lines: Sequence[_Line], index: int) -> str:
         text = lines[k].text
         nxt = lines[k + 1].text if k + 1 < len(lines) else ""
         if nxt or not _is_heading(text) or text.startswith("Indikator"):
+            continue
+        if _NUM.match(text.split()[-1]):  # a table row's values ("Ansatte (antall) 234 226")
             continue
         if text.lower() in _HEADING_STOP:
             if generic is None:
