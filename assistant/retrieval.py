@@ -11,6 +11,7 @@ documents do not answer it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -172,13 +173,24 @@ class Retriever:
         for hit in hits:
             chunk = hit.chunk
             passage_text = f"{chunk.section}\n{chunk.text}"
+            is_table = chunk.chunk_type == "table"
             cov = self.coverage(terms, passage_text)
             best: ScoredSentence | None = None
-            for start, end in split_sentences(chunk.text, lines=chunk.chunk_type == "table"):
+            spans = split_sentences(chunk.text, lines=is_table)
+            head = _table_head(chunk.text, spans) if is_table else ""
+            for start, end in spans:
                 sent = chunk.text[start:end]
                 s_cov = self.coverage(terms, f"{chunk.section}\n{sent}")
                 if best is None or s_cov > best.coverage:
                     best = ScoredSentence(sent.strip(), start, end, s_cov)
+            if is_table and spans:
+                # A table is many separate facts: it covers a question as far as one of its
+                # rows does, read with the table's title and header. Words scattered over
+                # rows ("gjennomsnitt" in one, "kvadratmeter" in another) say nothing.
+                cov = max(
+                    self.coverage(terms, f"{chunk.section}\n{head}\n{chunk.text[s:e]}")
+                    for s, e in spans
+                )
             years_ok = not years or bool(years & set(years_in(chunk.text)))
             lowered = passage_text.lower()
             years_ok = years_ok and all(name in lowered for name in names)
@@ -223,6 +235,23 @@ class Retriever:
             supported=supported and bool(chosen),
             support=support,
         )
+
+
+def _table_head(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """A table chunk's title and header: its pieces before the first row of values (a piece
+    with two or more numbers that are not years)."""
+    head: list[str] = []
+    for start, end in spans:
+        piece = text[start:end]
+        values = [t for t in _VALUE_TOKEN.findall(piece) if not _YEAR_TOKEN.fullmatch(t)]
+        if len(values) >= 2:
+            break
+        head.append(piece)
+    return "\n".join(head)[:400]
+
+
+_VALUE_TOKEN = re.compile(r"(?<![\w,.])\d+(?:,\d+)?(?![\w,])")
+_YEAR_TOKEN = re.compile(r"19[5-9]\d|20\d\d")
 
 
 def _overlaps(a: Chunk, b: Chunk) -> bool:

@@ -130,3 +130,47 @@ def test_weights_follow_the_index(retriever: Retriever, built_index: BuiltIndex)
     assert not weights.known("eiendomsskatt")
     # A term that occurs nowhere weighs more than one that occurs in the index.
     assert weights.idf("eiendomsskatt") > weights.idf(library_term)
+
+
+KOSTRA_TABLE = """KOSTRA-tall
+
+Asker
+2023
+Asker
+2024
+Bærum Drammen Lillestrøm Kostragruppe
+12
+Prioritet
+Herav utgifter til renholdsaktiviteter i
+kommunal eiendomsforvaltning per
+kvadratmeter (B) *)
+174 173 153 162 207 184
+Årsgebyr for avfallstjenesten - ekskl.
+mva. (kr) *)
+4 234 4 286 3 471 3 720 3 821 3 644
+Avløp - Andel fornyet spillvannsnett,
+gjennomsnitt for siste tre år
+0,5 % 1,2 % 1,8 % 1,1 % 2,1 %"""
+
+
+def test_a_table_covers_a_question_as_far_as_one_row_does(retriever: Retriever) -> None:
+    """Words scattered over a big table's rows ("gjennomsnitt" in one, "kvadratmeter" in
+    another) do not make it answer a question; one row with the table's header does."""
+    table = Chunk(
+        id="arsrapport-2024:89:1:kostra", doc_id="arsrapport-2024", title="Årsrapport",
+        kind="årsrapport", year=2024, page=89, section="Samfunnstjenester", text=KOSTRA_TABLE,
+        start=0, end=len(KOSTRA_TABLE), chunk_type="table",
+    )  # fmt: skip
+    as_text = replace(table, id="arsrapport-2024:89:1:text", chunk_type="text")
+    q = "Hva er gjennomsnittlig renovasjonsgebyr per kvadratmeter?"
+    assert retriever.select(q, [SearchHit(as_text, 0.03)]).support > (
+        retriever.select(q, [SearchHit(table, 0.03)]).support
+    )
+    fee = retriever.select(
+        "Hva var årsgebyret for avfallstjenesten i 2024?", [SearchHit(table, 0.03)]
+    )
+    assert fee.supported
+    best = fee.passages[0].best_sentence
+    assert best is not None and best.text == (
+        "Årsgebyr for avfallstjenesten - ekskl.\nmva. (kr) *)\n4 234 4 286 3 471 3 720 3 821 3 644"
+    )
