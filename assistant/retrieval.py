@@ -153,16 +153,28 @@ class Retriever:
             support=best,
         )
 
-    def coverage(self, question_terms: Sequence[str], text: str) -> float:
+    def coverage(self, question_terms: Sequence[str], text: str, denominators: str = "") -> float:
         """Idf-weighted share of the question's terms that ``text`` contains (parts of compounds
-        count 0.7)."""
+        count 0.7). A term found only among ``denominators`` (the words a table row divides
+        by) counts half."""
         if not question_terms:
             return 0.0
         weights = self.weights()
         present = set(match_terms(text))
+        divisors = set(match_terms(denominators)) if denominators else set()
         total = sum(weights.idf(t) for t in question_terms)
-        found = sum(weights.idf(t) * term_credit(t, present) for t in question_terms)
+        found = sum(
+            weights.idf(t) * max(term_credit(t, present), 0.5 * term_credit(t, divisors))
+            for t in question_terms
+        )
         return found / total if total else 0.0
+
+    def _row_coverage(self, question_terms: Sequence[str], context: str, row: str) -> float:
+        """A table row's coverage, read with ``context`` (section, title, header); the word a
+        row divides by ("Døpte i prosent av antall fødte", "... per innbygger") is not what it
+        is about, and counts half."""
+        kept, divisors = _split_denominators(row)
+        return self.coverage(question_terms, f"{context}\n{kept}", divisors)
 
     def select(self, question: str, hits: Sequence[SearchHit]) -> Selection:
         # Years are checked separately (they must occur); as terms they would dominate coverage.
@@ -188,7 +200,7 @@ class Retriever:
                 # rows does, read with the table's title and header. Words scattered over
                 # rows ("gjennomsnitt" in one, "kvadratmeter" in another) say nothing.
                 cov = max(
-                    self.coverage(terms, f"{chunk.section}\n{head}\n{chunk.text[s:e]}")
+                    self._row_coverage(terms, f"{chunk.section}\n{head}", chunk.text[s:e])
                     for s, e in spans
                 )
             years_ok = not years or bool(years & set(years_in(chunk.text)))
@@ -248,6 +260,23 @@ def _table_head(text: str, spans: Sequence[tuple[int, int]]) -> str:
             break
         head.append(piece)
     return "\n".join(head)[:400]
+
+
+#: "per innbygger", "pr. 10 000 innbyggere", "i prosent av antall fødte", "ift. innbyggere":
+#: the word after is what a row divides by.
+_DENOMINATOR = re.compile(
+    r"\b(?:per|pr\.?|i prosent av|i forhold til|ift\.?)\s+(?:(?:antall|\d[\d ]*)\s+)?"
+    r"([^\W\d_]\w*)",
+    re.IGNORECASE,
+)
+
+
+def _split_denominators(row: str) -> tuple[str, str]:
+    """(the row without its denominator words, those words)."""
+    words = [m.group(1) for m in _DENOMINATOR.finditer(row)]
+    if not words:
+        return row, ""
+    return _DENOMINATOR.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)], row), " ".join(words)
 
 
 _VALUE_TOKEN = re.compile(r"(?<![\w,.])\d+(?:,\d+)?(?![\w,])")

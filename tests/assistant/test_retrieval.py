@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant.retrieval import Retriever
+from assistant.retrieval import Retriever, _split_denominators
 from assistant.text import content_terms
 from tests.assistant.conftest import BuiltIndex
 from vectorstore.types import Chunk, SearchFilters, SearchHit
@@ -174,3 +174,31 @@ def test_a_table_covers_a_question_as_far_as_one_row_does(retriever: Retriever) 
     assert best is not None and best.text == (
         "Årsgebyr for avfallstjenesten - ekskl.\nmva. (kr) *)\n4 234 4 286 3 471 3 720 3 821 3 644"
     )
+
+
+def test_a_table_row_is_not_about_what_it_divides_by(retriever: Retriever) -> None:
+    """ "Døpte i prosent av antall fødte" is about baptisms: a question about births finds the
+    row "Fødte ..." first."""
+    assert _split_denominators("Døpte i prosent av antall fødte (B) 49,6 % 45,7 %") == (
+        "Døpte i prosent av antall  (B) 49,6 % 45,7 %",
+        "fødte",
+    )
+    assert _split_denominators("Årsverk av leger pr. 10 000 innbyggere")[1] == "innbyggere"
+    assert _split_denominators("Vedlikehold per m2 i formålsbygg")[1] == "m2"
+
+    def table(text: str, name: str) -> Chunk:
+        return Chunk(
+            id=f"arsrapport-2024:1:{name}", doc_id="arsrapport-2024", title="Årsrapport",
+            kind="årsrapport", year=2024, page=1, section="", text=text, start=0,
+            end=len(text), chunk_type="table",
+        )  # fmt: skip
+
+    baptisms = table(
+        "Asker 2023 Asker 2024 Bærum\nDøpte i prosent av antall fødte (B) 49,6 % 45,7 % 42,3 %",
+        "kostra",
+    )
+    births = table("Befolkningsutvikling 2021 2022 2023 2024\nFødte 875 831 832 887", "births")
+    selection = retriever.select(
+        "Hvor mange ble født i 2024?", [SearchHit(baptisms, 0.03), SearchHit(births, 0.02)]
+    )
+    assert selection.passages[0].chunk.id == births.id
