@@ -1,11 +1,15 @@
 """Retrieval for answering: hybrid search, then keep the few passages that actually answer.
 
-Selection scores every sentence of the retrieved passages against the question by idf-weighted
-coverage of the question's content terms (the BM25 analysis: Norwegian stems, no stop words). A
-passage is kept when its best sentence (or the passage as a whole) covers enough of the question,
-overlapping passages are dropped, and a year the question names must occur in a kept passage.
-The same coverage decides refusal: when no passage covers the question's rare terms, the
-documents do not answer it.
+For Norwegian questions, selection scores every sentence of the retrieved passages against the
+question by idf-weighted coverage of the question's content terms (the BM25 analysis: Norwegian
+stems, no stop words). A passage is kept when its best sentence (or the passage as a whole)
+covers enough of the question, overlapping passages are dropped, and a year the question names
+must occur in a kept passage. The same coverage decides refusal: when no passage covers the
+question's rare terms, the documents do not answer it.
+
+English questions are searched by the multilingual dense vectors alone, and their sentences are
+scored by the same model (:mod:`assistant.crosslingual`): the sentence evidence decides support
+and which passages to keep, and is handed on to the extractive answerer.
 """
 
 from __future__ import annotations
@@ -13,11 +17,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
+from assistant.crosslingual import (
+    SentenceEvidence,
+    SentenceScorer,
+    best_answering,
+    distinctness,
+)
+from assistant.glossary import ConceptWeights, norwegian_keywords
 from assistant.text import (
     match_terms,
+    name_occurs,
     proper_names,
     question_terms,
     split_sentences,
@@ -56,7 +68,10 @@ class Selection:
     retrieved: tuple[SearchHit, ...]
     passages: tuple[RankedPassage, ...]
     supported: bool
-    support: float  # the best passage's coverage, 0..1
+    support: float  # the best passage's coverage, 0..1 (English: the answering sentence's cosine)
+    #: English questions: the scored sentences of ``passages`` (``passage`` indexes them), best
+    #: first; the extractive answerer quotes from these. Empty for Norwegian questions.
+    evidence: tuple[SentenceEvidence, ...] = ()
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -65,6 +80,16 @@ class Selection:
 
 #: How many of the search's top hits may be kept on a weaker term overlap.
 RELAXED_TOP_HITS = 2
+#: English questions: the answering sentence's match is compared with that of the MARGIN_RANK-th
+#: best sentence (see :func:`assistant.crosslingual.distinctness`).
+MARGIN_RANK = 8
+#: English questions: how deep the dense search goes (for the dense scores of keyword hits), and
+#: how many passages the glossary's keywords add.
+DENSE_DEPTH = 30
+KEYWORD_HITS = 3
+#: English questions: passages whose best sentence scores this much below the answering sentence
+#: are not handed to the answerer.
+PASSAGE_SCORE_WINDOW = 0.05
 
 
 class TermWeights:
@@ -94,13 +119,17 @@ class Retriever:
         k: int = 8,
         max_passages: int = 4,
         min_coverage: float = 0.5,
-        min_dense_crosslingual: float = 0.83,
+        min_sentence_similarity: float = 0.78,
+        min_sentence_margin: float = 0.03,
+        scorer: SentenceScorer | None = None,
     ) -> None:
         self.index = index
         self.k = k
         self.max_passages = max_passages
         self.min_coverage = min_coverage
-        self.min_dense_crosslingual = min_dense_crosslingual
+        self.min_sentence_similarity = min_sentence_similarity
+        self.min_sentence_margin = min_sentence_margin
+        self._scorer = scorer
         self._generation = ""
 
     @cached_property
@@ -110,8 +139,18 @@ class Retriever:
 
     def weights(self) -> TermWeights:
         if self._generation and self._generation != self.index.manifest.generation:
-            del self.__dict__["_weights"]
+            self.__dict__.pop("_weights", None)
+            self.__dict__.pop("_concept_weights", None)
         return self._weights
+
+    @cached_property
+    def _concept_weights(self) -> ConceptWeights:
+        return ConceptWeights([c.text for c in self.index.chunks])
+
+    def concept_weights(self) -> ConceptWeights:
+        """How much each glossary concept of an English question weighs (idf over passages)."""
+        self.weights()  # drops both when the index changed
+        return self._concept_weights
 
     def retrieve(
         self,
@@ -121,36 +160,127 @@ class Retriever:
         language: str = "no",
     ) -> Selection:
         if language == "en" and mode is None:
-            # English words only add noise to BM25 over Norwegian text; the multilingual dense
-            # model carries cross-lingual retrieval on its own.
-            mode = "dense"
+            # English words only add noise to BM25 over Norwegian text: the dense search runs on
+            # the question, the lexical one on the glossary's Norwegian keywords for it.
+            dense = self.index.search(question, k=DENSE_DEPTH, filters=filters, mode="dense")
+            keyword_hits = self.keyword_hits(question, dense, filters)
+            return self.select_crosslingual(question, dense[: self.k], keyword_hits)
         hits = self.index.search(question, k=self.k, filters=filters, mode=mode)  # type: ignore[arg-type]
         if language == "en":
             return self.select_crosslingual(question, hits)
         return self.select(question, hits)
 
-    def select_crosslingual(self, question: str, hits: Sequence[SearchHit]) -> Selection:
-        """English questions over Norwegian text: term coverage cannot judge support, so the
-        dense (multilingual) similarity does, with years still required to occur."""
+    def keyword_hits(
+        self, question: str, dense: Sequence[SearchHit], filters: SearchFilters | None = None
+    ) -> list[SearchHit]:
+        """The lexical search's best passages for the Norwegian keywords of an English question
+        (:func:`assistant.glossary.norwegian_keywords`). Their dense score is the one ``dense``
+        gives them, or the lowest there."""
+        keywords = norwegian_keywords(question)
+        if not keywords:
+            return []
+        by_id = {h.chunk.id: h.dense_score for h in dense if h.dense_score is not None}
+        floor = min(by_id.values(), default=0.0)
+        out: list[SearchHit] = []
+        for rank, (chunk_id, score) in enumerate(
+            self.index.lexical_search(keywords, KEYWORD_HITS, filters), start=1
+        ):
+            chunk = self.index.get(chunk_id)
+            if chunk is not None:
+                out.append(
+                    SearchHit(
+                        chunk,
+                        score,
+                        dense_score=by_id.get(chunk_id, floor),
+                        lexical_score=score,
+                        ranks={"keywords": rank},
+                    )
+                )
+        return out
+
+    @property
+    def scorer(self) -> SentenceScorer:
+        """Sentence scoring for English questions; by default with the index's embedder (the
+        model loads on first use)."""
+        if self._scorer is None:
+            self._scorer = SentenceScorer(self.index.embedder)
+        return self._scorer
+
+    def select_crosslingual(
+        self,
+        question: str,
+        hits: Sequence[SearchHit],
+        keyword_hits: Sequence[SearchHit] = (),
+    ) -> Selection:
+        """English questions over Norwegian text: sentence evidence decides.
+
+        The sentences of the best dense hits (and of ``keyword_hits``, see :meth:`keyword_hits`)
+        that name the question's years are scored by :class:`SentenceScorer`. The question is
+        supported when the best sentence that holds the asked kind of fact (a number for "how
+        many" ...) is similar enough to the question and stands out from the other sentences
+        (:func:`distinctness`); passages are kept in the order of their best sentence, and only
+        those close to the best.
+        """
         years = set(years_in(question))
-        scored = [h for h in hits if h.dense_score is not None]
-        best = max((h.dense_score or 0.0 for h in scored), default=0.0)
-        chosen: list[RankedPassage] = []
-        for hit in sorted(scored, key=lambda h: -(h.dense_score or 0.0)):
-            years_ok = not years or bool(years & set(years_in(hit.chunk.text)))
-            if not years_ok or (hit.dense_score or 0.0) < max(
-                self.min_dense_crosslingual, best - 0.03
-            ):
-                continue
-            chosen.append(RankedPassage(hit, hit.dense_score or 0.0, None, years_ok))
-            if len(chosen) >= self.max_passages:
-                break
+
+        def usable(candidates: Sequence[SearchHit]) -> list[SearchHit]:
+            return [h for h in candidates if not years or years & set(years_in(h.chunk.text))]
+
+        dense = sorted(
+            (h for h in hits if h.dense_score is not None), key=lambda h: -(h.dense_score or 0.0)
+        )
+        read = _without_duplicates(usable(dense))[: self.scorer.max_passages]
+        by_keywords = _without_duplicates([*read, *usable(keyword_hits)])[len(read) :]
+        by_keywords = by_keywords[:KEYWORD_HITS]
+        evidence = self.scorer.score(
+            question,
+            [(h.chunk, h.dense_score or 0.0) for h in read],
+            [(h.chunk, h.dense_score or 0.0) for h in by_keywords],
+            self.concept_weights(),
+        )
+        read += by_keywords
+        answer = best_answering(evidence)
+        supported = (
+            answer is not None
+            and answer.similarity >= self.min_sentence_similarity
+            and distinctness(evidence, answer, MARGIN_RANK, self.scorer.coverage_weight)
+            >= self.min_sentence_margin
+        )
+        strength: dict[int, float] = {}
+        best_of: dict[int, SentenceEvidence] = {}
+        for e in evidence:  # best first
+            if e.passage not in best_of and (e.has_kind or answer is None):
+                best_of[e.passage] = e
+                strength[e.passage] = e.score
+        chosen: list[int] = []
+        if supported and answer is not None:
+            for n in sorted(strength, key=lambda n: (-strength[n], n)):
+                if strength[n] < answer.score - PASSAGE_SCORE_WINDOW:
+                    break
+                chosen.append(n)
+                if len(chosen) >= self.max_passages:
+                    break
+        renumber = {n: i for i, n in enumerate(chosen)}
+        passages = tuple(
+            RankedPassage(
+                read[n],
+                strength[n],
+                ScoredSentence(best_of[n].text, best_of[n].start, best_of[n].end, best_of[n].score),
+                True,
+            )
+            for n in chosen
+        )
+        kept = tuple(
+            replace(e, passage=renumber[e.passage]) for e in evidence if e.passage in renumber
+        )
+        seen = {h.chunk.id for h in hits}
         return Selection(
             question=question,
-            retrieved=tuple(hits),
-            passages=tuple(chosen),
-            supported=bool(chosen),
-            support=best,
+            retrieved=(*hits, *(h for h in keyword_hits if h.chunk.id not in seen)),
+            passages=passages,
+            supported=supported and bool(passages),
+            support=answer.similarity if answer is not None else 0.0,
+            evidence=kept,
         )
 
     def coverage(self, question_terms: Sequence[str], text: str, denominators: str = "") -> float:
@@ -205,7 +335,7 @@ class Retriever:
                 )
             years_ok = not years or bool(years & set(years_in(chunk.text)))
             lowered = passage_text.lower()
-            years_ok = years_ok and all(name in lowered for name in names)
+            years_ok = years_ok and all(name_occurs(name, lowered) for name in names)
             ranked.append(RankedPassage(hit, cov, best, years_ok))
 
         support = max((p.coverage for p in ranked if p.years_ok), default=0.0)
@@ -281,6 +411,15 @@ def _split_denominators(row: str) -> tuple[str, str]:
 
 _VALUE_TOKEN = re.compile(r"(?<![\w,.])\d+(?:,\d+)?(?![\w,])")
 _YEAR_TOKEN = re.compile(r"19[5-9]\d|20\d\d")
+
+
+def _without_duplicates(hits: Sequence[SearchHit]) -> list[SearchHit]:
+    """``hits`` without those overlapping, or repeating the text of, an earlier one."""
+    out: list[SearchHit] = []
+    for hit in hits:
+        if not any(_overlaps(hit.chunk, o.chunk) or hit.chunk.text == o.chunk.text for o in out):
+            out.append(hit)
+    return out
 
 
 def _overlaps(a: Chunk, b: Chunk) -> bool:

@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.crosslingual import SentenceScorer
 from assistant.followup import resolve_followup
 from assistant.retrieval import Retriever, Selection
 from assistant.text import content_terms, detect_language, sentences, split_sentences
 from assistant.types import Answer, Answerer, Citation, Language, Turn
 from assistant.verification import check_sentence, verify_answer
+from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.settings import Settings
 from vectorstore.store import Index
 from vectorstore.types import Chunk, SearchFilters, SearchHit
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 
 REFUSAL_NO = "Jeg finner ikke dette i dokumentene."
 REFUSAL_EN = "I cannot find this in the documents."
+#: Sentence vectors for English questions, in ``settings.cache_dir`` (see assistant.crosslingual).
+SENTENCE_VECTORS = "sentence-vectors.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class AssistantService:
         self._retriever: Retriever | None = None
         self._lock = threading.RLock()
         self._extractive = ExtractiveAnswerer()
+        self._scorer: SentenceScorer | None = None
         self._indicator_store: Any = None
         self._indicator_path: Path | None = None
 
@@ -76,10 +81,25 @@ class AssistantService:
                     k=self.settings.retrieve_k,
                     max_passages=self.settings.max_cited_passages,
                     min_coverage=self.settings.min_coverage,
-                    min_dense_crosslingual=self.settings.min_dense_crosslingual,
+                    min_sentence_similarity=self.settings.min_sentence_similarity_crosslingual,
+                    min_sentence_margin=self.settings.min_sentence_margin_crosslingual,
+                    scorer=self._sentence_scorer(),
                 )
                 self._extractive.set_idf(self._retriever.weights().idf)
             return self._retriever
+
+    def _sentence_scorer(self) -> SentenceScorer:
+        """One scorer (and so one cache of sentence vectors) for the service's lifetime: the
+        vectors are keyed by model and text, so they stay valid when a new index generation is
+        served, and they are also kept on disk in the cache folder for the next start."""
+        if self._scorer is None or self._scorer.embedder is not self.index.embedder:
+            store = None
+            try:
+                store = EmbeddingCache(Path(self.settings.cache_dir) / SENTENCE_VECTORS)
+            except Exception as exc:  # a read-only cache folder: keep the vectors in memory
+                log.warning("no sentence vector store (%s)", exc)
+            self._scorer = SentenceScorer(self.index.embedder, store=store)
+        return self._scorer
 
     def default_answerer(self) -> str:
         name = self.settings.answerer
@@ -293,12 +313,21 @@ class AssistantService:
         used = name
         refused = False
         if name == "extractive":
-            draft = self._extractive.answer(standalone, passages, language)
+            draft = self._extractive.answer(
+                standalone, passages, language, evidence=selection.evidence
+            )
             if draft.refused or not draft.text:
                 refused = True
             else:
                 shown.append(draft.text)
                 yield StreamEvent("delta", text=draft.text)
+        elif self._extractive.answer(
+            standalone, passages, language, evidence=selection.evidence
+        ).refused:
+            # The passages cover the question's words but none states what it asks (no count of
+            # the thing counted, not the grade asked about): no model is asked to fill the gap.
+            refused = True
+            notes.append("no passage states what the question asks for")
         else:
             try:
                 engine = self.answerer(name)
@@ -322,7 +351,9 @@ class AssistantService:
             if not shown and not refused:
                 if not notes:
                     notes.append(f"{name} answer failed verification; extractive answer")
-                draft = self._extractive.answer(standalone, passages, language)
+                draft = self._extractive.answer(
+                    standalone, passages, language, evidence=selection.evidence
+                )
                 used = "extractive"
                 if draft.text:
                     shown.append(draft.text)

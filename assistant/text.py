@@ -76,8 +76,27 @@ def split_sentences(text: str, *, lines: bool = False) -> list[tuple[int, int]]:
                 pieces[-1] = (pieces[-1][0], line_span[1])
             offset += len(line) + 1
         for p_start, p_end in pieces:
-            spans.extend(_sentence_spans(block[p_start:p_end], block_start + p_start))
+            for s_start, s_end in _sentence_spans(block[p_start:p_end], block_start + p_start):
+                spans.extend(_split_run_on(text, s_start, s_end))
     return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+#: A "sentence" longer than this that spans several lines is a table or list printed as running
+#: text (no full stops between its rows): each line is quoted on its own.
+RUN_ON_CHARS = 400
+
+
+def _split_run_on(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    if end - start <= RUN_ON_CHARS or "\n" not in text[start:end]:
+        return [(start, end)]
+    spans: list[tuple[int, int]] = []
+    line_start = start
+    for i in range(start, end):
+        if text[i] == "\n":
+            spans.append((line_start, i))
+            line_start = i + 1
+    spans.append((line_start, end))
+    return spans
 
 
 def sentences(text: str, *, lines: bool = False) -> list[str]:
@@ -221,9 +240,14 @@ _NO_WORDS = frozenset(
 
 @lru_cache(maxsize=2048)
 def detect_language(text: str) -> str:
-    """``"en"`` for English, else ``"no"`` (Norwegian bokmål is the default)."""
-    if re.search(r"[æøåÆØÅ]", text):
-        return "no"
+    """``"en"`` for English, else ``"no"`` (Norwegian bokmål is the default).
+
+    A Norwegian letter (æ, ø, å) makes the text Norwegian, except in a capitalised word after the
+    first: an English question names Norwegian places ("How many visitors did Røykenbadet have?").
+    """
+    for i, word in enumerate(re.findall(r"[^\W\d_]+", text)):
+        if re.search(r"[æøåÆØÅ]", word) and (i == 0 or not word[0].isupper()):
+            return "no"
     words = re.findall(r"[a-zA-Z]+", text.lower())
     en = sum(w in _EN_WORDS for w in words)
     no = sum(w in _NO_WORDS for w in words)
@@ -292,6 +316,23 @@ def proper_names(text: str) -> set[str]:
             if word.lower() not in _NOT_NAMES:
                 names.add(word.lower())
     return names
+
+
+_NAME_ENDINGS = ("ens", "ets", "ene", "en", "et", "s")
+
+
+def name_occurs(name: str, lowered_text: str) -> bool:
+    """Does a (lower-cased) name from a question occur in ``lowered_text``, allowing the
+    genitive and definite endings a question adds ("Askers" for Asker, "Innovasjonscampen" for
+    "Innovasjonscamp")? The base must keep at least four letters and start a word."""
+    if name in lowered_text:
+        return True
+    for ending in _NAME_ENDINGS:
+        if name.endswith(ending) and len(name) - len(ending) >= 4:
+            base = name[: -len(ending)]
+            if re.search(rf"(?<!\w){re.escape(base)}", lowered_text):
+                return True
+    return False
 
 
 #: Words a question uses to say *what kind* of answer it wants ("hvor lenge", "hvor ofte",
@@ -377,15 +418,50 @@ def question_terms(question: str) -> list[str]:
 
 
 def term_credit(term: str, present: set[str] | frozenset[str]) -> float:
-    """1 when ``term`` occurs; 0.7 when it is part of a compound that occurs, or the other way
-    round ("sykefravær" in "sykefraværsprosent", "temaplan" in "temaplanene"); else 0."""
+    """1 when ``term`` occurs; 0.7 when it is part of a compound that occurs ("sykefravær" in
+    "sykefraværsprosent"), an inflection the stemmer left apart ("temaplanene"/"temaplan"), or
+    a compound of the question whose first part and head both occur ("arbeidsledighet" in a
+    text with "arbeid" and "ledig"); else 0.
+
+    The first part of a compound alone earns nothing: a text about "arbeid" does not answer a
+    question about "arbeidsledighet", nor one about "eiendom" a question about the tax rate.
+    """
     if term in present:
         return 1.0
     if len(term) < 5 or term.isdigit():
         return 0.0
     for other in present:
-        if len(other) >= 5 and (other.startswith(term) or term.startswith(other)):
+        if len(other) >= 5 and other.startswith(term):
             return 0.7
         if len(term) >= 6 and len(other) > len(term) + 2 and other.endswith(term):
             return 0.7
+    for other in present:
+        if len(other) >= 5 and term.startswith(other):
+            rest = term[len(other) :]
+            if len(rest) <= 3 or _head_present(rest, present):
+                return 0.7
+        if _same_word(term, other):
+            return 0.7
     return 0.0
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two stems the stemmer left apart that differ only after a long shared beginning
+    ("omstilt"/"omstilling"): at least six letters shared, and the shorter one letter longer
+    than that (a shorter that is the beginning of the longer is a compound's first part)."""
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= 6 and min(len(a), len(b)) - common == 1
+
+
+def _head_present(rest: str, present: set[str] | frozenset[str]) -> bool:
+    """Does the head of a compound (``rest``, after a first part that occurs) occur too?"""
+    heads = [rest, rest[1:]] if rest[0] in "se" and len(rest) > 3 else [rest]
+    return any(
+        len(head) >= 4 and (word == head or word.startswith(head))
+        for head in heads
+        for word in present
+    )

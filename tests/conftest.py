@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
@@ -125,6 +126,52 @@ class HashEmbedder:
         self.embedded.extend(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._vector(t) for t in texts])
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        self.query_calls += 1
+        return self._vector(text)
+
+
+class ConceptEmbedder:
+    """A deterministic stand-in for a *multilingual* model.
+
+    ``concepts`` maps a concept to its words in any language (lower-case word prefixes:
+    ``{"staff": ("årsverk", "employees")}``); a text's vector counts the concepts its words name,
+    plus a constant ``background`` component, so that an English question and a Norwegian sentence
+    about the same thing are close and unrelated texts are not orthogonal (as with a real model).
+    Rows are L2-normalised; calls are recorded like :class:`HashEmbedder`'s.
+    """
+
+    def __init__(
+        self,
+        concepts: dict[str, Sequence[str]],
+        name: str = "test-concept-embedder",
+        background: float = 0.5,
+    ) -> None:
+        self.name = name
+        self.concepts = {k: tuple(v) for k, v in concepts.items()}
+        self.background = background
+        self.passage_calls = 0
+        self.query_calls = 0
+        self.embedded: list[str] = []
+
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
+    def _vector(self, text: str) -> npt.NDArray[np.float32]:
+        words = re.findall(r"\w+", text.lower())
+        vec = np.zeros(len(self.concepts) + 1, dtype=np.float32)
+        vec[-1] = self.background
+        for i, prefixes in enumerate(self.concepts.values()):
+            vec[i] = sum(1.0 for w in words if w.startswith(prefixes))
+        return vec / float(np.linalg.norm(vec))
+
+    def embed_passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        self.passage_calls += 1
+        self.embedded.extend(texts)
+        if not texts:
+            return np.zeros((0, len(self.concepts) + 1), dtype=np.float32)
         return np.stack([self._vector(t) for t in texts])
 
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:

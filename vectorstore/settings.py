@@ -64,16 +64,27 @@ class Settings(BaseSettings):
     search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     retrieve_k: int = Field(8, description="Passages retrieved per question.")
     rrf_k: int = 60
+    exact_search_max_chunks: int = Field(
+        50_000,
+        description="Up to this many chunks, dense search is exact (all vectors in memory, one "
+        "matrix product); above it, Chroma's approximate HNSW index answers.",
+    )
     max_cited_passages: int = Field(4, description="Passages given to the answerer.")
     min_coverage: float = Field(
         0.5,
         description="Share (idf-weighted) of a question's terms a passage must contain to be used; "
         "below it for every passage, the assistant says the documents do not answer.",
     )
-    min_dense_crosslingual: float = Field(
-        0.83,
-        description="For questions in English (over Norwegian text): the dense similarity a "
-        "passage needs to be used.",
+    min_sentence_similarity_crosslingual: float = Field(
+        0.78,
+        description="For questions in English (over Norwegian text): the cosine similarity the "
+        "best sentence holding the asked kind of fact needs for the question to be answered.",
+    )
+    min_sentence_margin_crosslingual: float = Field(
+        0.03,
+        description="For questions in English: how far that sentence's match (similarity + 0.1 "
+        "x the share of the question's words it names, through the glossary) must stand above "
+        "the 8th best sentence's.",
     )
     use_indicator_answers: bool = Field(
         True,

@@ -234,10 +234,22 @@ class Index:
         self.embedder = embedder or get_embedder(settings)
         self._lock = threading.RLock()
         self._client: Any = None
+        self._matrix: npt.NDArray[np.float32] | None = None
+        self._matrix_ids: list[str] = []
+        self._stamp: tuple[int, int] = (0, 0)
         self._load()
 
     # -- loading --------------------------------------------------------------------------
+    def _published_stamp(self) -> tuple[int, int]:
+        """When and how big the published manifest is: a cheap test for a newer generation."""
+        try:
+            info = (self.settings.index_dir / "current.json").stat()
+        except OSError:
+            return (0, 0)
+        return (info.st_mtime_ns, info.st_size)
+
     def _load(self) -> None:
+        stamp = self._published_stamp()
         manifest = read_manifest(self.settings)
         if manifest is None:
             raise IndexMissingError(self.settings.index_dir)
@@ -256,19 +268,44 @@ class Index:
             collection_name(self.settings, manifest.generation),
             embedding_function=PrecomputedEmbeddings(self.embedder),
         )
+        matrix, matrix_ids = self._exact_vectors(collection, len(chunks))
         with self._lock:
+            self._stamp = stamp
             self.manifest = manifest
             self.generation_path = gen_dir
+            self._matrix = matrix
+            self._matrix_ids = matrix_ids
             self._chunks = chunks
             self._by_id = {c.id: c for c in chunks}
             self._position = {c.id: i for i, c in enumerate(chunks)}
             self._lexical = lexical
             self._collection = collection
 
+    def _exact_vectors(
+        self, collection: Any, n_chunks: int
+    ) -> tuple[npt.NDArray[np.float32] | None, list[str]]:
+        """All vectors of a small collection, unit length, for exact dense search.
+
+        Chroma's HNSW index is approximate: on this corpus it drops a true top-10 neighbour now
+        and then, and not the same one on every run. Below ``exact_search_max_chunks`` one
+        matrix product is both exact and faster; Chroma stays the store the vectors come from.
+        """
+        if not n_chunks or n_chunks > self.settings.exact_search_max_chunks:
+            return None, []
+        stored = collection.get(include=["embeddings"])
+        vectors = np.asarray(stored["embeddings"], dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(stored["ids"]):
+            return None, []
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        unit = (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+        return unit, list(stored["ids"])
+
     def refresh(self) -> bool:
         """Switch to a newer generation if one was published; true when it switched."""
+        stamp = self._published_stamp()
         manifest = read_manifest(self.settings)
         if manifest is None or manifest.generation == self.manifest.generation:
+            self._stamp = stamp
             return False
         self._load()
         return True
@@ -310,6 +347,8 @@ class Index:
         if not self._chunks:
             return []
         vector = self.embedder.embed_query(query)
+        if self._matrix is not None:
+            return self._exact_dense(vector, k, filters)
         result = self._collection.query(
             query_embeddings=[vector.tolist()],
             n_results=min(k, len(self._chunks)),
@@ -319,6 +358,22 @@ class Index:
         ids = result["ids"][0]
         distances = result["distances"][0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, distances, strict=True)]
+
+    def _exact_dense(
+        self, vector: npt.NDArray[np.float32], k: int, filters: SearchFilters | None
+    ) -> list[tuple[str, float]]:
+        assert self._matrix is not None
+        norm = float(np.linalg.norm(vector)) or 1.0
+        similarity = self._matrix @ (np.asarray(vector, dtype=np.float32) / norm)
+        if filters is not None and not filters.empty:
+            allowed = np.array(
+                [filters.matches(self._by_id[cid]) for cid in self._matrix_ids], dtype=bool
+            )
+            similarity = np.where(allowed, similarity, -np.inf)
+        top = np.argsort(-similarity, kind="stable")[:k]
+        return [
+            (self._matrix_ids[i], float(similarity[i])) for i in top if np.isfinite(similarity[i])
+        ]
 
     def lexical_search(
         self, query: str, k: int, filters: SearchFilters | None = None
@@ -338,6 +393,11 @@ class Index:
         """Ranked chunks for ``query``; ``hybrid`` fuses dense and BM25 by reciprocal rank."""
         k = k or self.settings.retrieve_k
         mode = mode or self.settings.search_mode
+        if self._published_stamp() != self._stamp:
+            # A newer generation was published: serve it (dense search may not touch Chroma,
+            # so the old collection's removal would not tell us).
+            with contextlib.suppress(Exception):
+                self.refresh()
         try:
             return self._search(query, k, filters, mode)
         except Exception:

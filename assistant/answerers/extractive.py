@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from assistant.text import (
+    content_terms,
     match_terms,
     numbers_in,
     proper_names,
@@ -20,7 +22,11 @@ from assistant.text import (
     years_in,
 )
 from assistant.types import Draft, Language
+from vectorstore.indicators import number_terms
 from vectorstore.types import Chunk
+
+if TYPE_CHECKING:
+    from assistant.crosslingual import SentenceEvidence
 
 IdfFn = Callable[[str], float]
 
@@ -32,29 +38,111 @@ _MONTH = re.compile(
     r"january|february|march|june|july|october|december|\d{1,2}\.\d{1,2}\.\d{2,4})\b",
     re.IGNORECASE,
 )
-_NUMBER_WORD = re.compile(
-    r"\b(en|ett|to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|elleve|tolv|tjue|hundre|tusen)\s+"
-    r"(millioner|milliarder|mill|mrd|prosent|kroner|tusen|hundre)\b|\b(halvparten|tredjedel|"
-    r"firedel|dobbelt)\b",
-    re.IGNORECASE,
-)
 _WANTS = (
     (
         "number",
         re.compile(
             r"\b(hvor (mange|mye|stor|høy|lav)|andel|prosent|antall|how (many|much)|"
-            r"what (share|percentage|proportion))\b",
+            r"how (large|big|high|low)|what (share|percentage|proportion)|average|rate|"
+            r"number of|amount of|price)\b",
             re.IGNORECASE,
         ),
     ),
-    ("date", re.compile(r"\b(når|hvilket år|hvilken dato|when|what year)\b", re.IGNORECASE)),
-    ("name", re.compile(r"\b(hvem|hva heter|hvilket (selskap|universitet)|who)\b", re.IGNORECASE)),
+    (
+        "date",
+        re.compile(r"\b(når|hvilket år|hvilken dato|when|(what|which) (year|date))\b", re.I),
+    ),
+    (
+        "name",
+        re.compile(
+            r"\b(hvem|hva heter|hvilket (selskap|universitet)|who|what (is|was) the name|"
+            r"which (company|firm|university|person|prime minister|minister|mayor))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    # "Hvilke satsingsområder ...?", "Which schools ...?", "Nevn ...": several things.
+    ("list", re.compile(r"^\W*(hvilke|nevn|list|what are|which are)\b", re.IGNORECASE)),
 )
+
+
+# A count or amount in words, standing alone ("fire av seks", "tre millioner", "halvparten").
+_QUANTITY_WORD = re.compile(
+    r"\b(to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|elleve|tolv|femten|tjue|tretti|førti|femti|"
+    r"hundre|tusen|halvparten|tredjedel|firedel|dobbelt|two|three|four|five|six|"
+    r"seven|eight|nine|ten|twelve|twenty|hundred|thousand|half)\b",
+    re.IGNORECASE,
+)
+
+
+def has_quantity(text: str, asked_years: set[int] | frozenset[int] = frozenset()) -> bool:
+    """Does ``text`` state a count or an amount: a number other than a year (1900-2039) or the
+    question's own years, or a number word?"""
+    for number in numbers_in(text):
+        digits = number.replace(".", "")
+        if number.isdigit() and len(digits) == 4 and 1900 <= int(number) <= 2039:
+            continue
+        if number.isdigit() and int(number) in asked_years:
+            continue
+        return True
+    return bool(_QUANTITY_WORD.search(text))
+
+
+_HOW_MANY = re.compile(r"\bhvor mange\s+(\w+)(?:\s+(\w+))?", re.IGNORECASE)
+_COUNT = re.compile(
+    r"(?<![\w,.])(?<!per )(\d[\d\u00a0 ]*(?:,\d+)?|en|ett|to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|"
+    r"elleve|tolv|femten|tjue|hundre|tusen)(?![\w,])(?=((?:\s+\S+){1,4}))",
+    re.IGNORECASE,
+)
+
+
+_NUMBER_OF = re.compile(r"\bantall(?:et)?\s+((?:\S+\s+){1,3})(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def counted_nouns(question: str) -> list[str]:
+    """The stems of what a "hvor mange ...?" question counts: the one or two words after it
+    ("hvor mange kommunale grunnskoler" -> kommunal, grunnskol)."""
+    match = _HOW_MANY.search(question)
+    if not match:
+        return []
+    words = " ".join(w for w in match.groups() if w)
+    return content_terms(words)
+
+
+def _same_or_head(term: str, word: str) -> bool:
+    """``word`` is ``term``, an inflection of it, or a compound ending in it ("henvendelser" for
+    "telefonhenvendelser", either way round)."""
+    if term == word:
+        return True
+    short, long_ = sorted((term, word), key=len)
+    return len(short) >= 4 and (
+        long_.endswith(short) or (long_.startswith(short) and len(long_) - len(short) <= 2)
+    )
+
+
+def counts_the_noun(text: str, nouns: Sequence[str]) -> bool:
+    """Does ``text`` put a number in front of what the question counts ("40 kommunale
+    grunnskoler", "Fire av seks etablerte områdefora", not "per 1000 innbyggere")?"""
+    for match in _NUMBER_OF.finditer(text):
+        # "antallet friplasser ... ble redusert fra 100 til 80"
+        named = content_terms(match.group(1))
+        if any(_same_or_head(n, w) for n in nouns for w in named) and has_quantity(match.group(2)):
+            return True
+    for match in _COUNT.finditer(text):
+        # "4,9 anmeldelser per 1000 innbyggere" counts reports, not inhabitants.
+        following = content_terms(re.split(r"\bper\b", match.group(2))[0])
+        if any(_same_or_head(noun, word) for noun in nouns for word in following):
+            return True
+    return False
 
 
 def question_wants(question: str) -> frozenset[str]:
     """What kind of fact the question asks for: a number, a date or a name."""
     return frozenset(kind for kind, pattern in _WANTS if pattern.search(question))
+
+
+def _is_enumeration(text: str, max_chars: int = 400) -> bool:
+    """A run of comma-separated items ("A, B, C og D")."""
+    return len(text) <= max_chars and text.count(",") >= 2
 
 
 def _with_list_items(chunk: Chunk, start: int, sentence: str, max_items: int = 8) -> str:
@@ -67,6 +155,9 @@ def _with_list_items(chunk: Chunk, start: int, sentence: str, max_items: int = 8
             continue
         item = " ".join(chunk.text[s_start:s_end].split())
         is_bullet = item[:1] in "•-–*" or item[:2].rstrip(".)").isdigit()
+        if not items and not is_bullet and _is_enumeration(item):
+            # "De syv virksomhetene er: A, B, C og D." - the list is one running sentence.
+            return sentence.rstrip() + " " + item
         if not (is_bullet or len(item) <= 80) or len(items) >= max_items:
             break
         items.append(item.lstrip("•-–* ").rstrip(".;"))
@@ -77,9 +168,7 @@ def answer_kind_bonus(wants: frozenset[str], text: str, years: set[int]) -> floa
     """Extra score for a sentence holding the kind of fact the question asks for (a number for
     "hvor mange", a date for "når", a name for "hvem"); ``years`` are those the question names."""
     bonus = 0.0
-    if "number" in wants and (
-        numbers_in(text) - {str(y) for y in years_in(text)} or _NUMBER_WORD.search(text)
-    ):
+    if "number" in wants and has_quantity(text, years):
         bonus += 0.2
     if "date" in wants:
         if _MONTH.search(text):
@@ -88,16 +177,54 @@ def answer_kind_bonus(wants: frozenset[str], text: str, years: set[int]) -> floa
             bonus += 0.15
     if "name" in wants and proper_names(text):
         bonus += 0.15
+    if "list" in wants and text.rstrip().endswith(":"):
+        bonus += 0.15  # a sentence that introduces a list brings its items along
     return bonus
+
+
+_DATE = re.compile(
+    r"\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{1,2}\.? ?(januar|februar|mars|april|mai|juni|juli|august|"
+    r"september|oktober|november|desember|january|february|march|may|june|july|october|"
+    r"december)\b",
+    re.IGNORECASE,
+)
+
+
+def amounts_in(text: str) -> set[str]:
+    """The numbers in ``text`` that can be amounts: not years, nor the day of a date."""
+    return numbers_in(_DATE.sub(" ", text)) - {str(y) for y in years_in(text)}
+
+
+def holds_asked_fact(wants: frozenset[str], text: str, question: str) -> bool:
+    """Does ``text`` hold every kind of fact the question asks for: an amount the question does
+    not name itself (years and dates do not answer "how many"), a date (a day or month, or a year
+    the question does not name) or a name the question does not name? True when the question
+    asks for no particular kind."""
+    if "number" in wants and not (
+        amounts_in(text) - numbers_in(question) or _QUANTITY_WORD.search(text)
+    ):
+        return False
+    if "date" in wants and not (
+        _MONTH.search(text) or set(years_in(text)) - set(years_in(question))
+    ):
+        return False
+    return not ("name" in wants and not proper_names(text) - proper_names(question))
 
 
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, idf: IdfFn | None = None, max_sentences: int = 2, max_chars: int = 600):
+    def __init__(
+        self,
+        idf: IdfFn | None = None,
+        max_sentences: int = 2,
+        max_chars: int = 600,
+        evidence_window: float = 0.03,
+    ):
         self._idf: IdfFn = idf or (lambda term: 1.0)
         self.max_sentences = max_sentences
         self.max_chars = max_chars
+        self.evidence_window = evidence_window
 
     def warm_up(self) -> None:
         """Nothing to load."""
@@ -136,6 +263,7 @@ class ExtractiveAnswerer:
                 scored.append((score, n, start, sentence))
         if not scored:
             return []
+        by_position = sorted(scored, key=lambda item: (item[1], item[2]))
         scored.sort(key=lambda item: (-item[0], item[1], item[2]))
         best = scored[0][0]
         chosen = [scored[0]]
@@ -151,14 +279,110 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(item)
             used_chars += len(item[3])
+        asked_numbers = set(number_terms(question))
+        if asked_numbers and not any(
+            asked_numbers <= set(number_terms(f"{passages[c[1] - 1].section}\n{c[3]}"))
+            for c in chosen
+        ):
+            # "skolebidragsindikatoren for 1.-4. trinn": a sentence about 5.-7. trinn is no answer.
+            qualified = next(
+                (
+                    i
+                    for i in scored
+                    if i[0] >= 0.5 * best
+                    and asked_numbers <= set(number_terms(f"{passages[i[1] - 1].section}\n{i[3]}"))
+                ),
+                None,
+            )
+            if qualified is None:
+                return []
+            chosen = [qualified]
+        nouns = counted_nouns(question)
+        if nouns and not any(counts_the_noun(c[3], nouns) for c in chosen):
+            # "Hvor mange grunnskoler ...?" needs a sentence that counts grunnskoler; a number
+            # about something else is no answer. Table rows (label, then numbers) are exempt.
+            counting = next(
+                (
+                    i
+                    for i in scored
+                    if i[0] >= 0.5 * best
+                    and (counts_the_noun(i[3], nouns) or passages[i[1] - 1].chunk_type == "table")
+                ),
+                None,
+            )
+            if counting is None:
+                return []
+            if counting not in chosen:
+                chosen = [*chosen[: self.max_sentences - 1], counting]
+
+        def answers_amount(text: str) -> bool:
+            # A count or amount, in the years the question names ("gått ned fra 2009 til 2023").
+            return has_quantity(text, years) and years <= set(years_in(text))
+
+        if "number" in wants and not any(answers_amount(c[3]) for c in chosen):
+            # "Hvor mange ...?" answered without a count: quote the best sentence that has one,
+            # if it is reasonably supported too.
+            counted = next((i for i in scored if i[0] >= 0.5 * best and answers_amount(i[3])), None)
+            if counted is not None:
+                chosen = [*chosen[: self.max_sentences - 1], counted]
+        if "list" in wants and not any(
+            _is_enumeration(c[3]) or c[3].rstrip().endswith(":") for c in chosen
+        ):
+            # "Hvilke ...?": the best sentence often counts what the next one lists ("Syv
+            # virksomheter har ... De syv virksomhetene er: A, B, C og D.").
+            top = chosen[0]
+            following = next((i for i in by_position if i[1] == top[1] and i[2] > top[2]), None)
+            if (
+                following is not None
+                and has_quantity(top[3], years)
+                and _is_enumeration(following[3])
+            ):
+                chosen = [top, following]
         chosen.sort(key=lambda item: (item[1], item[2]))
         return [
             (n, _with_list_items(passages[n - 1], start, sentence), score)
             for score, n, start, sentence in chosen
         ]
 
-    def answer(self, question: str, passages: Sequence[Chunk], language: Language) -> Draft:
-        picked = self.select(question, passages)
+    def select_evidence(
+        self, passages: Sequence[Chunk], evidence: Sequence[SentenceEvidence]
+    ) -> list[tuple[int, str, float]]:
+        """Like :meth:`select`, from sentences scored by retrieval (English questions): the best
+        one holding the asked kind of fact, and another of that kind scoring nearly as well."""
+        evidence = [e for e in evidence if 0 <= e.passage < len(passages)]
+        if not evidence:
+            return []
+        first = next((e for e in evidence if e.has_kind), evidence[0])
+        chosen = [first]
+        used_chars = len(first.text)
+        for e in evidence:
+            if len(chosen) >= self.max_sentences or e.score < first.score - self.evidence_window:
+                break
+            if e is first or (first.has_kind and not e.has_kind):
+                continue
+            if used_chars + len(e.text) > self.max_chars or any(e.text == c.text for c in chosen):
+                continue
+            chosen.append(e)
+            used_chars += len(e.text)
+        chosen.sort(key=lambda e: (e.passage, e.start))
+        return [
+            (e.passage + 1, _with_list_items(passages[e.passage], e.start, e.text), e.score)
+            for e in chosen
+        ]
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Chunk],
+        language: Language,
+        evidence: Sequence[SentenceEvidence] = (),
+    ) -> Draft:
+        """``evidence``: sentences retrieval has scored (English questions); quoted from when
+        given, otherwise sentences are scored here by the question's terms."""
+        if evidence:
+            picked = self.select_evidence(passages, evidence)
+        else:
+            picked = self.select(question, passages)
         if not picked:
             return Draft(text="", refused=True, answerer=self.name)
         parts = []

@@ -161,3 +161,113 @@ def test_an_amount_in_words_counts_as_a_number() -> None:
         "Hvor mye sparer kommunen på grønne lån?", [loan], "no"
     )
     assert "tre millioner kroner" in draft.text
+
+
+def test_has_quantity_ignores_years_and_the_questions_own_numbers() -> None:
+    from assistant.answerers.extractive import has_quantity
+
+    assert has_quantity("Fire av seks områdefora signerte avtalen.")
+    assert has_quantity("Kommunen satte opp 2059 nye armaturer.")  # not a year
+    assert has_quantity("Årsgebyret var 4 286 kroner.")
+    assert not has_quantity("Arbeidet startet høsten 2024.")
+    assert not has_quantity("Rapporten for 2023 er klar.", {2023})
+    assert not has_quantity("Mange innbyggere deltok i arbeidet.")
+
+
+def test_a_how_many_answer_brings_the_sentence_with_the_count() -> None:
+    bank = _chunk(
+        "I idébanken for bærekraftige barnehager deler vi konkrete tiltak som kan gjøres i "
+        "barnehagene for bærekraftsmålene. "
+        "Vi har om lag 50 unike tiltak.",
+        6,
+        section="Idébanken",
+    )
+    draft = ExtractiveAnswerer(max_sentences=1).answer(
+        "Hvor mange tiltak finnes i idébanken for bærekraftige barnehager?", [bank], "no"
+    )
+    assert "om lag 50 unike tiltak" in draft.text
+
+
+def test_a_which_question_prefers_the_sentence_that_introduces_a_list() -> None:
+    plan = _chunk(
+        "Temaplanen for klima har satsingsområder som skal kutte utslipp i kommunen.\n\n"
+        "Temaplanen peker ut tre satsingsområder:\n\n"
+        "• Klimasmart mat\n• Grønn mobilitet\n• Naturen som karbonlager",
+        7,
+        section="Temaplan for klima",
+    )
+    draft = ExtractiveAnswerer(max_sentences=1).answer(
+        "Hvilke satsingsområder har temaplanen for klima?", [plan], "no"
+    )
+    assert "Klimasmart mat" in draft.text and "Grønn mobilitet" in draft.text
+
+
+def test_a_counted_group_brings_the_next_sentence_that_names_its_members() -> None:
+    pilots = _chunk(
+        "Bærekraftspiloter: Tre virksomheter i kommunen testet arbeidet med bærekraftsmålene "
+        "i 2019. De tre er Hagaløkka skole, Landøya ungdomsskole, Brukertorget. "
+        "Alle virksomheter skal bruke bærekraftsmålene som pilotene.",
+        8,
+        section="Bærekraftspiloter",
+    )
+    draft = ExtractiveAnswerer(max_sentences=2).answer(
+        "Hvilke virksomheter var bærekraftspiloter i 2019?", [pilots], "no"
+    )
+    assert "Hagaløkka skole" in draft.text and "Tre virksomheter" in draft.text
+
+
+def test_counts_the_noun_binds_a_number_to_what_is_counted() -> None:
+    from assistant.answerers.extractive import counted_nouns, counts_the_noun
+
+    schools = counted_nouns("Hvor mange kommunale grunnskoler har Asker?")
+    assert counts_the_noun("Videre er det 40 kommunale grunnskoler i kommunen.", schools)
+    people = counted_nouns("Hvor mange innbyggere har Bærum?")
+    assert not counts_the_noun("Bærum har 4,9 anmeldelser per 1000 innbyggere.", people)
+    assert not counts_the_noun("Innbyggere i Bærum bruker 12 bibliotek.", people)
+    calls = counted_nouns("Hvor mange telefonhenvendelser besvarte veilederne?")
+    assert counts_the_noun("De besvarte 70 000 henvendelser på telefon.", calls)  # the head
+    places = counted_nouns("Hvor mange friplasser har kulturskolen?")
+    assert counts_the_noun("Antallet friplasser ble redusert fra 100 til 80.", places)
+    fora = counted_nouns("Hvor mange områdefora signerte avtalen?")
+    assert counts_the_noun("Fire av seks etablerte områdefora signerte.", fora)
+
+
+def test_a_how_many_question_without_a_count_of_its_thing_is_refused() -> None:
+    farms = _chunk(
+        "Dette er fin markedsføring av gårdene, både mot turister og egne innbyggere. "
+        "Sju gårdsbruk i kommunen har inngått avtale om besøk i 2024.",
+        9,
+        section="Landbruk og turisme",
+    )
+    answerer = ExtractiveAnswerer()
+    assert answerer.answer("Hvor mange turister besøkte kommunen i 2024?", [farms], "no").refused
+    answered = answerer.answer("Hvor mange gårdsbruk har inngått avtale om besøk?", [farms], "no")
+    assert not answered.refused and "Sju gårdsbruk" in answered.text
+
+
+def test_numbers_that_qualify_the_question_must_occur_in_the_answer() -> None:
+    school = _chunk(
+        "Skolebidragsindikatoren for 5.-7. trinn var 0,5 i 2024, og for 8.-10. trinn 1,4.",
+        10,
+        section="Grunnskole",
+    )
+    answerer = ExtractiveAnswerer()
+    assert answerer.answer(
+        "Hva var skolebidragsindikatoren for 1.-4. trinn?", [school], "no"
+    ).refused
+    answered = answerer.answer("Hva var skolebidragsindikatoren for 5.-7. trinn?", [school], "no")
+    assert not answered.refused and "0,5" in answered.text
+
+
+def test_an_amount_in_the_years_asked_is_brought_along() -> None:
+    climate = _chunk(
+        "Norge skal redusere direkte klimagassutslipp med minst 50 prosent innen 2030. "
+        "Figuren viser direkte klimagassutslipp i kommunen fra 2009 til 2023. "
+        "Totalt er utslippene redusert med 45,4 prosent fra 2009 til 2023.",
+        11,
+        section="Vurdering og analyse",
+    )
+    draft = ExtractiveAnswerer().answer(
+        "Hvor mye har de direkte klimagassutslippene gått ned fra 2009 til 2023?", [climate], "no"
+    )
+    assert "45,4 prosent" in draft.text

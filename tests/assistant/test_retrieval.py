@@ -6,9 +6,11 @@ from dataclasses import replace
 
 import pytest
 
+from assistant.crosslingual import SentenceScorer
 from assistant.retrieval import Retriever, _split_denominators
 from assistant.text import content_terms
 from tests.assistant.conftest import BuiltIndex
+from tests.conftest import ConceptEmbedder
 from vectorstore.types import Chunk, SearchFilters, SearchHit
 
 
@@ -20,7 +22,8 @@ def retriever(built_index: BuiltIndex) -> Retriever:
         k=s.retrieve_k,
         max_passages=s.max_cited_passages,
         min_coverage=s.min_coverage,
-        min_dense_crosslingual=s.min_dense_crosslingual,
+        min_sentence_similarity=s.min_sentence_similarity_crosslingual,
+        min_sentence_margin=s.min_sentence_margin_crosslingual,
     )
 
 
@@ -99,26 +102,51 @@ def test_max_passages_is_respected(built_index: BuiltIndex) -> None:
     assert len(narrow.select("biblioteket", hits).passages) == 1
 
 
-def test_crosslingual_selection_uses_dense_similarity_and_years(
-    retriever: Retriever, built_index: BuiltIndex
-) -> None:
+#: Words of one concept share a dimension of the fake multilingual embedder, in both languages.
+CONCEPTS = {
+    "staff": ("årsverk", "employees", "positions"),
+    "library": ("bibliotek", "library"),
+    "open": ("åpnet", "open"),
+}
+
+
+def test_crosslingual_selection_uses_sentence_evidence_and_years(built_index: BuiltIndex) -> None:
+    retriever = Retriever(
+        built_index.index,
+        scorer=SentenceScorer(ConceptEmbedder(CONCEPTS)),
+        min_sentence_similarity=0.7,
+        min_sentence_margin=0.05,
+    )
     staff = _chunk_with(built_index, "5 400 årsverk")
     library = _chunk_with(built_index, "Kari Nordmann")
     table = next(c for c in built_index.index.chunks if c.chunk_type == "table")
+    # The library passage is the dense search's best hit; its sentences say nothing of staff.
     hits = [
-        SearchHit(library, 0.03, dense_score=0.70),
-        SearchHit(staff, 0.02, dense_score=0.91),
-        SearchHit(table, 0.01, dense_score=0.90),
+        SearchHit(library, 0.03, dense_score=0.91),
+        SearchHit(staff, 0.02, dense_score=0.88),
+        SearchHit(table, 0.01, dense_score=0.87),
     ]
-    selection = retriever.select_crosslingual("How many full-time positions?", hits)
-    assert [p.chunk.id for p in selection.passages] == [staff.id, table.id]
-    assert selection.support == pytest.approx(0.91)
-    # A year the question names must occur: only the table has 2021.
-    dated = retriever.select_crosslingual("How many positions in 2021?", hits)
-    assert [p.chunk.id for p in dated.passages] == [table.id]
+    selection = retriever.select_crosslingual("How many employees did the municipality have?", hits)
+    assert selection.supported
+    first = selection.passages[0]
+    assert first.chunk.id == staff.id
+    assert first.best_sentence is not None
+    assert first.best_sentence.text == "Asker kommune hadde 5 400 årsverk ved utgangen av 2024."
+    assert library.id not in [p.chunk.id for p in selection.passages]
+    # The evidence handed to the answerer points into the kept passages.
+    assert selection.evidence[0].passage == 0
+    assert "5 400 årsverk" in selection.evidence[0].text
+    assert selection.support == pytest.approx(selection.evidence[0].similarity)
+    # A year the question names must occur: only the table has 2021, and it says nothing of staff.
+    dated = retriever.select_crosslingual("How many employees were there in 2021?", hits)
+    assert not dated.supported
+    assert staff.id not in [p.chunk.id for p in dated.passages]
+    # The library passage answers "when" with its date.
+    when = retriever.select_crosslingual("When did the library open?", hits)
+    assert when.supported
+    assert when.passages[0].chunk.id == library.id
     # Nothing similar enough: refused.
-    weak = [SearchHit(library, 0.03, dense_score=0.5)]
-    assert not retriever.select_crosslingual("Who opened the library?", weak).supported
+    assert not retriever.select_crosslingual("Who opened the library?", hits[2:]).supported
 
 
 def test_weights_follow_the_index(retriever: Retriever, built_index: BuiltIndex) -> None:

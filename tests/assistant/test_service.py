@@ -402,3 +402,19 @@ def test_service_loads_its_own_index(
     assert not answer.refused and "5 400" in answer.answer
     assert service.default_answerer() == "extractive"
     assert {d["doc_id"] for d in service.documents()} == {"arsrapport-2024", "kulturplan-2023"}
+
+
+def test_a_count_no_passage_states_is_refused_without_asking_the_generator(
+    make_service: ServiceFactory,
+) -> None:
+    """The passages cover the words of the question but count nothing of what it asks: the
+    generator is not asked (it could only guess) and the answer is a refusal."""
+    fake = ScriptedAnswerer("Biblioteket har åpent 16 timer hver dag [1].")
+    service = make_service(answerers={"llm": fake})
+    answer = service.ask(
+        "Hvor mange timer har biblioteket på Heggedal åpent hver dag?", answerer="llm"
+    )
+    assert answer.refused
+    assert fake.calls == []
+    assert "16 timer" not in answer.answer
+    assert any("states what the question asks" in note for note in answer.notes)

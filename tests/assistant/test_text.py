@@ -167,6 +167,9 @@ def test_content_terms_are_stemmed_without_stop_words_or_citations() -> None:
         "What was the sick leave rate in 2024?",
         "How many employees did the municipality have?",
         "Which schools are mentioned in the plan?",
+        # Norwegian letters in a name do not make an English question Norwegian.
+        "How many visitors did Røykenbadet have in 2024?",
+        "How many inhabitants does Bærum municipality have?",
     ],
 )
 def test_detect_english(question: str) -> None:
@@ -180,6 +183,8 @@ def test_detect_english(question: str) -> None:
         "Hvor mange innbyggere har Asker?",
         "Når åpnet biblioteket?",
         "Sykefravær 2024",
+        "Hvor mange besøkende hadde Røykenbadet i 2024?",
+        "Bærum har flere innbyggere",
     ],
 )
 def test_detect_norwegian(question: str) -> None:
@@ -230,3 +235,46 @@ def test_term_credit_for_parts_of_compounds() -> None:
     assert term_credit(content_terms("sykefraværet")[0], present) == 0.7
     assert term_credit(content_terms("skolen")[0], present) == 0.0
     assert term_credit("bil", set(match_terms("bilde"))) == 0.0  # short terms need an exact match
+
+
+def test_term_credit_needs_the_head_of_a_question_compound() -> None:
+    from assistant.text import match_terms, term_credit
+
+    asked = content_terms("arbeidsledigheten")[0]
+    # Only the first part of the compound: a text about work does not answer unemployment.
+    assert term_credit(asked, set(match_terms("Arbeidet med planen fortsatte."))) == 0.0
+    # First part and head both present: partial credit.
+    rate = content_terms("eiendomsskattesatsen")[0]
+    assert term_credit(rate, set(match_terms("Eiendom: skattesatsen er uendret."))) == 0.7
+    assert term_credit(rate, set(match_terms("Eiendom og vedlikehold."))) == 0.0
+    # An inflection the stemmer left apart still counts.
+    assert term_credit("lærern", {"lærer"}) == 0.7
+    # A verb and its noun that the stemmer keeps apart: "omstilte" / "omstilling".
+    assert term_credit("omstilt", set(match_terms("en samlet omstilling"))) == 0.7
+
+
+def test_a_table_printed_as_running_text_splits_into_its_lines() -> None:
+    from assistant.text import sentences
+
+    rows = "\n".join(
+        f"Netto driftsutgifter per innbygger ({n}) tjeneste {n}  450 338 383" for n in range(8)
+    )
+    pieces = sentences(f"Kommunen har 40 skoler. Tabellen viser:\n{rows}")
+    assert pieces[0] == "Kommunen har 40 skoler."
+    assert len(pieces) == 1 + 1 + 8  # the intro, then each row on its own
+    # An ordinary sentence wrapped over short lines stays whole.
+    wrapped = "Kommunen har 33 kommunale barnehager\norganisert i 8 virksomheter."
+    assert sentences(wrapped) == [wrapped]
+
+
+def test_name_occurs_allows_genitive_and_definite_endings() -> None:
+    from assistant.text import name_occurs
+
+    text = "innovasjonscamp 2018 ble holdt i asker kommune."
+    assert name_occurs("askers", text)
+    assert name_occurs("innovasjonscampen", text)
+    assert name_occurs("asker", text)
+    assert not name_occurs("bærums", text)
+    assert not name_occurs("askim", text)
+    # The base must start a word: "skers" is not a form of anything here.
+    assert not name_occurs("skers", text)

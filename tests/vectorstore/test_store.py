@@ -134,6 +134,30 @@ def test_dense_scores_are_cosine_similarities(built: tuple[Settings, HashEmbedde
     assert hit.dense_score == pytest.approx(expected, abs=1e-4)
 
 
+def test_dense_search_is_exact_and_matches_chroma(built: tuple[Settings, HashEmbedder]) -> None:
+    """Exact in-memory search ranks every chunk by cosine; Chroma's HNSW (used above
+    ``exact_search_max_chunks``) agrees on this small index, filters included."""
+    settings, embedder = built
+    exact = Index(settings, embedder)
+    approximate = Index(settings.model_copy(update={"exact_search_max_chunks": 0}), embedder)
+    assert exact._matrix is not None and approximate._matrix is None
+    query = "klima og utslipp i kommunen"
+    q = embedder._vector(query)
+    brute = sorted(
+        exact.chunks,
+        key=lambda c: (
+            -float(q @ embedder._vector(f"{c.section}\n{c.text}" if c.section else c.text))
+        ),
+    )
+    ranked = exact.dense_search(query, len(brute))
+    assert [cid for cid, _ in ranked] == [c.id for c in brute]
+    assert [cid for cid, _ in ranked[:5]] == [cid for cid, _ in approximate.dense_search(query, 5)]
+    only_pdf = SearchFilters(doc_ids=(PDF_DOC,))
+    filtered = exact.dense_search(query, 50, only_pdf)
+    assert filtered and all(cid.startswith(PDF_DOC + ":") for cid, _ in filtered)
+    assert [c for c, _ in filtered] == [c for c, _ in approximate.dense_search(query, 50, only_pdf)]
+
+
 def test_k_limits_the_hits(index: Index) -> None:
     for mode in MODES:
         assert len(index.search("Asker kommune klima", 2, mode=mode)) == 2  # type: ignore[arg-type]
