@@ -104,7 +104,7 @@ class SentenceScorer:
         self,
         embedder: Embedder,
         *,
-        max_passages: int = 5,
+        max_passages: int = 6,
         min_chars: int = 15,
         max_chars: int = 400,
         max_sentences: int = 80,

@@ -5,6 +5,11 @@ document), so the answer quotes them exactly; the caller cites the table chunk t
 ``span_start``..``span_end`` as ``[1]``. When the question does not clearly name one indicator
 (weak or ambiguous match, a year the table does not have) the result is None and the normal
 retrieval + generation path answers instead.
+
+Comparison tables (KOSTRA) also hold other places' values for their latest year. A question that
+names such a place ("... i Asker sammenlignet med Bærum i 2024?") is answered from a row that
+has values for every place named; a place no row has values for is never answered with Asker's
+(or another row's) figure.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from vectorstore.indicators import (
+    HOME_PLACE,
     IndicatorMatch,
     IndicatorRecord,
     IndicatorStore,
+    named_places,
     near_form,
     query_terms,
+    strip_places,
     unmatched_terms,
 )
 from vectorstore.types import Chunk
@@ -46,6 +54,14 @@ _VALUE_INTENT = re.compile(
     r"level|number|value)\b",
     re.IGNORECASE,
 )
+
+#: The question asks for a comparison with other places.
+_COMPARE = re.compile(
+    r"\b(sammenlign\w*|sammenlikn\w*|kontra|versus|compar\w*|"
+    r"andre\s+kommuner|other\s+municipalities)\b",
+    re.IGNORECASE,
+)
+_HOME = re.compile(rf"\b{HOME_PLACE}\w{{0,3}}\b", re.IGNORECASE)
 
 _NO_RELATIVE = re.compile(r"\b(?:skala|indeks|plassering|scale|index|rank\w*)\b", re.IGNORECASE)
 
@@ -77,7 +93,9 @@ class IndicatorAnswer:
     records: tuple[IndicatorRecord, ...]
     #: Every year of the row, for a small table or chart: {"year", "value_text", "value"}.
     series: list[dict[str, Any]] = field(default_factory=list)
-    kind: Literal["value", "change"] = "value"
+    kind: Literal["value", "change", "comparison"] = "value"
+    #: Other places' values given in the answer: {"place", "year", "value_text", "value"}.
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +113,7 @@ class IndicatorAnswer:
             "years": list(self.years),
             "kind": self.kind,
             "series": self.series,
+            "comparisons": self.comparisons,
         }
 
 
@@ -230,7 +249,10 @@ def _points_elsewhere(query: str, best: IndicatorMatch, others: Sequence[Indicat
 
 
 def _pick(
-    matches: Sequence[IndicatorMatch], years: Sequence[int], terms: Sequence[str]
+    matches: Sequence[IndicatorMatch],
+    years: Sequence[int],
+    terms: Sequence[str],
+    places: Sequence[str] = (),
 ) -> IndicatorMatch | None:
     # One short content word ("bor", "nye") is too weak unless it is the whole label.
     weak_single = len(terms) == 1 and len(terms[0]) < 5
@@ -245,15 +267,25 @@ def _pick(
     if not strong:
         return None
     best = strong[0]
-    for other in strong[1:]:
+    # Any row that matches about as well counts as a rival, even one too weak to be chosen.
+    for other in matches:
+        if other is best or other.score > best.score:
+            continue
         if best.score - other.score > TIE_MARGIN:
             break
-        # Two rows match about as well: fine only if they say the same for the asked years.
-        asked = years or [r.year for r in best.records]
-        a, b = best.by_year, other.by_year
-        differs = any(y in a and y in b and a[y].value_text != b[y].value_text for y in asked)
-        if differs or not any(y in b for y in asked):
-            return None
+        # Two rows match about as well: fine only if they say the same for the asked years
+        # (and places).
+        compared: list[str | None] = [*places] if places else [None]
+        for place in compared:
+            a, b = (
+                (best.by_year, other.by_year)
+                if place is None
+                else (best.place_values(place), other.place_values(place))
+            )
+            asked = years or list(a)
+            differs = any(y in a and y in b and a[y].value_text != b[y].value_text for y in asked)
+            if differs or not any(y in b for y in asked):
+                return None
     return best
 
 
@@ -265,13 +297,29 @@ def answer_from_indicators(
 ) -> IndicatorAnswer | None:
     """An exact answer from a table row, or None when no row clearly matches the question."""
     years, change = question_years(question)
-    if not years and not change and not _VALUE_INTENT.search(question):
+    compare = bool(_COMPARE.search(question))
+    if not years and not change and not compare and not _VALUE_INTENT.search(question):
         return None
-    query = _strip_years(question)
+    # "sammenlignet med andre kommuner" says how to answer, not which row.
+    query = _strip_years(_COMPARE.sub(" ", question))
     matches = store.search(query, limit=30, doc_ids=doc_ids)
     match = _pick(matches[:8], years, query_terms(query)[0])
-    if match is None or _points_elsewhere(query, match, matches):
-        return None
+    if match is not None and not _points_elsewhere(query, match, matches):
+        return _row_answer(match, years, change, compare, language)
+    named = named_places(query, store.places())
+    if named:
+        return _places_answer(question, query, named, store, years, change, language, doc_ids)
+    return None
+
+
+def _row_answer(
+    match: IndicatorMatch,
+    years: tuple[int, ...],
+    change: bool,
+    compare: bool,
+    language: Language,
+) -> IndicatorAnswer | None:
+    """The answer from the municipality's own values of one row."""
     series = sorted(match.records, key=lambda r: r.year)
     by_year = match.by_year
     if any(y not in by_year for y in years):
@@ -337,6 +385,14 @@ def answer_from_indicators(
                 text += f" Siste målte verdi er {earlier.value_text} ({earlier.year})."
     text += _target_sentence(first_rec.target, language)
 
+    # "sammenlignet med andre kommuner": the comparison table's other places, when it has them.
+    compared: list[IndicatorRecord] = []
+    if compare and kind == "value" and match.comparisons:
+        year = chosen[-1].year
+        compared = [r for r in match.comparisons if r.year == year]
+        if compared:
+            text += " " + _places_sentence(compared, language)
+
     primary = chosen[-1]
     return IndicatorAnswer(
         text=text,
@@ -354,6 +410,103 @@ def answer_from_indicators(
         records=tuple(chosen),
         series=[{"year": r.year, "value_text": r.value_text, "value": r.value} for r in series],
         kind=kind,
+        comparisons=_comparison_dicts(compared),
+    )
+
+
+def _comparison_dicts(records: Iterable[IndicatorRecord]) -> list[dict[str, Any]]:
+    return [
+        {"place": r.place, "year": r.year, "value_text": r.value_text, "value": r.value}
+        for r in records
+    ]
+
+
+def _join(parts: Sequence[str], language: Language) -> str:
+    last = " and " if language == "en" else " og "
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + last + parts[-1]
+
+
+def _places_sentence(records: Sequence[IndicatorRecord], language: Language) -> str:
+    """ "Til sammenligning: 44,8 i Bærum og 42,0 i Drammen (2024)." for a comparison table."""
+    where = " in " if language == "en" else " i "
+    parts = _join([f"{r.value_text}{where}{r.place}" for r in records], language)
+    year = records[0].year
+    if language == "en":
+        return f"For comparison: {parts} ({year})."
+    return f"Til sammenligning: {parts} ({year})."
+
+
+def _places_answer(
+    question: str,
+    query: str,
+    named: Sequence[str],
+    store: IndicatorStore,
+    years: tuple[int, ...],
+    change: bool,
+    language: Language,
+    doc_ids: Sequence[str],
+) -> IndicatorAnswer | None:
+    """A value for other places named in the question, from a comparison table's row.
+
+    The row must have values for every place named, for the asked year (comparison values are
+    for the table's latest year). The municipality's own value is given too when the question
+    names it or asks for a comparison. A change over time is not known for other places.
+    """
+    if change:
+        return None
+    stripped = strip_places(query, named)
+    terms = query_terms(stripped)[0]
+    if not terms:
+        return None
+    candidates = [
+        m
+        for m in store.search(stripped, limit=30, doc_ids=doc_ids)
+        if all(m.place_values(p) for p in named)
+    ]
+    match = _pick(candidates[:8], years, terms, named)
+    if match is None or _points_elsewhere(stripped, match, candidates):
+        return None
+    # Another place's figure needs a row the question names well, not one word of a long
+    # label ("Hvor mange innbyggere har Bærum?" is not "Andel innbyggere 80 år og over ...").
+    if match.label_hits < 2 and match.label_coverage < 0.5:
+        return None
+    place_years = {y for p in named for y in match.place_values(p)}
+    asked = years or (max(place_years),)
+    if len(asked) != 1 or any(asked[0] not in match.place_values(p) for p in named):
+        return None
+    year = asked[0]
+    others = [match.place_values(p)[year] for p in named]
+    with_home = bool(_HOME.search(question) or _COMPARE.search(question))
+    home = match.by_year.get(year) if with_home else None
+    if with_home and home is None:
+        return None
+    where = " in " if language == "en" else " i "
+    parts = [
+        f"{r.value_text}{where}{r.place or HOME_PLACE}"
+        for r in [*([home] if home else []), *others]
+    ]
+    verb, in_year = (" was ", " in ") if language == "en" else (" var ", " i ")
+    text = f"{match.label}{verb}{_join(parts, language)}{in_year}{year} [1]."
+    series = sorted(match.records, key=lambda r: r.year)
+    first = series[0]
+    chosen = [*([home] if home else []), *others]
+    return IndicatorAnswer(
+        text=text,
+        doc_id=match.doc_id,
+        indicator=match.label,
+        unit=next((r.unit for r in chosen if r.unit), ""),
+        target=first.target,
+        table_title=first.table_title,
+        section=first.section,
+        page=first.page,
+        span_start=first.span_start,
+        span_end=first.span_end,
+        score=match.score,
+        years=(year,),
+        records=tuple(chosen),
+        series=[{"year": r.year, "value_text": r.value_text, "value": r.value} for r in series],
+        kind="comparison",
+        comparisons=_comparison_dicts(others),
     )
 
 

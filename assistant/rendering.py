@@ -29,6 +29,7 @@ LABELS: dict[str, dict[str, str]] = {
         "indicator": "Tallserie",
         "year": "År",
         "value": "Verdi",
+        "place": "Sted",
         "chart": "Utvikling",
         "no_sources": "Ingen kilder",
         "unknown_year": "ukjent år",
@@ -44,6 +45,7 @@ LABELS: dict[str, dict[str, str]] = {
         "indicator": "Figures",
         "year": "Year",
         "value": "Value",
+        "place": "Place",
         "chart": "Trend",
         "no_sources": "No sources",
         "unknown_year": "year unknown",
@@ -378,7 +380,26 @@ def render_indicator(indicator: Mapping[str, Any] | None, language: str | None =
     )
     points = _numeric_points([s for s in series if isinstance(s, Mapping)])
     chart = render_chart_svg(points, f"{lab['chart']}: {name}") if len(points) >= 3 else ""
-    return f'<div class="asker-indicator">{table}{chart}</div>'
+    return f'<div class="asker-indicator">{table}{_comparison_table(indicator, lab)}{chart}</div>'
+
+
+def _comparison_table(indicator: Mapping[str, Any], lab: Mapping[str, str]) -> str:
+    """Other places' values given in the answer (comparison tables), one row each."""
+    items = indicator.get("comparisons") or []
+    if not isinstance(items, list):
+        return ""
+    rows = [
+        f"<tr><td>{esc(item.get('place'))} ({esc(item.get('year'))})</td>"
+        f"<td>{esc(item.get('value_text'))}</td></tr>"
+        for item in items
+        if isinstance(item, Mapping)
+    ]
+    if not rows:
+        return ""
+    return (
+        f'<table class="asker-indicator-table"><thead><tr><th>{esc(lab["place"])}</th>'
+        f"<th>{esc(lab['value'])}</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 # --- whole answers ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ and which passages to keep, and is handed on to the extractive answerer.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -282,16 +283,28 @@ class Retriever:
             evidence=kept,
         )
 
-    def coverage(self, question_terms: Sequence[str], text: str) -> float:
+    def coverage(self, question_terms: Sequence[str], text: str, denominators: str = "") -> float:
         """Idf-weighted share of the question's terms that ``text`` contains (parts of compounds
-        count 0.7)."""
+        count 0.7). A term found only among ``denominators`` (the words a table row divides
+        by) counts half."""
         if not question_terms:
             return 0.0
         weights = self.weights()
         present = set(match_terms(text))
+        divisors = set(match_terms(denominators)) if denominators else set()
         total = sum(weights.idf(t) for t in question_terms)
-        found = sum(weights.idf(t) * term_credit(t, present) for t in question_terms)
+        found = sum(
+            weights.idf(t) * max(term_credit(t, present), 0.5 * term_credit(t, divisors))
+            for t in question_terms
+        )
         return found / total if total else 0.0
+
+    def _row_coverage(self, question_terms: Sequence[str], context: str, row: str) -> float:
+        """A table row's coverage, read with ``context`` (section, title, header); the word a
+        row divides by ("Døpte i prosent av antall fødte", "... per innbygger") is not what it
+        is about, and counts half."""
+        kept, divisors = _split_denominators(row)
+        return self.coverage(question_terms, f"{context}\n{kept}", divisors)
 
     def select(self, question: str, hits: Sequence[SearchHit]) -> Selection:
         # Years are checked separately (they must occur); as terms they would dominate coverage.
@@ -302,13 +315,24 @@ class Retriever:
         for hit in hits:
             chunk = hit.chunk
             passage_text = f"{chunk.section}\n{chunk.text}"
+            is_table = chunk.chunk_type == "table"
             cov = self.coverage(terms, passage_text)
             best: ScoredSentence | None = None
-            for start, end in split_sentences(chunk.text, lines=chunk.chunk_type == "table"):
+            spans = split_sentences(chunk.text, lines=is_table)
+            head = _table_head(chunk.text, spans) if is_table else ""
+            for start, end in spans:
                 sent = chunk.text[start:end]
                 s_cov = self.coverage(terms, f"{chunk.section}\n{sent}")
                 if best is None or s_cov > best.coverage:
                     best = ScoredSentence(sent.strip(), start, end, s_cov)
+            if is_table and spans:
+                # A table is many separate facts: it covers a question as far as one of its
+                # rows does, read with the table's title and header. Words scattered over
+                # rows ("gjennomsnitt" in one, "kvadratmeter" in another) say nothing.
+                cov = max(
+                    self._row_coverage(terms, f"{chunk.section}\n{head}", chunk.text[s:e])
+                    for s, e in spans
+                )
             years_ok = not years or bool(years & set(years_in(chunk.text)))
             lowered = passage_text.lower()
             years_ok = years_ok and all(name_occurs(name, lowered) for name in names)
@@ -353,6 +377,40 @@ class Retriever:
             supported=supported and bool(chosen),
             support=support,
         )
+
+
+def _table_head(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """A table chunk's title and header: its pieces before the first row of values (a piece
+    with two or more numbers that are not years)."""
+    head: list[str] = []
+    for start, end in spans:
+        piece = text[start:end]
+        values = [t for t in _VALUE_TOKEN.findall(piece) if not _YEAR_TOKEN.fullmatch(t)]
+        if len(values) >= 2:
+            break
+        head.append(piece)
+    return "\n".join(head)[:400]
+
+
+#: "per innbygger", "pr. 10 000 innbyggere", "i prosent av antall fødte", "ift. innbyggere":
+#: the word after is what a row divides by.
+_DENOMINATOR = re.compile(
+    r"\b(?:per|pr\.?|i prosent av|i forhold til|ift\.?)\s+(?:(?:antall|\d[\d ]*)\s+)?"
+    r"([^\W\d_]\w*)",
+    re.IGNORECASE,
+)
+
+
+def _split_denominators(row: str) -> tuple[str, str]:
+    """(the row without its denominator words, those words)."""
+    words = [m.group(1) for m in _DENOMINATOR.finditer(row)]
+    if not words:
+        return row, ""
+    return _DENOMINATOR.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)], row), " ".join(words)
+
+
+_VALUE_TOKEN = re.compile(r"(?<![\w,.])\d+(?:,\d+)?(?![\w,])")
+_YEAR_TOKEN = re.compile(r"19[5-9]\d|20\d\d")
 
 
 def _without_duplicates(hits: Sequence[SearchHit]) -> list[SearchHit]:

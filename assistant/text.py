@@ -37,12 +37,22 @@ def _sentence_spans(piece: str, offset: int) -> list[tuple[int, int]]:
     return spans
 
 
+#: The last word of a table line that ends a row: a number ("4 286", "9,3 %", "222,0*"), a
+#: unit, a dash, or "Ikke målt" / "Tall kommer".
+_ROW_END = re.compile(
+    r"(?:^|\s)(?:[-−–]?\d+(?:[.,]\d+)?\s?%?\**|%|[-−–—]|målt|kommer|"
+    r"kr/m2|kg/m2|kr|kg|GWh|MWh|kWh|tonn|dekar|prosentpoeng)$"
+)
+
+
 def split_sentences(text: str, *, lines: bool = False) -> list[tuple[int, int]]:
     """Spans of sentences in ``text``.
 
     Paragraphs (blank-line separated) always end a sentence; a bullet line starts a new item
-    (continued by the following non-bullet lines); with ``lines`` set (tables), every line is
-    its own piece. Abbreviations such as "ca." or "bl.a." do not end a sentence.
+    (continued by the following non-bullet lines); with ``lines`` set (tables), every row is
+    its own piece: a line that ends with a value ends it, and a line that does not (a label
+    wrapped over lines, "Netto driftsutgifter per innbygger (120)" / "administrasjon (B)")
+    goes on into the next. Abbreviations such as "ca." or "bl.a." do not end a sentence.
     """
     spans: list[tuple[int, int]] = []
     for para in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
@@ -50,9 +60,17 @@ def split_sentences(text: str, *, lines: bool = False) -> list[tuple[int, int]]:
         block = para.group(0)
         pieces: list[tuple[int, int]] = []
         offset = 0
+        open_row = False  # the last table piece still waits for its values
         for line in block.split("\n"):
             line_span = (offset, offset + len(line))
-            if lines or not pieces or _BULLET.match(line):
+            if lines:
+                if open_row and pieces:
+                    pieces[-1] = (pieces[-1][0], line_span[1])
+                else:
+                    pieces.append(line_span)
+                # "(> 10" / "%)": a number inside an unclosed parenthesis is not a value.
+                open_row = line.count("(") > line.count(")") or not _ROW_END.search(line.rstrip())
+            elif not pieces or _BULLET.match(line):
                 pieces.append(line_span)
             else:
                 pieces[-1] = (pieces[-1][0], line_span[1])

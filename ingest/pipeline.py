@@ -23,7 +23,7 @@ from typing import Any
 
 from ingest.chunking import chunk_document
 from ingest.loaders import LoadedDocument, LoadError, load_document
-from ingest.tables import extract_indicator_records, find_tables
+from ingest.tables import TABLES_VERSION, extract_indicator_records, find_tables
 from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.embeddings import Embedder, get_embedder
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
@@ -241,7 +241,13 @@ class _Plan:
 
 
 def _chunk_settings(settings: Settings) -> dict[str, int]:
-    return {"min_chars": settings.chunk_min_chars, "max_chars": settings.chunk_max_chars}
+    """What a document's chunks and indicator records depend on besides its text: when this
+    changes (``TABLES_VERSION`` with it), unchanged documents are processed again too."""
+    return {
+        "min_chars": settings.chunk_min_chars,
+        "max_chars": settings.chunk_max_chars,
+        "tables_version": TABLES_VERSION,
+    }
 
 
 def _plan(settings: Settings) -> _Plan:

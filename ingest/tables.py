@@ -7,6 +7,13 @@ wrap over lines, carry a target in parentheses and be preceded by goal lines) fo
 cell per column, on the label's last line or spread over the following lines
 (``9,3\\n%``, ``99\\nkr/m2``, ``Ikke\\nmålt``, ``Tall\\nkommer``, ``216\\n713`` for 216 713).
 
+Comparison tables (KOSTRA) have a header of place/year columns spread over lines
+(``Asker\\n2023\\nAsker\\n2024\\nBærum Drammen Lillestrøm Kostragruppe\\n12``): the home
+municipality's years first, then other places for the latest year. Their rows are a label over one
+or more lines (footnote markers ``(B)``, ``*)``, ``**)`` dropped) and then one line of values,
+grouped under category lines (``Prioritet``, ``Produktivitet``, ...). The home columns become year
+cells; the others become place cells (:attr:`TableRow.place_cells`).
+
 Precision over recall: a row whose cells cannot be matched to the columns one to one (too few
 cells, or a thousands grouping with more than one plausible reading) is left out.
 """
@@ -21,6 +28,11 @@ from dataclasses import dataclass
 
 from vectorstore.indicators import IndicatorRecord
 from vectorstore.types import DocumentInfo
+
+#: Bump when table recognition or extraction changes: the next ingest then reprocesses every
+#: document (chunks and indicator records) instead of keeping an unchanged file's old ones.
+#: 2: comparison (KOSTRA) tables with place columns.
+TABLES_VERSION = 2
 
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d|2100)$")
 _NUM = re.compile(r"^([-−–]?)(\d+(?:,\d+)?)(%?)(\*{0,3})$")
@@ -61,6 +73,8 @@ class TableRow:
     cells: tuple[Cell, ...]
     start: int  # offset of the row's first label line
     end: int
+    #: Cells of the comparison columns (:attr:`TableSpan.places`), for the latest year.
+    place_cells: tuple[Cell, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,10 @@ class TableSpan:
     section: str = ""
     #: Labels of rows whose cells could not be matched to the columns (left out).
     skipped: tuple[str, ...] = ()
+    #: Comparison columns after the year columns ("Bærum", "Kostragruppe 12"), whose values
+    #: are for the latest year; the year columns are the home municipality's (``home``).
+    places: tuple[str, ...] = ()
+    home: str = ""
 
 
 @dataclass
@@ -234,7 +252,9 @@ def _segmentations(
     results: list[list[Cell]] = []
 
     def rec(i: int, acc: list[Cell]) -> None:
-        if len(results) > 50 or len(acc) > want:
+        # Each cell takes at least one atom: stop when too few atoms are left for the cells
+        # still wanted. A dozen three-digit atoms read as six cells have 462 readings.
+        if len(results) > 5000 or len(acc) > want or len(atoms) - i < want - len(acc):
             return
         if i == len(atoms):
             if len(acc) == want:
@@ -245,7 +265,8 @@ def _segmentations(
             rec(i + 1, [*acc, atom])
             return
         group = [atom]
-        rec(i + 1, [*acc, _atom_cell(group)])
+        if not re.match(r"0\d", atom[1]):  # "000", "015" only ever continue a number
+            rec(i + 1, [*acc, _atom_cell(group)])
         j = i + 1
         if not _lead_ok(atom):
             return
@@ -268,6 +289,11 @@ def _roughness(cells: Sequence[Cell]) -> float:
     return sum(abs(math.log10(a / b)) for a, b in itertools.pairwise(values))
 
 
+def _mean_roughness(cells: Sequence[Cell]) -> float:
+    pairs = sum(1 for c in cells if c.value is not None and c.value != 0) - 1
+    return _roughness(cells) / pairs if pairs > 0 else 0.0
+
+
 def map_cells(tokens: Sequence[str], columns: int) -> list[Cell] | None:
     """The row's cells, exactly ``columns`` of them, or None when that is not clear."""
     atoms = _cells(tokens)
@@ -278,12 +304,18 @@ def map_cells(tokens: Sequence[str], columns: int) -> list[Cell] | None:
     options = _segmentations(atoms, columns)
     if not options:
         return None
-    if len(options) == 1:
-        return options[0]
     ranked = sorted(options, key=_roughness)
-    if _roughness(ranked[1]) - _roughness(ranked[0]) >= 1.0:
-        return ranked[0]
-    return None
+    best = ranked[0]
+    if len(ranked) > 1 and _roughness(ranked[1]) - _roughness(best) < 1.0:
+        return None
+    # A row with a value missing ("1 415 1 350 1 383 1 591 3 169" under six columns) can
+    # often still be cut into the wanted count, by splitting a number ("1 | 415"). When a
+    # reading as one cell fewer is smoother (per pair of neighbours), that is the likelier
+    # truth: leave the row out.
+    fewer = _segmentations(atoms, columns - 1) if columns > 1 else []
+    if fewer and min(_mean_roughness(f) for f in fewer) < _mean_roughness(best):
+        return None
+    return best
 
 
 def _split_target(label: str) -> tuple[str, str | None]:
@@ -329,6 +361,8 @@ def _section(lines: Sequence[_Line], index: int) -> str:
         nxt = lines[k + 1].text if k + 1 < len(lines) else ""
         if nxt or not _is_heading(text) or text.startswith("Indikator"):
             continue
+        if _NUM.match(text.split()[-1]):  # a table row's values ("Ansatte (antall) 234 226")
+            continue
         if text.lower() in _HEADING_STOP:
             if generic is None:
                 generic = text
@@ -358,12 +392,238 @@ def _title_lines(lines: Sequence[_Line], index: int) -> list[int]:
     return found
 
 
+# --- comparison tables: home municipality by year, then other places ----------------------------
+
+#: KOSTRA's indicator categories and groupings, printed as lines of their own between rows.
+_CATEGORY_LINES = frozenset(
+    {
+        "prioritet",
+        "produktivitet",
+        "dekningsgrad",
+        "kvalitet",
+        "grunnlagsdata",
+        "nøkkeltall",
+        "andre nøkkeltall",
+        "kommunekasse",
+        "konsern",
+    }
+)
+_PLACE_WORD = re.compile(r"^[A-ZÆØÅ][\w-]*$")
+_SMALL_NUMBER = re.compile(r"^\d{1,3}$")
+_FOOTNOTE_MARK = re.compile(r"\(B\)|(?<!\S)\*+\)")
+_FOOTNOTE_LINE = re.compile(r"^(?:\*+\)|\(B\))\s")
+
+
+def _category_key(text: str) -> str:
+    return re.sub(r"\s*\([^()]*\)$", "", text).strip().lower()
+
+
+def _is_category_line(text: str, next_text: str) -> bool:
+    """``Produktivitet``, ``Grunnlagsdata (Nivå 3)``: a grouping line, not the start of a label.
+
+    Besides KOSTRA's own category names, a line of one or two plain words followed by a line
+    that starts a new label (upper case) counts.
+    """
+    if _category_key(text) in _CATEGORY_LINES:
+        return True
+    words = text.split()
+    return (
+        len(words) <= 2
+        and all(w.isalpha() for w in words)
+        and text[:1].isupper()
+        and next_text[:1].isupper()
+    )
+
+
+def _is_place_line(tokens: Sequence[str]) -> bool:
+    """``Bærum Drammen Lillestrøm Kostragruppe`` or a wrapped ``12``: names of columns."""
+    if not tokens:
+        return False
+    if _category_key(" ".join(tokens)) in _CATEGORY_LINES:
+        return False
+    return all(
+        (_PLACE_WORD.match(t) and not _YEAR.match(t)) or (_SMALL_NUMBER.match(t) and k > 0)
+        for k, t in enumerate(tokens)
+    ) or all(_SMALL_NUMBER.match(t) for t in tokens)
+
+
+def _place_header(
+    lines: Sequence[_Line], i: int
+) -> tuple[str, tuple[int, ...], tuple[str, ...], int] | None:
+    """(home, years, places, first body line) for a header starting at line ``i``.
+
+    The header is ``Home YEAR Home YEAR ... Place Place ...`` over one or more lines: two or
+    more ascending years of the same (home) name, then at least one other name; a small number
+    right after a name belongs to it (``Kostragruppe 12``).
+    """
+    first = lines[i].text.split()
+    if not first or not _PLACE_WORD.match(first[0]) or _YEAR.match(first[0]):
+        return None
+    # The home/year pairs, over at most eight lines.
+    tokens: list[tuple[str, int]] = []
+    k = i
+    while k < len(lines) and lines[k].text and k - i < 8:
+        tokens.extend((t, k) for t in lines[k].text.split())
+        k += 1
+    home = tokens[0][0]
+    years: list[int] = []
+    pos = 0
+    while (
+        pos + 1 < len(tokens)
+        and tokens[pos][0] == home
+        and _YEAR.match(tokens[pos + 1][0])
+        and (not years or int(tokens[pos + 1][0]) > years[-1])
+    ):
+        years.append(int(tokens[pos + 1][0]))
+        pos += 2
+    if len(years) < 2 or pos >= len(tokens):
+        return None
+    # The place names: the rest of the last year's line, and following lines of names.
+    line_index = tokens[pos][1]
+    names: list[str] = []
+    rest = [t for t, li in tokens[pos:] if li == line_index]
+    if tokens[pos - 1][1] == line_index:  # the names go on after the last year, same line
+        if not _is_place_line(rest):
+            return None
+        start_line = line_index + 1
+        pending = [rest]
+    else:
+        start_line = line_index
+        pending = []
+    k = start_line
+    while k < len(lines) and lines[k].text:
+        line_tokens = lines[k].text.split()
+        if not _is_place_line(line_tokens) or (line_tokens[0].isdigit() and not pending):
+            break
+        pending.append(line_tokens)
+        k += 1
+    for line_tokens in pending:
+        for t in line_tokens:
+            if _SMALL_NUMBER.match(t) and names:
+                names[-1] = f"{names[-1]} {t}"
+            else:
+                names.append(t)
+    if not names or home in names:
+        return None
+    return home, tuple(years), tuple(names), k
+
+
+def _clean_label(parts: Sequence[str]) -> str:
+    label = _FOOTNOTE_MARK.sub(" ", " ".join(parts))
+    label = re.sub(r"(\d)- (\d)", r"\1-\2", label)
+    return " ".join(label.split())
+
+
+def _parse_place_body(
+    lines: Sequence[_Line], first: int, years: int, places: int
+) -> tuple[list[TableRow], list[str], int, int]:
+    """(rows, skipped labels, index after the body, end offset of the body's last line)."""
+    columns = years + places
+    rows: list[TableRow] = []
+    skipped: list[str] = []
+    parts: list[str] = []
+    start = -1
+    end = lines[first - 1].end
+    k = first
+    while k < len(lines) and lines[k].text:
+        line = lines[k]
+        next_text = lines[k + 1].text if k + 1 < len(lines) else ""
+        end = line.end
+        k += 1
+        if not parts and _is_category_line(line.text, next_text):
+            continue
+        label, tokens, _ = _split_line(line.text, 0)
+        cells = map_cells(tokens, columns) if tokens else None
+        if cells is not None:
+            if label:
+                parts.append(label)
+                start = line.start if start < 0 else start
+            text = _clean_label(parts)
+            if text and any(ch.isalpha() for ch in text):
+                rows.append(
+                    TableRow(
+                        text, None, tuple(cells[:years]), start, line.end, tuple(cells[years:])
+                    )
+                )
+            parts, start = [], -1
+            continue
+        atoms = _cells(tokens) if tokens else None
+        if tokens and (not label or (atoms is not None and len(atoms) >= columns - 1)):
+            # Values that do not fit the columns (one missing, or a lone value): left out.
+            skipped.append(_clean_label([*parts, label]))
+            parts, start = [], -1
+            continue
+        parts.append(line.text)  # a label line, or a number that belongs to the label ("12")
+        start = line.start if start < 0 else start
+    return rows, skipped, k, end
+
+
+def _place_table(
+    lines: Sequence[_Line],
+    i: int,
+    header: tuple[str, tuple[int, ...], tuple[str, ...], int],
+    min_start: int = 0,
+) -> tuple[TableSpan | None, int]:
+    """The comparison table whose header starts at line ``i``, and the line index after it.
+
+    ``min_start``: where the previous table ended (a title line is not taken from it).
+    """
+    home, years, places, body = header
+    rows, skipped, after, end = _parse_place_body(lines, body, len(years), len(places))
+    # The title: a heading-like line right above the header ("KOSTRA-tall"), maybe one blank
+    # line between; not a row of values ("Ansatte (antall) 234 226").
+    title_index: int | None = None
+    for k in (i - 1, i - 2):
+        if k < 0:
+            break
+        text = lines[k].text
+        if text:
+            if (
+                _is_heading(text)
+                and _header_years(text) is None
+                and not _NUM.match(text.split()[-1])
+                and lines[k].start >= min_start
+            ):
+                title_index = k
+            break
+    # Footnotes right below ("*) Inflasjonsjustert med deflator") belong to the table.
+    k = after + 1 if after < len(lines) and not lines[after].text else after
+    while k < len(lines) and _FOOTNOTE_LINE.match(lines[k].text + " "):
+        end = lines[k].end
+        after = k + 1
+        k += 1
+    if not rows:
+        return None, max(after, i + 1)
+    header_text = " ".join(f"{home} {y}" for y in years) + " " + " ".join(places)
+    title = lines[title_index].text if title_index is not None else header_text
+    section = _section(lines, title_index if title_index is not None else i)
+    table = TableSpan(
+        start=lines[title_index].start if title_index is not None else lines[i].start,
+        end=end,
+        title=" ".join(title.split()),
+        header_years=years,
+        rows=tuple(rows),
+        section=section,
+        skipped=tuple(skipped),
+        places=places,
+        home=home,
+    )
+    return table, max(after, i + 1)
+
+
 def find_tables(text: str) -> list[TableSpan]:
     """Year-column tables in ``text``, in order. Tables without any clean row are left out."""
     lines = _lines(text)
     tables: list[TableSpan] = []
     i = 0
     while i < len(lines):
+        place_header = _place_header(lines, i) if lines[i].text else None
+        if place_header is not None:
+            previous_end = tables[-1].end if tables else 0
+            place_table, i = _place_table(lines, i, place_header, previous_end)
+            if place_table is not None:
+                tables.append(place_table)
+            continue
         header = _header_years(lines[i].text) if lines[i].text else None
         if header is None:
             i += 1
@@ -496,13 +756,24 @@ def _label_unit(label: str) -> str:
 def extract_indicator_records(
     text: str, info: DocumentInfo, page_at: Callable[[int], int | None]
 ) -> list[IndicatorRecord]:
-    """One record per (row, year) of every year-column table in ``text``."""
+    """One record per (row, year) of every year-column table in ``text``, and one per (row,
+    place) of a comparison table's place columns (``place`` set, year the latest)."""
     records: list[IndicatorRecord] = []
     for table in find_tables(text):
         for row in table.rows:
             fallback_unit = _label_unit(row.label)
             page = page_at(row.start)
-            for year, cell in zip(table.header_years, row.cells, strict=False):
+            columns: list[tuple[int, str | None, Cell]] = [
+                (year, None, cell)
+                for year, cell in zip(table.header_years, row.cells, strict=False)
+            ]
+            # Comparison places: values for the latest year.
+            latest = max(table.header_years)
+            columns += [
+                (latest, place, cell)
+                for place, cell in zip(table.places, row.place_cells, strict=False)
+            ]
+            for year, place, cell in columns:
                 if cell.text == "-":
                     continue
                 records.append(
@@ -519,6 +790,7 @@ def extract_indicator_records(
                         page=page,
                         span_start=table.start,
                         span_end=table.end,
+                        place=place,
                     )
                 )
     return records

@@ -17,6 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+#: Version of the table layout, in ``PRAGMA user_version``. 2 added ``place``. Each index
+#: generation writes its own file; an older file (the previous generation, read for unchanged
+#: documents) is read with ``place`` as NULL and migrated only when written to.
+SCHEMA_VERSION = 2
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS indicator (
     doc_id TEXT NOT NULL,
@@ -30,17 +35,24 @@ CREATE TABLE IF NOT EXISTS indicator (
     section TEXT NOT NULL,
     page INTEGER,
     span_start INTEGER NOT NULL,
-    span_end INTEGER NOT NULL
+    span_end INTEGER NOT NULL,
+    place TEXT
 );
 CREATE INDEX IF NOT EXISTS indicator_doc ON indicator (doc_id);
 """
 
-_COLUMNS = (
+#: The municipality whose own values have ``place`` NULL.
+HOME_PLACE = "Asker"
+
+_BASE_COLUMNS = (
     "doc_id, indicator, year, value_text, value, unit, target, table_title, section, page, "
     "span_start, span_end"
 )
+_COLUMNS = f"{_BASE_COLUMNS}, place"
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: Weight of a query word found only as part of a longer label word (1.0 for the word itself).
+PART_WEIGHT = 0.9
 
 # Words that say nothing about which indicator is meant (Norwegian and English question words,
 # plus generic table words).
@@ -64,6 +76,10 @@ class IndicatorRecord:
 
     ``span_start``/``span_end`` are the character offsets of the whole table in the document's
     normalised text; the chunker keeps that span in one chunk, so a citation can point at it.
+
+    ``place`` is None for the document's own municipality (Asker). A comparison table (KOSTRA)
+    also gives other places' values for its latest year: those records name the place
+    ("Bærum", "Kostragruppe 12") and share the row's ``key`` with Asker's.
     """
 
     doc_id: str
@@ -78,6 +94,7 @@ class IndicatorRecord:
     page: int | None
     span_start: int
     span_end: int
+    place: str | None = None
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -97,10 +114,17 @@ class IndicatorMatch:
     label_coverage: float = 0.0
     label_hits: int = 0
     context_hits: int = 0
+    #: Other places' values of the same row (comparison tables), by place and year.
+    comparisons: tuple[IndicatorRecord, ...] = field(default_factory=tuple)
 
     @property
     def by_year(self) -> dict[int, IndicatorRecord]:
+        """The municipality's own values (``place`` None) by year."""
         return {r.year: r for r in self.records}
+
+    def place_values(self, place: str) -> dict[int, IndicatorRecord]:
+        """``place``'s values of this row by year (empty when the row has none)."""
+        return {r.year: r for r in self.comparisons if r.place == place}
 
 
 @lru_cache(maxsize=1)
@@ -139,16 +163,26 @@ def _strip_ing(stem: str) -> str:
     return stem[:-3] if stem.endswith("ing") and len(stem) >= 7 else stem
 
 
+#: A unit spelled out or as tables print it is one word: "per kvadratmeter" is "per m2".
+_UNIT_WORDS = {"kvadratmeter": "m2", "kvm": "m2"}
+
+
 def label_terms(text: str) -> list[str]:
     """Content-word stems of ``text``: lower case, no stop words, no bare numbers."""
+    return list(_label_terms(text))
+
+
+@lru_cache(maxsize=8192)
+def _label_terms(text: str) -> tuple[str, ...]:
+    # Cached: every search reads every label (and its table's title) again.
     stop = _stopwords()
     words = [
-        w
+        _UNIT_WORDS.get(w, w)
         for w in _WORD.findall(_join_hyphens(text.lower()))
         if w not in stop and not w.isdigit() and len(w) > 1
     ]
     stems: list[str] = _stemmer().stemWords(words)
-    return [_strip_ing(s) for s in stems]
+    return tuple(_strip_ing(s) for s in stems)
 
 
 def number_terms(text: str) -> list[str]:
@@ -157,6 +191,7 @@ def number_terms(text: str) -> list[str]:
     return list(dict.fromkeys(n for n in found if not _YEARISH.match(n)))
 
 
+@lru_cache(maxsize=65536)
 def _term_match(query_term: str, label_term: str) -> bool:
     """Equal stems, an inflection the stemmer left apart, or the label word a compound of it.
 
@@ -200,11 +235,32 @@ def _compound_parts(query_term: str, label_terms_: Sequence[str]) -> tuple[str, 
         if not tails:
             continue
         heads = [head, head[:-1]] if head.endswith("s") and len(head) > 4 else [head]
+        # "kommune" + "plan" is not "Kommunekasse" + "plan/kart/bygg": a soft word's prefix
+        # says nothing.
+        heads = [h for h in heads if h not in _soft_stems() and h not in _SOFT_WORDS]
         for h in heads:
             for t in label_terms_:
                 if t not in tails and (t == h or (len(h) >= 5 and t.startswith(h))):
                     return (t, tails[0])
     return ()
+
+
+def _joined_compound(term: str, query_terms_: Sequence[str], label_terms_: Sequence[str]) -> bool:
+    """Is ``term`` the tail of a label compound whose head is another query word?
+
+    "school points" (grunnskole + poeng) finds "grunnskolepoeng": both words of at least four
+    letters, the compound no more than a linking letter or two longer than the two.
+    """
+    if len(term) < 4:
+        return False
+    for t in label_terms_:
+        if len(t) <= len(term) or not t.endswith(term):
+            continue
+        head_len = len(t) - len(term)
+        for h in query_terms_:
+            if h != term and len(h) >= 4 and t.startswith(h) and head_len - len(h) <= 2:
+                return True
+    return False
 
 
 # Names that most questions carry ("i Asker", "kommunen"): they neither have to match nor count
@@ -261,14 +317,35 @@ _GLOSSARY: dict[str, str] = {
     "bullying": "mobbet", "kindergarten": "barnehage", "teachers": "lærere",
     "electricity": "elektrisitet", "broadband": "bredbånd", "volunteer": "frivillig",
     "man-years": "årsverk", "fte": "årsverk", "fulltime": "heltidsansatte",
+    # fees, costs and services (the KOSTRA tables)
+    "fee": "gebyr", "fees": "gebyr", "charge": "gebyr", "charges": "gebyr",
+    "vat": "mva", "excluding": "ekskl", "excl": "ekskl", "including": "inkl", "incl": "inkl",
+    "collection": "innsamling", "average": "gjennomsnittlig", "points": "poeng",
+    "expenditure": "utgifter", "expenditures": "utgifter", "expenses": "utgifter",
+    "costs": "utgifter", "spending": "utgifter", "inhabitant": "innbygger",
+    "resident": "innbygger", "capita": "innbygger", "library": "bibliotek",
+    "libraries": "bibliotek", "school": "skole", "schools": "skole", "water": "vann",
+    "sewage": "avløp", "wastewater": "avløp", "culture": "kultur", "church": "kirke",
+    "sports": "idrett", "roads": "veier",
     # units as tables print them
     "kvadratmeter": "m2", "square": "m2", "kvm": "m2",
 }  # fmt: skip
 
+# English phrases that Norwegian writes as one compound.
+_PHRASES: dict[str, str] = {
+    "annual fee": "årsgebyr", "annual fees": "årsgebyr", "annual charge": "årsgebyr",
+    "primary school": "grunnskole", "water supply": "vannforsyning",
+    "child welfare": "barnevern", "social assistance": "sosialhjelp",
+    "home care": "hjemmetjenester", "nursing home": "institusjon",
+    "nursing homes": "institusjon",
+}  # fmt: skip
+_PHRASE = re.compile(r"\b(" + "|".join(sorted(_PHRASES, key=len, reverse=True)) + r")\b")
+
 
 def query_terms(query: str) -> tuple[list[str], list[str]]:
     """(content stems, soft stems) of a question, English words mapped through the glossary."""
-    words = [_GLOSSARY.get(w, w) for w in _WORD.findall(_join_hyphens(query.lower()))]
+    text = _PHRASE.sub(lambda m: _PHRASES[m.group(1)], _join_hyphens(query.lower()))
+    words = [_GLOSSARY.get(w, w) for w in _WORD.findall(text)]
     terms = list(dict.fromkeys(label_terms(" ".join(words))))
     hard = [t for t in terms if t not in _soft_stems()]
     soft = [t for t in terms if t in _soft_stems()]
@@ -313,8 +390,17 @@ def match_detail(query: str, label: str, context: str = "") -> MatchDetail:
     covered = 0
     from_context = 0
     for term in q:
-        if any(_term_match(term, t) for t in lab) or _compound_parts(term, lab):
+        if any(term == t or _inflection_of(term, t) for t in lab):
             weighted += 1.0
+            covered += 1
+        elif (
+            any(_term_match(term, t) for t in lab)
+            or _compound_parts(term, lab)
+            or _joined_compound(term, q, lab)
+        ):
+            # Part of a longer label word ("bibliotek" in "folkebibliotek"): a little less
+            # than the word itself, so that a row with the word itself is not outranked.
+            weighted += PART_WEIGHT
             covered += 1
         elif any(_term_match(term, t) for t in ctx):
             weighted += 0.5
@@ -323,6 +409,20 @@ def match_detail(query: str, label: str, context: str = "") -> MatchDetail:
     if any(n not in lab_nums and n not in ctx_nums for n in q_nums):
         # "1.-4. trinn", "2. kvartal": a qualifier the row does not have.
         return MatchDetail(0.0, 0.0, 0.0, 0, 0)
+    per = denominator_terms(label)
+    if per and q:
+        # A rate answers only a question about that rate: "Hvor mange innbyggere ..." is not
+        # answered by "Netto driftsutgifter per innbygger ..." (what the row measures must
+        # match), nor "Hvor mye økte besøket i bibliotekene" by "Besøk i folkebibliotek per
+        # innbygger" (the question must name the denominator too).
+        measured = [t for t in lab if t not in per]
+        names_measure = any(
+            any(_term_match(term, t) for t in measured) or _compound_parts(term, measured)
+            for term in q
+        )
+        names_per = any(_term_match(term, t) for term in q for t in per)
+        if not (names_measure and names_per):
+            return MatchDetail(0.0, 0.0, 0.0, 0, 0)
     soft_hits = sum(1 for s in soft if any(_soft_match(s, t) for t in lab))
     weighted += soft_hits
     covered += soft_hits
@@ -347,6 +447,57 @@ def match_detail(query: str, label: str, context: str = "") -> MatchDetail:
     return MatchDetail(round(score, 4), coverage, l_hits / n_label, l_hits, from_context)
 
 
+_PER_WORDS = frozenset({"per", "pr"})
+
+
+def denominator_terms(label: str) -> set[str]:
+    """Stems of the words a label divides by: the word after "per"/"pr." (a number between
+    skipped: "pr. 10 000 innbyggere"). "per år" has none: a stop word is no denominator."""
+    words = _WORD.findall(_join_hyphens(label.lower()))
+    out: set[str] = set()
+    for i, word in enumerate(words[:-1]):
+        if word not in _PER_WORDS:
+            continue
+        nxt = next((w for w in words[i + 1 :] if not w.isdigit()), "")
+        out.update(label_terms(nxt))
+    return out
+
+
+def _place_parts(place: str) -> list[str]:
+    return _join_hyphens(place.lower()).split()
+
+
+def named_places(text: str, places: Sequence[str]) -> list[str]:
+    """The places of ``places`` that ``text`` names: the place's first word, maybe inflected
+    ("Bærums", "kostragruppen", "KOSTRA-gruppe 12" for "Kostragruppe 12")."""
+    words = _WORD.findall(_join_hyphens(text.lower()))
+    found: list[str] = []
+    for place in places:
+        parts = _place_parts(place)
+        if not parts:
+            continue
+        head = parts[0]
+        if any(w == head or (w.startswith(head) and len(w) - len(head) <= 3) for w in words):
+            found.append(place)
+    return found
+
+
+def place_in(place: str, text: str) -> bool:
+    return bool(named_places(text, [place]))
+
+
+def strip_places(text: str, places: Sequence[str]) -> str:
+    """``text`` without the words that name ``places`` (and a place's number, "12")."""
+    out = _join_hyphens(text)
+    for place in places:
+        parts = _join_hyphens(place).split()
+        if not parts:
+            continue
+        tail = "".join(rf"(?:\s+{re.escape(part)}\b)?" for part in parts[1:])
+        out = re.sub(rf"\b{re.escape(parts[0])}\w{{0,3}}\b{tail}", " ", out, flags=re.IGNORECASE)
+    return " ".join(out.split())
+
+
 def unmatched_terms(query: str, label: str, context: str = "") -> list[str]:
     """The query's content stems that neither ``label`` nor ``context`` has."""
     q, _ = query_terms(query)
@@ -355,7 +506,9 @@ def unmatched_terms(query: str, label: str, context: str = "") -> list[str]:
     return [
         t
         for t in q
-        if not any(_term_match(t, x) for x in [*lab, *ctx]) and not _compound_parts(t, lab)
+        if not any(_term_match(t, x) for x in [*lab, *ctx])
+        and not _compound_parts(t, lab)
+        and not _joined_compound(t, q, lab)
     ]
 
 
@@ -385,6 +538,16 @@ class IndicatorStore:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 0 and self._has_place(conn):
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @staticmethod
+    def _has_place(conn: sqlite3.Connection) -> bool:
+        return any(row[1] == "place" for row in conn.execute("PRAGMA table_info(indicator)"))
+
+    def _select(self, conn: sqlite3.Connection) -> str:
+        """The column list to read: a file from before ``place`` reads it as NULL."""
+        return _COLUMNS if self._has_place(conn) else f"{_BASE_COLUMNS}, NULL AS place"
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -399,9 +562,12 @@ class IndicatorStore:
         """Replaces ``doc_id``'s records in one transaction; returns how many were written."""
         rows = [_row(r) for r in records if r.doc_id == doc_id]
         with self._connect() as conn:
+            if not self._has_place(conn):  # a file from before ``place``: add the column
+                conn.execute("ALTER TABLE indicator ADD COLUMN place TEXT")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("DELETE FROM indicator WHERE doc_id = ?", (doc_id,))
             conn.executemany(
-                f"INSERT INTO indicator ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
+                f"INSERT INTO indicator ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows
             )
         return len(rows)
 
@@ -410,27 +576,46 @@ class IndicatorStore:
             conn.execute("DELETE FROM indicator WHERE doc_id = ?", (doc_id,))
 
     def all(self) -> list[IndicatorRecord]:
+        """Every record, other places' included."""
         with self._connect() as conn:
             cur = conn.execute(
-                f"SELECT {_COLUMNS} FROM indicator ORDER BY doc_id, span_start, indicator, year"
+                f"SELECT {self._select(conn)} FROM indicator "
+                "ORDER BY doc_id, span_start, indicator, year, rowid"
             )
             return [_record(row) for row in cur.fetchall()]
+
+    def places(self) -> list[str]:
+        """The other places that comparison tables give values for ("Bærum", ...)."""
+        with self._connect() as conn:
+            if not self._has_place(conn):
+                return []
+            cur = conn.execute(
+                "SELECT DISTINCT place FROM indicator WHERE place IS NOT NULL ORDER BY place"
+            )
+            return [str(row[0]) for row in cur.fetchall()]
 
     def count(self) -> int:
         with self._connect() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM indicator").fetchone()[0])
 
     def series(
-        self, doc_id: str, indicator: str, span_start: int | None = None
+        self,
+        doc_id: str,
+        indicator: str,
+        span_start: int | None = None,
+        place: str | None = None,
     ) -> list[IndicatorRecord]:
-        """One row's values by year; without ``span_start``, the first table with that label."""
+        """One row's values by year; without ``span_start``, the first table with that label.
+
+        The municipality's own values, or with ``place`` that place's (comparison tables).
+        """
         with self._connect() as conn:
             cur = conn.execute(
-                f"SELECT {_COLUMNS} FROM indicator WHERE doc_id = ? AND indicator = ? "
+                f"SELECT {self._select(conn)} FROM indicator WHERE doc_id = ? AND indicator = ? "
                 "ORDER BY span_start, year",
                 (doc_id, indicator),
             )
-            records = [_record(row) for row in cur.fetchall()]
+            records = [r for r in map(_record, cur.fetchall()) if r.place == place]
         if not records:
             return []
         start = records[0].span_start if span_start is None else span_start
@@ -442,29 +627,44 @@ class IndicatorStore:
         limit: int = 5,
         doc_ids: Sequence[str] = (),
     ) -> list[IndicatorMatch]:
-        """Rows whose label best matches the query, best first (score 0..1)."""
+        """Rows whose label best matches the query, best first (score 0..1).
+
+        A match's ``records`` are the municipality's own values; other places' values of the
+        row are its ``comparisons``. A row without own values is not returned. A place that
+        the comparison tables know ("Bærum") named in the query must be in the row's label or
+        table: the row of a question about Bærum is not Asker's.
+        """
         groups: dict[tuple[str, str, int], list[IndicatorRecord]] = {}
+        known_places: set[str] = set()
         for record in self.all():
             if doc_ids and record.doc_id not in doc_ids:
                 continue
             groups.setdefault(record.key, []).append(record)
+            if record.place:
+                known_places.add(record.place)
+        named = named_places(indicator_query, sorted(known_places))
         matches: list[IndicatorMatch] = []
-        for (doc_id, label, _), records in groups.items():
-            first = records[0]
-            detail = match_detail(indicator_query, label, f"{first.section} {first.table_title}")
-            if detail.score <= 0:
+        for (doc_id, label, _), group in groups.items():
+            own = sorted((r for r in group if r.place is None), key=lambda r: r.year)
+            if not own:
                 continue
-            records.sort(key=lambda r: r.year)
+            first = own[0]
+            context = f"{first.section} {first.table_title}"
+            detail = match_detail(indicator_query, label, context)
+            if detail.score <= 0 or any(not place_in(p, f"{label} {context}") for p in named):
+                continue
+            others = [r for r in group if r.place]  # by year, in the table's column order
             matches.append(
                 IndicatorMatch(
                     doc_id,
                     label,
                     detail.score,
-                    tuple(records),
+                    tuple(own),
                     detail.query_coverage,
                     detail.label_coverage,
                     detail.label_hits,
                     detail.context_hits,
+                    tuple(others),
                 )
             )
         matches.sort(key=lambda m: (-m.score, len(m.label), m.doc_id, m.records[0].span_start))
@@ -474,7 +674,7 @@ class IndicatorStore:
 def _row(r: IndicatorRecord) -> tuple[Any, ...]:
     return (
         r.doc_id, r.indicator, r.year, r.value_text, r.value, r.unit, r.target, r.table_title,
-        r.section, r.page, r.span_start, r.span_end,
+        r.section, r.page, r.span_start, r.span_end, r.place,
     )  # fmt: skip
 
 
@@ -492,4 +692,5 @@ def _record(row: Sequence[Any]) -> IndicatorRecord:
         page=None if row[9] is None else int(row[9]),
         span_start=int(row[10]),
         span_end=int(row[11]),
+        place=row[12],
     )

@@ -6,6 +6,7 @@ unavailable or its answer fails verification. Well under a second: it only score
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -145,13 +146,14 @@ def _is_enumeration(text: str, max_chars: int = 400) -> bool:
     return len(text) <= max_chars and text.count(",") >= 2
 
 
-def _with_list_items(chunk: Chunk, start: int, sentence: str, max_items: int = 8) -> str:
-    """A sentence that introduces a list ("tre råd:") brings the list's items along."""
+def _with_list_items(chunk: Chunk, end: int, sentence: str, max_items: int = 8) -> str:
+    """A sentence that introduces a list ("tre råd:") brings the list's items along (those
+    starting at or after ``end``, where the sentence ends)."""
     if not sentence.rstrip().endswith(":"):
         return sentence
     items: list[str] = []
     for s_start, s_end in split_sentences(chunk.text, lines=chunk.chunk_type == "table"):
-        if s_start <= start:
+        if s_start < end:
             continue
         item = " ".join(chunk.text[s_start:s_end].split())
         is_bullet = item[:1] in "•-–*" or item[:2].rstrip(".)").isdigit()
@@ -162,6 +164,31 @@ def _with_list_items(chunk: Chunk, start: int, sentence: str, max_items: int = 8
             break
         items.append(item.lstrip("•-–* ").rstrip(".;"))
     return sentence.rstrip() + " " + "; ".join(items) if items else sentence
+
+
+#: A sentence opening like this compares with the one before it ("... en samlet vekst på 4,6
+#: prosent. Til sammenligning var veksten i Bærum ... 2,6 prosent"): the two are read together.
+#: (Only comparisons: "I tillegg" or "Samtidig" add a fact of their own, and read with the
+#: sentence before they crowd out answers that one sentence gives.)
+_CONTINUES = re.compile(
+    r"^\W*(til sammen(?:lig|lik)ning|tilsvarende|derimot|by comparison|in comparison)\b",
+    re.IGNORECASE,
+)
+
+
+def _sentence_candidates(chunk: Chunk) -> list[tuple[int, int]]:
+    """The spans of ``chunk`` to score: its sentences (table rows), and, in running text, a
+    sentence together with the one before it where it goes on from that one (``_CONTINUES``;
+    the two in one paragraph)."""
+    is_table = chunk.chunk_type == "table"
+    spans = split_sentences(chunk.text, lines=is_table)
+    if is_table:
+        return spans
+    out = list(spans)
+    for (s1, e1), (s2, e2) in itertools.pairwise(spans):
+        if "\n\n" not in chunk.text[e1:s2] and _CONTINUES.match(chunk.text[s2:e2]):
+            out.append((s1, e2))
+    return out
 
 
 def answer_kind_bonus(wants: frozenset[str], text: str, years: set[int]) -> float:
@@ -211,6 +238,16 @@ def holds_asked_fact(wants: frozenset[str], text: str, question: str) -> bool:
     return not ("name" in wants and not proper_names(text) - proper_names(question))
 
 
+#: A sentence scored for quoting: (score, passage number, start, text, end).
+_Scored = tuple[float, int, int, str, int]
+
+
+def _same_words(a: _Scored, b: _Scored) -> bool:
+    """The same text, or overlapping spans of one passage (a sentence read alone and with the
+    one before it): quoted once."""
+    return a[3] == b[3] or (a[1] == b[1] and a[2] < b[4] and b[2] < a[4])
+
+
 class ExtractiveAnswerer:
     name = "extractive"
 
@@ -254,17 +291,16 @@ class ExtractiveAnswerer:
         years = set(years_in(question))
         terms = question_terms(question)
         wants = question_wants(question)
-        scored: list[tuple[float, int, int, str]] = []
+        scored: list[_Scored] = []
         for n, chunk in enumerate(passages, start=1):
-            is_table = chunk.chunk_type == "table"
-            for start, end in split_sentences(chunk.text, lines=is_table):
+            for start, end in _sentence_candidates(chunk):
                 sentence = " ".join(chunk.text[start:end].split())
                 if len(sentence) < 15:
                     continue
                 # Passages come best first from retrieval: a small prior for the earlier ones.
                 prior = 0.05 * (len(passages) - n) / max(1, len(passages))
                 score = self._score(terms, years, wants, chunk, sentence) + prior
-                scored.append((score, n, start, sentence))
+                scored.append((score, n, start, sentence, end))
         if not scored:
             return []
         by_position = sorted(scored, key=lambda item: (item[1], item[2]))
@@ -279,7 +315,7 @@ class ExtractiveAnswerer:
                 break
             if used_chars + len(item[3]) > self.max_chars:
                 continue
-            if any(item[3] == c[3] for c in chosen):
+            if any(_same_words(item, c) for c in chosen):
                 continue
             chosen.append(item)
             used_chars += len(item[3])
@@ -317,7 +353,7 @@ class ExtractiveAnswerer:
             if counting is None:
                 return []
             if counting not in chosen:
-                chosen = [*chosen[: self.max_sentences - 1], counting]
+                chosen = self._with_last(chosen, counting)
 
         def answers_amount(text: str) -> bool:
             # A count or amount, in the years the question names ("gått ned fra 2009 til 2023").
@@ -339,7 +375,7 @@ class ExtractiveAnswerer:
                 None,
             )
             if counted is not None:
-                chosen = [*chosen[: self.max_sentences - 1], counted]
+                chosen = self._with_last(chosen, counted)
             elif not any(
                 has_quantity(c[3], years) or passages[c[1] - 1].chunk_type == "table"
                 for c in chosen
@@ -361,9 +397,15 @@ class ExtractiveAnswerer:
                 chosen = [top, following]
         chosen.sort(key=lambda item: (item[1], item[2]))
         return [
-            (n, _with_list_items(passages[n - 1], start, sentence), score)
-            for score, n, start, sentence in chosen
+            (n, _with_list_items(passages[n - 1], end, sentence), score)
+            for score, n, _, sentence, end in chosen
         ]
+
+    def _with_last(self, chosen: list[_Scored], item: _Scored) -> list[_Scored]:
+        """``chosen`` with ``item`` as its last sentence (in place of the last one when full),
+        without those repeating its words."""
+        kept = [c for c in chosen[: self.max_sentences - 1] if not _same_words(c, item)]
+        return [*kept, item]
 
     def select_evidence(
         self, passages: Sequence[Chunk], evidence: Sequence[SentenceEvidence]
@@ -387,7 +429,7 @@ class ExtractiveAnswerer:
             used_chars += len(e.text)
         chosen.sort(key=lambda e: (e.passage, e.start))
         return [
-            (e.passage + 1, _with_list_items(passages[e.passage], e.start, e.text), e.score)
+            (e.passage + 1, _with_list_items(passages[e.passage], e.end, e.text), e.score)
             for e in chosen
         ]
 

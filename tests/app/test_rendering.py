@@ -161,6 +161,21 @@ def test_indicator_without_enough_numbers_has_no_chart() -> None:
     assert render_indicator(None) == "" and render_indicator({"series": []}) == ""
 
 
+def test_indicator_comparisons_get_their_own_table() -> None:
+    indicator = {
+        "indicator": "Årsgebyr for avfallstjenesten",
+        "series": [{"year": 2023, "value_text": "4 234"}, {"year": 2024, "value_text": "4 286"}],
+        "comparisons": [
+            {"place": "Bærum", "year": 2024, "value_text": "3 471", "value": 3471.0},
+            {"place": "<Drammen>", "year": 2024, "value_text": "3 720", "value": 3720.0},
+        ],
+    }
+    html = render_indicator(indicator)
+    assert html.count("<table") == 2 and "<th>Sted</th>" in html
+    assert "<td>Bærum (2024)</td><td>3 471</td>" in html and "&lt;Drammen&gt;" in html
+    assert render_indicator({**indicator, "comparisons": []}, "en").count("<table") == 1
+
+
 def test_safe_id() -> None:
     assert safe_id('a"b<c>') == "a-b-c"
     assert safe_id("") == "x"

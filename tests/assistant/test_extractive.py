@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.answerers.extractive import ExtractiveAnswerer, _sentence_candidates
 from assistant.verification import verify_answer
 from vectorstore.types import Chunk
 
@@ -288,3 +288,37 @@ def test_an_amount_question_with_no_amount_about_its_subject_is_refused() -> Non
         "Hvor mye ble fordelt til foreningene som delte ut mat?", [sport], "no"
     )
     assert not answered.refused and "500 000 kroner" in answered.text
+
+
+def test_a_sentence_going_on_from_the_one_before_is_quoted_with_it() -> None:
+    """ "Til sammenligning var veksten i Bærum ..." says what it compares only with the sentence
+    before it; a comparison question gets the two together, quoted once."""
+    growth = _chunk(
+        "Asker har de siste tre årene hatt en samlet befolkningsvekst på 4,6 prosent. "
+        "Til sammenligning var veksten i Bærum og Oslo i samme periode på henholdsvis "
+        "2,6 prosent og 3,5 prosent.\n\nTabellen under viser arbeidsplasser i Asker, Bærum "
+        "og Oslo de siste tre årene.",
+        1,
+    )
+    draft = ExtractiveAnswerer().answer(
+        "Hvordan var befolkningsveksten i Asker de siste tre årene sammenlignet med Bærum og Oslo?",
+        [growth],
+        "no",
+    )
+    assert draft.text.startswith(
+        "Asker har de siste tre årene hatt en samlet befolkningsvekst på 4,6 prosent. "
+        "Til sammenligning var veksten i Bærum og Oslo i samme periode på henholdsvis "
+        "2,6 prosent og 3,5 prosent [1]."
+    )
+    assert draft.text.count("4,6 prosent") == 1
+
+
+def test_sentences_in_separate_paragraphs_are_not_read_together() -> None:
+    text = "Asker hadde 100 innbyggere.\n\nTil sammenligning hadde Bærum 200 innbyggere."
+    chunk = _chunk(text, 1)
+    assert [text[s:e] for s, e in _sentence_candidates(chunk)] == [
+        "Asker hadde 100 innbyggere.",
+        "Til sammenligning hadde Bærum 200 innbyggere.",
+    ]
+    joined = _chunk(text.replace("\n\n", " "), 2)
+    assert len(_sentence_candidates(joined)) == 3

@@ -285,3 +285,173 @@ def test_relative_change_for_amounts(big_store: IndicatorStore) -> None:
     q = "Hvordan har frivillige lag og foreningers tilfredshet utviklet seg fra 2022 til 2024?"
     a = answer_from_indicators(q, big_store)
     assert a is not None and "0,4" in a.text and "prosent)" not in a.text
+
+
+# --- comparison (KOSTRA) tables ------------------------------------------------------------------
+
+_COLUMNS = [(2023, None), (2024, None), (2024, "Bærum"), (2024, "Drammen"),
+            (2024, "Lillestrøm"), (2024, "Kostragruppe 12")]  # fmt: skip
+
+
+def _kostra(indicator: str, printed: str, span_start: int, unit: str = "") -> list[IndicatorRecord]:
+    """A KOSTRA row as the annual report prints it: six values on one line."""
+    records = []
+    for (year, place), text in zip(_COLUMNS, printed.split("|"), strict=True):
+        value = float(text.rstrip(" %").replace(" ", "").replace(",", "."))
+        records.append(
+            IndicatorRecord(
+                doc_id="arsrapport-2024",
+                indicator=indicator,
+                year=year,
+                value_text=text,
+                value=value,
+                unit=unit,
+                target=None,
+                table_title="KOSTRA-tall",
+                section="Oppvekst",
+                page=76,
+                span_start=span_start,
+                span_end=span_start + 2400,
+                place=place,
+            )
+        )
+    return records
+
+
+KOSTRA_ROWS = [
+    *_kostra("Gjennomsnittlig grunnskolepoeng (antall)", "43,8|43,7|44,8|42,0|41,8|42,8", 6000),
+    *_kostra("Andel elever i grunnskolen som får spesialundervisning",
+             "5,4 %|5,4 %|7,6 %|7,3 %|8,8 %|7,1 %", 6000, "%"),
+    *_kostra("Årsgebyr for avfallstjenesten - ekskl. mva. (kr)",
+             "4 234|4 286|3 471|3 720|3 821|3 644", 7000, "kr"),
+    *_kostra("Årsgebyr for avløpstjenesten - ekskl. mva. (kr)",
+             "5 136|6 221|4 680|7 243|7 151|5 091", 7000, "kr"),
+    *_kostra("Netto driftsutgifter per innbygger (370) bibliotek", "393|393|396|305|363|323", 8000),
+    *_kostra("Besøk i folkebibliotek per innbygger", "4,3|4,9|3,8|5,4|4,8|4,8", 8000),
+    *_kostra("Andel innbyggere 80 år og over som er beboere på institusjon",
+             "9,0 %|8,5 %|10,3 %|7,9 %|7,8 %|10,5 %", 9000, "%"),
+    *_kostra("Medlem og tilhørige i Dnk i prosent av antall innbyggere",
+             "56,9 %|55,8 %|54,2 %|50,9 %|50,3 %|57,4 %", 8000, "%"),
+]  # fmt: skip
+
+
+@pytest.fixture()
+def kostra_store(tmp_path: Path) -> IndicatorStore:
+    s = IndicatorStore(tmp_path / "indicators.sqlite")
+    s.replace_document("arsrapport-2024", [*RECORDS, *KOSTRA_ROWS])
+    return s
+
+
+def test_kostra_row_answers_for_asker(kostra_store: IndicatorStore) -> None:
+    a = answer_from_indicators(
+        "Hva var gjennomsnittlig grunnskolepoeng i Asker i 2024?", kostra_store
+    )
+    assert a is not None
+    assert a.text == "Gjennomsnittlig grunnskolepoeng (antall) var 43,7 i 2024 [1]."
+    assert (a.span_start, a.span_end) == (6000, 8400) and a.table_title == "KOSTRA-tall"
+    assert [p["year"] for p in a.series] == [2023, 2024] and a.comparisons == []
+    q = "Hvor mye var årsgebyret for avfallstjenesten i Asker i 2024, uten mva.?"
+    fee = answer_from_indicators(q, kostra_store)
+    assert fee is not None and "4 286" in fee.text and "3 471" not in fee.text
+    en = answer_from_indicators(
+        "What was the annual fee for waste collection in Asker in 2024, excluding VAT?",
+        kostra_store,
+        "en",
+    )
+    assert en is not None
+    assert en.text == "Årsgebyr for avfallstjenesten - ekskl. mva. (kr) was 4 286 in 2024 [1]."
+    change = answer_from_indicators(
+        "Hvordan endret grunnskolepoengene seg fra 2023 til 2024?", kostra_store
+    )
+    assert change is not None and change.kind == "change" and "43,8" in change.text
+
+
+def test_comparison_with_named_places(kostra_store: IndicatorStore) -> None:
+    q = "Hvordan var gjennomsnittlig grunnskolepoeng i Asker sammenlignet med Bærum i 2024?"
+    a = answer_from_indicators(q, kostra_store)
+    assert a is not None and a.kind == "comparison"
+    assert (
+        a.text
+        == "Gjennomsnittlig grunnskolepoeng (antall) var 43,7 i Asker og 44,8 i Bærum i 2024 [1]."
+    )
+    assert a.span_start == 6000 and [r.place for r in a.records] == [None, "Bærum"]
+    assert a.comparisons == [{"place": "Bærum", "year": 2024, "value_text": "44,8", "value": 44.8}]
+    assert a.to_dict()["comparisons"] == a.comparisons
+    q = "Hvordan var årsgebyret for avfallstjenesten i Asker sammenlignet med Bærum og Drammen?"
+    a = answer_from_indicators(q, kostra_store)
+    assert a is not None
+    assert "4 286 i Asker, 3 471 i Bærum og 3 720 i Drammen i 2024" in a.text
+    q = "Hva er andelen elever som får spesialundervisning sammenlignet med KOSTRA-gruppe 12?"
+    a = answer_from_indicators(q, kostra_store)
+    assert a is not None and a.text.endswith("5,4 % i Asker og 7,1 % i Kostragruppe 12 i 2024 [1].")
+    en = answer_from_indicators(
+        "How did the average primary school points in Asker compare with Bærum in 2024?",
+        kostra_store,
+        "en",
+    )
+    assert en is not None and "43,7 in Asker and 44,8 in Bærum in 2024" in en.text
+
+
+def test_another_place_alone(kostra_store: IndicatorStore) -> None:
+    a = answer_from_indicators(
+        "Hva var årsgebyret for avfallstjenesten i Lillestrøm?", kostra_store
+    )
+    assert a is not None
+    assert (
+        a.text
+        == "Årsgebyr for avfallstjenesten - ekskl. mva. (kr) var 3 821 i Lillestrøm i 2024 [1]."
+    )
+    # Other places have the latest year only; no change over time.
+    assert (
+        answer_from_indicators("Hva var grunnskolepoengene i Bærum i 2023?", kostra_store) is None
+    )
+    assert (
+        answer_from_indicators(
+            "Hvordan har grunnskolepoengene i Bærum endret seg fra 2023 til 2024?", kostra_store
+        )
+        is None
+    )
+
+
+def test_comparison_with_other_municipalities(kostra_store: IndicatorStore) -> None:
+    q = "Hvor høye var grunnskolepoengene i Asker i 2024 sammenlignet med andre kommuner?"
+    a = answer_from_indicators(q, kostra_store)
+    assert a is not None
+    assert a.text == (
+        "Gjennomsnittlig grunnskolepoeng (antall) var 43,7 i 2024 [1]. Til sammenligning: 44,8 i "
+        "Bærum, 42,0 i Drammen, 41,8 i Lillestrøm og 42,8 i Kostragruppe 12 (2024)."
+    )
+    assert [c["place"] for c in a.comparisons] == [
+        "Bærum", "Drammen", "Lillestrøm", "Kostragruppe 12"
+    ]  # fmt: skip
+
+
+def test_a_place_without_that_figure_is_refused(kostra_store: IndicatorStore) -> None:
+    """Questions about a place must not be answered from a row about something else."""
+    for q in (
+        "Hvor mange innbyggere har Bærum kommune?",
+        "Hvor mange innbyggere har Lillestrøm?",
+        "Hva var sykefraværet i Drammen kommune i 2024?",
+        "Hva var sykefraværet i Bærum sammenlignet med Asker i 2024?",
+        "Hvor mange innbyggere har Asker kommune?",
+        "Hva var gjennomsnittlig grunnskolepoeng i Oslo i 2024?",
+    ):
+        assert answer_from_indicators(q, kostra_store) is None, q
+
+
+def test_a_rate_is_not_a_total(kostra_store: IndicatorStore) -> None:
+    # "Besøk i folkebibliotek per innbygger" does not say how much the visits grew in total.
+    assert (
+        answer_from_indicators(
+            "Hvor mye økte besøket i bibliotekene fra 2023 til 2024?", kostra_store
+        )
+        is None
+    )
+    # Spending or visits per inhabitant? Both rows fit about as well: not sure enough.
+    q = "Hvor mye brukte Asker per innbygger på bibliotek i 2024?"
+    assert answer_from_indicators(q, kostra_store) is None
+    q = "Hva var netto driftsutgifter per innbygger til bibliotek i 2024?"
+    a = answer_from_indicators(q, kostra_store)
+    assert a is not None and a.text.startswith(
+        "Netto driftsutgifter per innbygger (370) bibliotek var 393"
+    )

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from assistant.crosslingual import SentenceScorer
-from assistant.retrieval import Retriever
+from assistant.retrieval import Retriever, _split_denominators
 from assistant.text import content_terms
 from tests.assistant.conftest import BuiltIndex
 from tests.conftest import ConceptEmbedder
@@ -158,3 +158,75 @@ def test_weights_follow_the_index(retriever: Retriever, built_index: BuiltIndex)
     assert not weights.known("eiendomsskatt")
     # A term that occurs nowhere weighs more than one that occurs in the index.
     assert weights.idf("eiendomsskatt") > weights.idf(library_term)
+
+
+KOSTRA_TABLE = """KOSTRA-tall
+
+Asker
+2023
+Asker
+2024
+Bærum Drammen Lillestrøm Kostragruppe
+12
+Prioritet
+Herav utgifter til renholdsaktiviteter i
+kommunal eiendomsforvaltning per
+kvadratmeter (B) *)
+174 173 153 162 207 184
+Årsgebyr for avfallstjenesten - ekskl.
+mva. (kr) *)
+4 234 4 286 3 471 3 720 3 821 3 644
+Avløp - Andel fornyet spillvannsnett,
+gjennomsnitt for siste tre år
+0,5 % 1,2 % 1,8 % 1,1 % 2,1 %"""
+
+
+def test_a_table_covers_a_question_as_far_as_one_row_does(retriever: Retriever) -> None:
+    """Words scattered over a big table's rows ("gjennomsnitt" in one, "kvadratmeter" in
+    another) do not make it answer a question; one row with the table's header does."""
+    table = Chunk(
+        id="arsrapport-2024:89:1:kostra", doc_id="arsrapport-2024", title="Årsrapport",
+        kind="årsrapport", year=2024, page=89, section="Samfunnstjenester", text=KOSTRA_TABLE,
+        start=0, end=len(KOSTRA_TABLE), chunk_type="table",
+    )  # fmt: skip
+    as_text = replace(table, id="arsrapport-2024:89:1:text", chunk_type="text")
+    q = "Hva er gjennomsnittlig renovasjonsgebyr per kvadratmeter?"
+    assert retriever.select(q, [SearchHit(as_text, 0.03)]).support > (
+        retriever.select(q, [SearchHit(table, 0.03)]).support
+    )
+    fee = retriever.select(
+        "Hva var årsgebyret for avfallstjenesten i 2024?", [SearchHit(table, 0.03)]
+    )
+    assert fee.supported
+    best = fee.passages[0].best_sentence
+    assert best is not None and best.text == (
+        "Årsgebyr for avfallstjenesten - ekskl.\nmva. (kr) *)\n4 234 4 286 3 471 3 720 3 821 3 644"
+    )
+
+
+def test_a_table_row_is_not_about_what_it_divides_by(retriever: Retriever) -> None:
+    """ "Døpte i prosent av antall fødte" is about baptisms: a question about births finds the
+    row "Fødte ..." first."""
+    assert _split_denominators("Døpte i prosent av antall fødte (B) 49,6 % 45,7 %") == (
+        "Døpte i prosent av antall  (B) 49,6 % 45,7 %",
+        "fødte",
+    )
+    assert _split_denominators("Årsverk av leger pr. 10 000 innbyggere")[1] == "innbyggere"
+    assert _split_denominators("Vedlikehold per m2 i formålsbygg")[1] == "m2"
+
+    def table(text: str, name: str) -> Chunk:
+        return Chunk(
+            id=f"arsrapport-2024:1:{name}", doc_id="arsrapport-2024", title="Årsrapport",
+            kind="årsrapport", year=2024, page=1, section="", text=text, start=0,
+            end=len(text), chunk_type="table",
+        )  # fmt: skip
+
+    baptisms = table(
+        "Asker 2023 Asker 2024 Bærum\nDøpte i prosent av antall fødte (B) 49,6 % 45,7 % 42,3 %",
+        "kostra",
+    )
+    births = table("Befolkningsutvikling 2021 2022 2023 2024\nFødte 875 831 832 887", "births")
+    selection = retriever.select(
+        "Hvor mange ble født i 2024?", [SearchHit(baptisms, 0.03), SearchHit(births, 0.02)]
+    )
+    assert selection.passages[0].chunk.id == births.id

@@ -66,14 +66,31 @@ def test_bullets_are_separate_items_and_continuation_lines_join_them() -> None:
     ]
 
 
-def test_table_lines_are_separate_only_with_lines_true() -> None:
+def test_table_rows_are_separate_only_with_lines_true() -> None:
     table = "Indikator 2021 2022 2023 2024\nSykefraværsprosent\n8,4 % 9,3 % 9,0 % 9,3 %"
+    # A row is its label (wrapped over lines or not) with its values.
     assert sentences(table, lines=True) == [
         "Indikator 2021 2022 2023 2024",
-        "Sykefraværsprosent",
-        "8,4 % 9,3 % 9,0 % 9,3 %",
+        "Sykefraværsprosent\n8,4 % 9,3 % 9,0 % 9,3 %",
     ]
     assert sentences(table) == [table]
+    kostra = (
+        "Prioritet\nNetto driftsutgifter per innbygger (120)\nadministrasjon (B) *) **)\n"
+        "4 299 4 077 4 248 4 584 3 358 3 870\n"
+        "Antall bygningsbranner (antall) 37 54 57 62 47 750\n"
+        "Disposisjonsfond som andel av brutto driftsinntekter (> 10\n%)\n18,0 % 14,8 %\n"
+        "Vedlikehold per m2\n99\nkr/m2\nIkke\nmålt"
+    )
+    assert sentences(kostra, lines=True) == [
+        "Prioritet\nNetto driftsutgifter per innbygger (120)\nadministrasjon (B) *) **)\n"
+        "4 299 4 077 4 248 4 584 3 358 3 870",
+        "Antall bygningsbranner (antall) 37 54 57 62 47 750",
+        # "(> 10" is inside parentheses: not the row's value yet.
+        "Disposisjonsfond som andel av brutto driftsinntekter (> 10\n%)\n18,0 % 14,8 %",
+        "Vedlikehold per m2\n99",
+        "kr/m2",
+        "Ikke\nmålt",
+    ]
 
 
 def test_spans_point_into_the_text() -> None:

@@ -370,6 +370,22 @@ def test_changed_chunk_settings_rechunk_everything(
     assert run_ingest(small, hash_embedder).changed is False
 
 
+def test_new_table_extraction_reprocesses_unchanged_documents(
+    settings: Settings, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unchanged files keep their chunks and records only while table extraction is the same:
+    a new ``TABLES_VERSION`` gives every document new chunks and indicator records."""
+    run_ingest(settings, hash_embedder)
+    assert index_is_current(settings, hash_embedder.name)
+    monkeypatch.setattr(pipeline, "TABLES_VERSION", pipeline.TABLES_VERSION + 1)
+    assert not index_is_current(settings, hash_embedder.name)
+    report = run_ingest(settings, hash_embedder)
+    assert report.changed is True
+    assert sorted(report.indexed) == sorted(ALL_FILES) and not report.unchanged
+    assert report.embedded == 0  # same text, vectors from the cache
+    assert run_ingest(settings, hash_embedder).changed is False
+
+
 def test_rebuild_rewrites_everything(settings: Settings, hash_embedder: HashEmbedder) -> None:
     first = run_ingest(settings, hash_embedder)
     hash_embedder.reset()

@@ -29,9 +29,11 @@ def _records(text: str) -> list[IndicatorRecord]:
 
 
 def _by_label(records: list[IndicatorRecord]) -> dict[str, dict[int, str]]:
+    """The municipality's own values by label and year (other places' left out)."""
     out: dict[str, dict[int, str]] = {}
     for r in records:
-        out.setdefault(r.indicator, {})[r.year] = r.value_text
+        if r.place is None:
+            out.setdefault(r.indicator, {})[r.year] = r.value_text
     return out
 
 
@@ -310,3 +312,220 @@ def test_units_from_the_label() -> None:
         "Energibruk i kommunale bygg (GWh)": "GWh",
         "Omdisponering av dyrket jord, dekar": "dekar",
     }
+
+
+# --- comparison (KOSTRA) tables -----------------------------------------------------------------
+
+# Excerpts of the annual report's KOSTRA tables (normalised text), rows from several tables.
+KOSTRA = """på 4 prosent.
+KOSTRA-tall
+
+Asker
+2023
+Asker
+2024
+Bærum Drammen Lillestrøm Kostragruppe
+12
+Prioritet
+Netto driftsutgifter per innbygger (120)
+administrasjon (B) *) **)
+4 299 4 077 4 248 4 584 3 358 3 870
+Netto driftsutgifter per innbygger 1-5 år
+i kroner, barnehager (B) *) **)
+201 314 214 264 215 782 221 600 211 240 217 387
+Utgifter kommunale helse- og
+omsorgstjenester per innbygger (kr) *)
+**)
+37 378 35 543 39 517 31 415 32 492 36 332
+Produktivitet
+Avløp - driftsutgifter per innbyggere
+tilknyttet kommunal avløpstjeneste
+(kr/tilkn.innb) *)
+1 415 1 350 1 383 1 591 3 169
+Årsgebyr for avfallstjenesten - ekskl.
+mva. (kr) *)
+4 234 4 286 3 471 3 720 3 821 3 644
+Kvalitet
+Gjennomsnittlig grunnskolepoeng
+(antall)
+43,8 43,7 44,8 42,0 41,8 42,8
+Grunnlagsdata (Nivå 3)
+Søknader i samsvar med plan med 12
+ukers frist Byggesøknader i alt
+Gjennomsnittlig saksbehandlingstid
+(dager)
+30 61 32 72 38 42
+Total I alt Nye foretak 1 304 1 326 1 697 1 160 1 291 16 820
+Formålsbygg, kommune Alle
+energityper Energibruk per m2 eid areal
+(kWh)
+128
+
+*) Inflasjonsjustert med deflator
+**) Justert for utgiftsbehov
+
+Vurdering og analyse
+"""
+
+
+def test_comparison_table_header_rows_and_footnotes() -> None:
+    tables = find_tables(KOSTRA)
+    assert len(tables) == 1
+    table = tables[0]
+    assert table.title == "KOSTRA-tall"
+    assert table.home == "Asker" and table.header_years == (2023, 2024)
+    assert table.places == ("Bærum", "Drammen", "Lillestrøm", "Kostragruppe 12")
+    # The span holds the table whole: title, header, every row (left-out ones too), footnotes.
+    body = KOSTRA[table.start : table.end]
+    assert body.startswith("KOSTRA-tall\n\nAsker\n2023")
+    assert "1 415 1 350 1 383 1 591 3 169" in body and "(kWh)\n128" in body
+    assert body.endswith("**) Justert for utgiftsbehov")
+    rows = {r.label: r for r in table.rows}
+    assert list(rows) == [
+        "Netto driftsutgifter per innbygger (120) administrasjon",
+        "Netto driftsutgifter per innbygger 1-5 år i kroner, barnehager",
+        "Utgifter kommunale helse- og omsorgstjenester per innbygger (kr)",
+        "Årsgebyr for avfallstjenesten - ekskl. mva. (kr)",
+        "Gjennomsnittlig grunnskolepoeng (antall)",
+        "Søknader i samsvar med plan med 12 ukers frist Byggesøknader i alt "
+        "Gjennomsnittlig saksbehandlingstid (dager)",
+        "Total I alt Nye foretak",
+    ]
+    admin = rows["Netto driftsutgifter per innbygger (120) administrasjon"]
+    assert [c.text for c in admin.cells] == ["4 299", "4 077"]
+    assert [c.text for c in admin.place_cells] == ["4 248", "4 584", "3 358", "3 870"]
+    kids = rows["Netto driftsutgifter per innbygger 1-5 år i kroner, barnehager"]
+    assert [c.value for c in (*kids.cells, *kids.place_cells)] == [
+        201314, 214264, 215782, 221600, 211240, 217387
+    ]  # fmt: skip
+    firms = rows["Total I alt Nye foretak"]
+    assert [c.text for c in firms.place_cells][-1] == "16 820"
+    # Five values under six columns, and a lone value: which column is empty is not known.
+    assert table.skipped == (
+        "Avløp - driftsutgifter per innbyggere tilknyttet kommunal avløpstjeneste (kr/tilkn.innb)",
+        "Formålsbygg, kommune Alle energityper Energibruk per m2 eid areal (kWh)",
+    )
+
+
+def test_comparison_table_records_by_year_and_place() -> None:
+    records = _records(KOSTRA)
+    fee = [r for r in records if r.indicator.startswith("Årsgebyr for avfallstjenesten")]
+    assert [(r.year, r.place, r.value_text) for r in fee] == [
+        (2023, None, "4 234"),
+        (2024, None, "4 286"),
+        (2024, "Bærum", "3 471"),
+        (2024, "Drammen", "3 720"),
+        (2024, "Lillestrøm", "3 821"),
+        (2024, "Kostragruppe 12", "3 644"),
+    ]
+    assert {r.unit for r in fee} == {"kr"} and fee[1].value == 4286.0
+    assert {r.table_title for r in records} == {"KOSTRA-tall"}
+    assert len({r.span_start for r in records}) == 1
+    assert not any("Avløp" in r.indicator or "Formålsbygg" in r.indicator for r in records)
+
+
+def test_comparison_header_on_one_line_and_ordinary_tables_around_it() -> None:
+    text = (
+        "Fødte 2023 2024\n"
+        "Fødte 832 887\n\n"
+        "Asker 2023 Asker 2024 Bærum Drammen\n"
+        "Besøk i folkebibliotek per innbygger (B) 4,3 4,9 3,8 5,4\n"
+    )
+    tables = find_tables(text)
+    assert [t.places for t in tables] == [(), ("Bærum", "Drammen")]
+    # No title line above (the row above belongs to the other table): the header names it.
+    assert tables[1].title == "Asker 2023 Asker 2024 Bærum Drammen"
+    assert tables[0].end < tables[1].start
+    rows = _by_label(_records(text))
+    assert rows["Fødte"] == {2023: "832", 2024: "887"}
+    assert rows["Besøk i folkebibliotek per innbygger"] == {2023: "4,3", 2024: "4,9"}
+    # One home name with years, then other names: "Asker 2023 Bærum 2024" is no such header.
+    assert find_tables("Asker 2023 Bærum 2024 Lier\nX 1 2 3\n") == []
+
+
+def _tokens(line: str) -> list[str]:
+    return line.split()
+
+
+def test_thousands_grouping_with_the_column_count() -> None:
+    # Twelve three-digit tokens as six numbers: many readings, one smooth.
+    cells = map_cells(_tokens("201 314 214 264 215 782 221 600 211 240 217 387"), 6)
+    assert cells is not None and [c.text for c in cells][:2] == ["201 314", "214 264"]
+    # Five numbers under six columns: splitting "1 415" into 1 and 415 would fit, but the
+    # reading as five numbers is smoother, so the row is left out.
+    assert map_cells(_tokens("1 415 1 350 1 383 1 591 3 169"), 6) is None
+    # "000" is never a number of its own.
+    cells = map_cells(_tokens("Ikke målt 128 943 128 160 112 000"), 4)
+    assert cells is not None and [c.text for c in cells] == [
+        "Ikke målt", "128 943", "128 160", "112 000"
+    ]  # fmt: skip
+
+
+def test_annual_report_kostra_sample() -> None:
+    """Hand-checked KOSTRA values (tests/ingest/kostra_sample.json): every value of the sampled
+    rows, Asker's years and the other places, and the rows that must be left out."""
+    path = ROOT / "corpus" / "arsrapport-2024.txt"
+    if not path.exists():
+        pytest.skip("corpus/arsrapport-2024.txt is not in this checkout")
+    sample: dict[str, Any] = json.loads(
+        SAMPLE.with_name("kostra_sample.json").read_text(encoding="utf-8")
+    )
+    doc = load_document(path, 10**8)
+    records = extract_indicator_records(doc.text, INFO, doc.page_at)
+    kostra = [r for r in records if r.table_title == "KOSTRA-tall"]
+    assert len({r.span_start for r in kostra}) == 6  # every KOSTRA table of the report
+    columns = [(2023, None), (2024, None)] + [(2024, p) for p in sample["columns"][2:]]
+
+    expected = 0
+    extracted = 0
+    correct = 0
+    tables: set[str] = set()
+    for row in sample["rows"]:
+        row_records = [
+            r
+            for r in kostra
+            if _norm(row["section"]) in _norm(r.section)
+            and _norm(r.indicator).startswith(_norm(row["indicator"]))
+        ]
+        assert len({r.indicator for r in row_records}) <= 1, row["indicator"]
+        want = dict(zip(columns, row["values"], strict=True))
+        expected += len(want)
+        extracted += len(row_records)
+        correct += sum(1 for r in row_records if want.get((r.year, r.place)) == r.value_text)
+        tables.add(row["section"])
+    for row in sample["skipped"]:
+        assert not [r for r in kostra if _norm(r.indicator).startswith(_norm(row["indicator"]))], (
+            row["indicator"]
+        )
+    precision = correct / extracted if extracted else 0.0
+    recall = correct / expected
+    print(
+        f"\nKOSTRA sample: {expected} values in {len(tables)} tables, extracted {extracted}, "
+        f"correct {correct}: precision {precision:.3f}, recall {recall:.3f}"
+    )
+    assert expected >= 30 and len(tables) >= 4
+    assert precision == 1.0 and recall == 1.0
+
+
+def test_kostra_table_chunk_holds_the_whole_table() -> None:
+    """What retrieval and the citation card show: the KOSTRA table in one chunk, as printed."""
+    from ingest.chunking import chunk_document
+
+    path = ROOT / "corpus" / "arsrapport-2024.txt"
+    if not path.exists():
+        pytest.skip("corpus/arsrapport-2024.txt is not in this checkout")
+    doc = load_document(path, 10**8)
+    chunks = chunk_document(doc, INFO, table_spans=table_spans(doc.text))
+    holders = [c for c in chunks if "43,8 43,7 44,8 42,0 41,8 42,8" in c.text]
+    assert len(holders) == 1
+    chunk = holders[0]
+    assert chunk.chunk_type == "table"
+    assert chunk.text.startswith("KOSTRA-tall\n\nAsker\n2023\nAsker\n2024\nBærum Drammen")
+    for part in (
+        "Netto driftsutgifter per innbygger (211)\nstyrket tilbud til førskolebarn (B) *) **)\n"
+        "754 848 1 015 1 239 964 1 056",
+        "Gjennomsnittlig grunnskolepoeng\n(antall)\n43,8 43,7 44,8 42,0 41,8 42,8",
+        "8.-10. trinn Gruppestørrelse 2 (antall) 19,4 19,3 19,1 19,5 18,5 19,0",
+    ):
+        assert part in chunk.text
+    assert chunk.text.endswith("**) Justert for utgiftsbehov")

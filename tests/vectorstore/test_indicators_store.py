@@ -7,10 +7,14 @@ from pathlib import Path
 from vectorstore.indicators import (
     IndicatorRecord,
     IndicatorStore,
+    denominator_terms,
     match_detail,
+    named_places,
     near_form,
     number_terms,
+    place_in,
     query_terms,
+    strip_places,
     unmatched_terms,
 )
 
@@ -194,3 +198,165 @@ def test_near_form_and_unmatched_terms() -> None:
     assert near_form("trivd", "Elevenes trivsel på skolen")
     assert not near_form("trivd", "Andelen elever som er mobbet")
     assert not near_form("skol", "Elevenes trivsel på skolen")  # a real match, not a near form
+
+
+# --- comparison tables: other places' values ----------------------------------------------------
+
+FEE = "Årsgebyr for avfallstjenesten - ekskl. mva. (kr)"
+POINTS = "Gjennomsnittlig grunnskolepoeng (antall)"
+
+
+def _kostra(
+    indicator: str, values: list[str], span_start: int, section: str
+) -> list[IndicatorRecord]:
+    """One KOSTRA row: Asker 2023, Asker 2024, then Bærum, Drammen, Lillestrøm, Kostragruppe 12
+    for 2024 (values as printed in the annual report)."""
+    columns = [(2023, None), (2024, None), (2024, "Bærum"), (2024, "Drammen"),
+               (2024, "Lillestrøm"), (2024, "Kostragruppe 12")]  # fmt: skip
+    records = []
+    for (year, place), text in zip(columns, values, strict=True):
+        value = float(text.replace(" ", "").replace(",", "."))
+        records.append(
+            IndicatorRecord(
+                doc_id="arsrapport-2024",
+                indicator=indicator,
+                year=year,
+                value_text=text,
+                value=value,
+                unit="",
+                target=None,
+                table_title="KOSTRA-tall",
+                section=section,
+                page=89,
+                span_start=span_start,
+                span_end=span_start + 2000,
+                place=place,
+            )
+        )
+    return records
+
+
+KOSTRA = [
+    *_kostra(
+        FEE, ["4 234", "4 286", "3 471", "3 720", "3 821", "3 644"], 7000, "Samfunnstjenester"
+    ),
+    *_kostra(POINTS, ["43,8", "43,7", "44,8", "42,0", "41,8", "42,8"], 6000, "Oppvekst"),
+    *_kostra(
+        "Netto driftsutgifter per innbygger (370) bibliotek",
+        ["393", "393", "396", "305", "363", "323"], 8000, "Medborgerskap",
+    ),
+]  # fmt: skip
+BOLIGER = [
+    _rec("Asker", 2024, "690", 690.0, unit="", span_start=50, table_title="Fullførte boliger"),
+    _rec("Bærum", 2024, "680", 680.0, unit="", span_start=50, table_title="Fullførte boliger"),
+]
+
+
+def test_places_round_trip_and_series(tmp_path: Path) -> None:
+    store = IndicatorStore(tmp_path / "i.sqlite")
+    assert store.replace_document("arsrapport-2024", [*SICK, *KOSTRA]) == 4 + 18
+    assert set(store.all()) == {*SICK, *KOSTRA}
+    assert store.places() == ["Bærum", "Drammen", "Kostragruppe 12", "Lillestrøm"]
+    # A row's series is Asker's by default, another place's on request.
+    assert [(r.year, r.value_text) for r in store.series("arsrapport-2024", FEE)] == [
+        (2023, "4 234"), (2024, "4 286")
+    ]  # fmt: skip
+    assert [r.value_text for r in store.series("arsrapport-2024", FEE, place="Bærum")] == ["3 471"]
+    assert [r.value_text for r in store.series("arsrapport-2024", "Sykefraværsprosent")][-1] == (
+        "9,3 %"
+    )
+
+
+def test_a_file_from_before_place_is_read_and_migrated(tmp_path: Path) -> None:
+    """The previous generation's file (read for unchanged documents) lacks ``place``."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE indicator (doc_id TEXT NOT NULL, indicator TEXT NOT NULL, year INTEGER "
+            "NOT NULL, value_text TEXT NOT NULL, value REAL, unit TEXT NOT NULL, target TEXT, "
+            "table_title TEXT NOT NULL, section TEXT NOT NULL, page INTEGER, span_start INTEGER "
+            "NOT NULL, span_end INTEGER NOT NULL)"
+        )
+        conn.execute(
+            "INSERT INTO indicator VALUES ('arsrapport-2024', 'Sykefraværsprosent', 2024, "
+            "'9,3 %', 9.3, '%', NULL, 'Medarbeidere', 'Medarbeidere', 35, 100, 600)"
+        )
+    store = IndicatorStore(path)
+    assert store.all() == [SICK[-1]] and store.places() == []
+    assert store.search("sykefravær")[0].label == "Sykefraværsprosent"
+    store.replace_document("arsrapport-2024", KOSTRA)
+    assert store.places() and set(store.all()) == set(KOSTRA)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    IndicatorStore(tmp_path / "new.sqlite3")
+    with sqlite3.connect(tmp_path / "new.sqlite3") as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_search_keeps_other_places_apart(tmp_path: Path) -> None:
+    store = IndicatorStore(tmp_path / "i.sqlite")
+    store.replace_document("arsrapport-2024", [*SICK, *KOSTRA, *BOLIGER])
+    match = store.search("Hva var årsgebyret for avfallstjenesten i 2024?")[0]
+    assert match.label == FEE
+    assert [(r.year, r.value_text) for r in match.records] == [(2023, "4 234"), (2024, "4 286")]
+    assert match.by_year[2024].value_text == "4 286"
+    assert [r.place for r in match.comparisons] == [
+        "Bærum", "Drammen", "Lillestrøm", "Kostragruppe 12"
+    ]  # fmt: skip
+    assert match.place_values("Bærum")[2024].value_text == "3 471"
+    assert match.place_values("Oslo") == {}
+    # A place the tables know, named in the query, must be in the row's label or table: Asker's
+    # rows are not Bærum's (a row labelled Bærum is).
+    assert [m.label for m in store.search("årsgebyret for avfallstjenesten i Bærum")] == ["Bærum"]
+    assert store.search("sykefraværet i Drammen kommune") == []
+    boliger = store.search("Hvor mange boliger ble fullført i Bærum?")
+    assert boliger and boliger[0].label == "Bærum"
+
+
+def test_named_and_stripped_places() -> None:
+    places = ["Bærum", "Drammen", "Kostragruppe 12", "Lillestrøm"]
+    q = "Hvordan var grunnskolepoengene i Asker sammenlignet med Bærums og KOSTRA-gruppe 12?"
+    assert named_places(q, places) == ["Bærum", "Kostragruppe 12"]
+    assert strip_places(q, ["Bærum", "Kostragruppe 12"]) == (
+        "Hvordan var grunnskolepoengene i Asker sammenlignet med og ?"
+    )
+    assert named_places("Hva er Kostragruppen?", places) == ["Kostragruppe 12"]
+    assert named_places("Hvor mange bor i Asker?", places) == []
+    assert place_in("Bærum", "Bærum") and not place_in("Bærum", "Befolkningsvekst")
+
+
+def test_a_rate_needs_its_denominator_and_what_it_measures() -> None:
+    label = "Netto driftsutgifter per innbygger (370) bibliotek"
+    assert denominator_terms(label) == {"innbygg"}
+    assert denominator_terms("Årsverk av leger pr. 10 000 innbyggere") == {"innbygger"}
+    assert denominator_terms("Befolkningsvekst per år i prosent") == set()
+    # Only the denominator: not this row.
+    assert match_detail("Hvor mange innbyggere har kommunen?", label).score == 0.0
+    # What it measures without the denominator: a rate is not a total.
+    assert match_detail("Hvor mye økte besøket i bibliotekene?", "Besøk i folkebibliotek per "
+                        "innbygger").score == 0.0  # fmt: skip
+    assert match_detail("netto driftsutgifter per innbygger til bibliotek", label).score > 0.8
+
+
+def test_part_of_a_longer_label_word_counts_a_little_less() -> None:
+    q = "utgifter per innbygger til bibliotek"
+    whole = match_detail(q, "Utgifter per innbygger til bibliotek")
+    part = match_detail(q, "Utgifter per innbygger til folkebibliotek")
+    assert whole.query_coverage == part.query_coverage == 1.0
+    assert whole.score > part.score
+
+
+def test_english_phrases_and_compounds_of_two_words() -> None:
+    q = "What was the annual fee for waste collection, excluding VAT?"
+    assert query_terms(q)[0] == ["årsgebyr", "avfall", "innsaml", "ekskl", "mva"]
+    assert match_detail(q, FEE).query_coverage == 0.8
+    # Two question words that the label writes as one compound.
+    d = match_detail("average primary school points", POINTS)
+    assert d.query_coverage == 1.0
+    # "kommune" + "plan" is not "Kommunekasse" + "plan/kart/bygg".
+    assert (
+        match_detail("Hva er kommuneplanen?", "Netto driftsutgifter til plan/kart/bygg "
+                     "(Kommunekasse)").score == 0.0
+    )  # fmt: skip
