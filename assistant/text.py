@@ -465,3 +465,30 @@ def _head_present(rest: str, present: set[str] | frozenset[str]) -> bool:
         for head in heads
         for word in present
     )
+
+
+_HEADING_LINE = re.compile(r"(?m)^[ \t]*([^\n]{3,80}?)[ \t]*\n[ \t]*\n")
+
+
+def _looks_like_heading(line: str) -> bool:
+    """One short line, no sentence punctuation, starting like a title."""
+    if line[-1] in '.,;:!?)»"”' or line.startswith(("•", "-", "–", "*", "(")):
+        return False
+    words = line.split()
+    if len(words) > 8 or not line[0].isupper():
+        return False
+    letters = sum(ch.isalpha() for ch in line)
+    return letters >= 0.7 * len(line.replace(" ", ""))
+
+
+def heading_before(text: str, start: int) -> str:
+    """The last heading inside ``text`` before offset ``start``: a title-like line standing
+    alone before a blank line. Text extracted from PDFs often keeps a sub-heading on the line
+    right after the previous paragraph ("... 2023.\nNæring\n\nTemaplan for næring ..."), so
+    the passage's section says where it began, not what a later paragraph is about."""
+    found = ""
+    for match in _HEADING_LINE.finditer(text, 0, start):
+        line = match.group(1).strip()
+        if line and _looks_like_heading(line):
+            found = line
+    return found

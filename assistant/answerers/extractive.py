@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from assistant.text import (
     content_terms,
+    heading_before,
     match_terms,
+    name_occurs,
     numbers_in,
     proper_names,
     question_terms,
@@ -238,6 +240,25 @@ def holds_asked_fact(wants: frozenset[str], text: str, question: str) -> bool:
     return not ("name" in wants and not proper_names(text) - proper_names(question))
 
 
+_YEAR_RANGE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)\s*(?:[-–—]|til|to)\s*((?:19|20)\d\d)(?!\d)", re.IGNORECASE
+)
+
+
+def about_other_years(text: str, asked: set[int], chunk: Chunk) -> bool:
+    """Does ``text`` (running text) speak of years, none of them asked? "I 2024 gikk prisen til
+    X" does not say who won it in 2023. A sentence in a document of the asked year is read as
+    being about that year (an annual report's "mot 8,5 i 2023" is still this year's figure),
+    and a span ("2020–2024") covers the years inside it."""
+    if not asked or chunk.chunk_type == "table" or chunk.year in asked:
+        return False
+    stated = set(years_in(text))
+    if not stated or stated & asked:
+        return False
+    spans = [(int(a), int(b)) for a, b in _YEAR_RANGE.findall(text)]
+    return not any(lo <= y <= hi for lo, hi in spans for y in asked)
+
+
 #: A sentence scored for quoting: (score, passage number, start, text, end).
 _Scored = tuple[float, int, int, str, int]
 
@@ -269,16 +290,26 @@ class ExtractiveAnswerer:
     def set_idf(self, idf: IdfFn) -> None:
         self._idf = idf
 
-    def _coverage(self, terms: Sequence[str], chunk: Chunk, text: str) -> float:
-        """Idf-weighted share of the question's terms in ``text`` (read with its section)."""
-        present = set(match_terms(f"{chunk.section}\n{text}"))
+    def _coverage(
+        self, terms: Sequence[str], chunk: Chunk, text: str, start: int | None = None
+    ) -> float:
+        """Idf-weighted share of the question's terms in ``text`` (read with its heading: the
+        last one inside the passage before ``start`` where there is one, else the section)."""
+        heading = heading_before(chunk.text, start) if start else ""
+        present = set(match_terms(f"{heading or chunk.section}\n{text}"))
         total = sum(self._idf(t) for t in terms) or 1.0
         return sum(self._idf(t) * term_credit(t, present) for t in terms) / total
 
     def _score(
-        self, terms: Sequence[str], years: set[int], wants: frozenset[str], chunk: Chunk, text: str
+        self,
+        terms: Sequence[str],
+        years: set[int],
+        wants: frozenset[str],
+        chunk: Chunk,
+        text: str,
+        start: int,
     ) -> float:
-        score = self._coverage(terms, chunk, text)
+        score = self._coverage(terms, chunk, text, start)
         if years:
             score += 0.3 * len(years & set(years_in(text))) / len(years)
         score += answer_kind_bonus(wants, text, years)
@@ -299,7 +330,7 @@ class ExtractiveAnswerer:
                     continue
                 # Passages come best first from retrieval: a small prior for the earlier ones.
                 prior = 0.05 * (len(passages) - n) / max(1, len(passages))
-                score = self._score(terms, years, wants, chunk, sentence) + prior
+                score = self._score(terms, years, wants, chunk, sentence, start) + prior
                 scored.append((score, n, start, sentence, end))
         if not scored:
             return []
@@ -319,6 +350,33 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(item)
             used_chars += len(item[3])
+        if years and about_other_years(chosen[0][3], years, passages[chosen[0][1] - 1]):
+            # "Hvem vant prisen i 2023?" answered by the 2024 winner: only a sentence that is not
+            # about other years, is about the question's subject (its words and names) and holds
+            # the kind of fact asked for may answer.
+            names = proper_names(question)
+
+            def about_the_subject(item: _Scored) -> bool:
+                chunk = passages[item[1] - 1]
+                lowered = f"{chunk.section}\n{item[3]}".lower()
+                return self._coverage(terms, chunk, item[3], item[2]) > 0 and all(
+                    name_occurs(name, lowered) for name in names
+                )
+
+            in_year = next(
+                (
+                    i
+                    for i in scored
+                    if i[0] >= 0.5 * best
+                    and not about_other_years(i[3], years, passages[i[1] - 1])
+                    and about_the_subject(i)
+                    and holds_asked_fact(wants, i[3], question)
+                ),
+                None,
+            )
+            if in_year is None:
+                return []
+            chosen = [in_year]
         asked_numbers = set(number_terms(question))
         if asked_numbers and not any(
             asked_numbers <= set(number_terms(f"{passages[c[1] - 1].section}\n{c[3]}"))
@@ -370,7 +428,7 @@ class ExtractiveAnswerer:
                     for i in scored
                     if i[0] >= 0.5 * best
                     and answers_amount(i[3])
-                    and (bool(years) or self._coverage(terms, passages[i[1] - 1], i[3]) > 0)
+                    and (bool(years) or self._coverage(terms, passages[i[1] - 1], i[3], i[2]) > 0)
                 ),
                 None,
             )

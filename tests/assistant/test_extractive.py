@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.answerers.extractive import ExtractiveAnswerer, _sentence_candidates
 from assistant.verification import verify_answer
 from vectorstore.types import Chunk
@@ -322,3 +324,49 @@ def test_sentences_in_separate_paragraphs_are_not_read_together() -> None:
     ]
     joined = _chunk(text.replace("\n\n", " "), 2)
     assert len(_sentence_candidates(joined)) == 3
+
+
+def test_a_sentence_about_another_year_does_not_answer_for_the_year_asked() -> None:
+    prizes = replace(
+        _chunk(
+            "Gründerprisen deles ut hvert år i samarbeid med næringsforeningen. "
+            "I 2024 gikk Gründerprisen til Grønn Strøm AS.",
+            3,
+            section="Næringsliv",
+        ),
+        year=2025,
+    )
+    answerer = ExtractiveAnswerer()
+    assert answerer.answer("Hvem vant Gründerprisen i 2023?", [prizes], "no").refused
+    answered = answerer.answer("Hvem vant Gründerprisen i 2024?", [prizes], "no")
+    assert "Grønn Strøm AS" in answered.text
+    # A span of years covers those inside it.
+    span = replace(prizes, text="Fra 2020 til 2024 gikk Gründerprisen til Grønn Strøm AS hvert år.")
+    assert "Grønn Strøm AS" in answerer.answer("Hvem vant Gründerprisen i 2022?", [span], "no").text
+
+
+def test_a_sentence_in_the_document_of_the_year_asked_is_read_as_that_year() -> None:
+    """An annual report's "mot 9,0 prosent i 2023" still gives the report's own year."""
+    absence = _chunk(
+        "Sykefraværet blant ansatte var 9,3 prosent, mot 9,0 prosent i 2023.", 4, "Medarbeidere"
+    )
+    draft = ExtractiveAnswerer().answer(
+        "Hva var sykefraværet blant ansatte i 2024?", [absence], "no"
+    )
+    assert "9,3 prosent" in draft.text
+
+
+def test_a_sentence_is_read_with_the_sub_heading_above_it_in_the_passage() -> None:
+    """PDF text keeps a sub-heading on the line after the paragraph before it; the sentences
+    under it are about the sub-heading, not the section the passage began in."""
+    plans = _chunk(
+        "Temaplan for kultur ble vedtatt i 2022.\nDigitalisering\n\n"
+        "Temaplanen har til sammen 22 strategier.\nNæring\n\n"
+        "Temaplanen har til sammen 43 strategier.",
+        5,
+        section="Kulturutvikling og -næring",
+    )
+    draft = ExtractiveAnswerer().answer(
+        "Hvor mange strategier har temaplanen for næring?", [plans], "no"
+    )
+    assert "43 strategier" in draft.text and "22 strategier" not in draft.text

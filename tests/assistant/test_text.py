@@ -8,6 +8,7 @@ from assistant.text import (
     cited_numbers,
     content_terms,
     detect_language,
+    heading_before,
     normalize_number,
     numbers_in,
     proper_names,
@@ -278,3 +279,11 @@ def test_name_occurs_allows_genitive_and_definite_endings() -> None:
     assert not name_occurs("askim", text)
     # The base must start a word: "skers" is not a form of anything here.
     assert not name_occurs("skers", text)
+
+
+def test_heading_before_finds_the_last_title_line_standing_before_a_blank_line() -> None:
+    text = "Første avsnitt slutter her.\nNæring\n\nTemaplan for næring.\n\nNeste avsnitt."
+    assert heading_before(text, text.index("Temaplan")) == "Næring"
+    assert heading_before(text, text.index("Næring")) == ""
+    # A sentence line before a blank line is no heading.
+    assert heading_before(text, text.index("Neste")) == "Næring"
