@@ -370,3 +370,20 @@ def test_a_sentence_is_read_with_the_sub_heading_above_it_in_the_passage() -> No
         "Hvor mange strategier har temaplanen for næring?", [plans], "no"
     )
     assert "43 strategier" in draft.text and "22 strategier" not in draft.text
+
+
+def test_a_year_named_earlier_in_the_paragraph_dates_the_sentences_after_it() -> None:
+    survey = replace(
+        _chunk(
+            "Slemmestadodden ble i kartleggingen pekt ut som regionalt viktig for karplanter.\n\n"
+            "• I 2024 ble strandsonen i Asker nord kartlagt. "
+            "Brønnøya ble i kartleggingen pekt ut som nasjonalt viktig for lav.",
+            6,
+            section="Naturmangfold",
+        ),
+        year=2025,
+    )
+    draft = ExtractiveAnswerer(max_sentences=1).answer(
+        "Hvilket sted ble i kartleggingen i 2024 pekt ut som viktig?", [survey], "no"
+    )
+    assert draft.text.startswith("Brønnøya")
