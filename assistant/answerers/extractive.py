@@ -311,7 +311,17 @@ class ExtractiveAnswerer:
     ) -> float:
         score = self._coverage(terms, chunk, text, start)
         if years:
-            score += 0.3 * len(years & set(years_in(text))) / len(years)
+            stated = set(years_in(text))
+            # A year named earlier in the same paragraph ("I 2024 fikk kommunen ... Brønnøya ble
+            # identifisert ...") still dates the sentence, if less surely. (Not a table's
+            # header: its years are every row's.)
+            paragraph_start = chunk.text.rfind("\n\n", 0, start) + 1
+            earlier = (
+                set()
+                if chunk.chunk_type == "table"
+                else set(years_in(chunk.text[paragraph_start:start])) - stated
+            )
+            score += (0.3 * len(years & stated) + 0.15 * len(years & earlier)) / len(years)
         score += answer_kind_bonus(wants, text, years)
         # Very long sentences say many things; prefer the one that says this.
         score -= 0.02 * max(0.0, math.log(max(len(text), 1) / 250))
