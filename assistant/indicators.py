@@ -260,7 +260,12 @@ def _pick(
         m
         for m in matches
         if m.score >= MIN_SCORE
-        and m.query_coverage >= MIN_QUERY_COVERAGE
+        and (
+            m.query_coverage >= MIN_QUERY_COVERAGE
+            # Every word of a label of two or more, with one of the question's words to spare
+            # ("gjennomsnittlige stillingsstørrelsen blant de kommuneansatte").
+            or (m.label_coverage == 1.0 and m.label_hits >= 2 and m.query_coverage >= 0.6)
+        )
         and (m.label_coverage >= 0.2 or m.label_hits >= 2)
         and (not weak_single or m.label_coverage == 1.0)
     ]
@@ -273,6 +278,8 @@ def _pick(
             continue
         if best.score - other.score > TIE_MARGIN:
             break
+        if years and all(y in best.by_year for y in years) and not set(years) & set(other.by_year):
+            continue  # a row without the asked years cannot be the one asked about
         # Two rows match about as well: fine only if they say the same for the asked years
         # (and places).
         compared: list[str | None] = [*places] if places else [None]

@@ -327,6 +327,9 @@ _GLOSSARY: dict[str, str] = {
     "libraries": "bibliotek", "school": "skole", "schools": "skole", "water": "vann",
     "sewage": "avløp", "wastewater": "avløp", "culture": "kultur", "church": "kirke",
     "sports": "idrett", "roads": "veier",
+    # Norwegian words that tables abbreviate
+    "merverdiavgift": "mva", "merverdiavgiften": "mva", "eksklusive": "ekskl",
+    "eksklusiv": "ekskl", "inklusive": "inkl", "inklusiv": "inkl",
     # units as tables print them
     "kvadratmeter": "m2", "square": "m2", "kvm": "m2",
 }  # fmt: skip

@@ -455,3 +455,56 @@ def test_a_rate_is_not_a_total(kostra_store: IndicatorStore) -> None:
     assert a is not None and a.text.startswith(
         "Netto driftsutgifter per innbygger (370) bibliotek var 393"
     )
+
+
+def test_a_whole_label_answers_with_a_question_word_to_spare(tmp_path: Path) -> None:
+    store = IndicatorStore(tmp_path / "indicators.sqlite")
+    store.replace_document(
+        "arsrapport-2024",
+        [
+            _rec("Gjennomsnittlig stillingsstørrelse", y, v, float(v[:4].replace(",", ".")))
+            for y, v in ((2022, "82,3 %"), (2023, "83,2 %"))
+        ],
+    )
+    answer = answer_from_indicators(
+        "Hva var den gjennomsnittlige stillingsstørrelsen blant de kommuneansatte i 2022?", store
+    )
+    assert answer is not None and answer.text.startswith(
+        "Gjennomsnittlig stillingsstørrelse var 82,3 %"
+    )
+    # Two of four question words are not enough, however whole the label.
+    assert (
+        answer_from_indicators(
+            "Hva var gjennomsnittlig stillingsstørrelse for vikarer i private skoler i 2022?",
+            store,
+        )
+        is None
+    )
+
+
+def test_a_near_rival_without_the_asked_year_does_not_block_the_answer(tmp_path: Path) -> None:
+    store = IndicatorStore(tmp_path / "indicators.sqlite")
+    own = "Andelen innbyggere 80 år og over som mottar hjemmetjenester"
+    kostra = "Andel innbyggere 80 år og over som bruker hjemmetjenester (prosent)"
+    store.replace_document(
+        "arsrapport-2024",
+        [
+            *[_rec(own, y, v, 0.0) for y, v in ((2022, "23,4 %"), (2024, "21,2 %"))],
+            _rec(kostra, 2024, "21,0 %", 21.0, span_start=5000, table_title="KOSTRA-tall"),
+        ],
+    )
+    q = "Hvor stor andel av innbyggerne på 80 år eller eldre fikk hjemmetjenester i {}?"
+    answer = answer_from_indicators(q.format(2022), store)
+    assert answer is not None and "23,4 %" in answer.text
+    # For a year both rows have, and they disagree, the question stays open.
+    assert answer_from_indicators(q.format(2024), store) is None
+
+
+def test_norwegian_words_tables_abbreviate(tmp_path: Path) -> None:
+    store = IndicatorStore(tmp_path / "indicators.sqlite")
+    label = "Årsgebyr for avløpstjenesten - ekskl. mva. (kr)"
+    store.replace_document("arsrapport-2024", [_rec(label, 2024, "6 221", 6221.0, unit="kr")])
+    answer = answer_from_indicators(
+        "Hva var årsgebyret for avløp i 2024, eksklusive merverdiavgift?", store
+    )
+    assert answer is not None and "6 221" in answer.text
