@@ -374,6 +374,10 @@ _QUESTION_FILLER = [
     "når",
     "hvordan",
     "hvorfor",
+    # verb particles ("ga bort", "legge fram"): the verb says what happened, not these
+    "bort",
+    "fram",
+    "frem",
 ]
 
 #: Irregular verb forms the Snowball stemmer leaves apart ("vedtok" / "vedtatt" / "vedta").

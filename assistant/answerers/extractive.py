@@ -122,9 +122,22 @@ def _same_or_head(term: str, word: str) -> bool:
     )
 
 
+#: Words for people in general: "hvor mange innbyggere ...?" is answered by "ca. 600 personer".
+_PEOPLE = ("innbygger", "person", "mennesk", "deltaker", "individ", "folk")
+
+
+def _people_too(nouns: Sequence[str]) -> list[str]:
+    """``nouns``, and every word for people when one of them is such a word."""
+    if any(_same_or_head(p, n) for p in _PEOPLE for n in nouns):
+        return [*nouns, *_PEOPLE]
+    return list(nouns)
+
+
 def counts_the_noun(text: str, nouns: Sequence[str]) -> bool:
     """Does ``text`` put a number in front of what the question counts ("40 kommunale
-    grunnskoler", "Fire av seks etablerte områdefora", not "per 1000 innbyggere")?"""
+    grunnskoler", "Fire av seks etablerte områdefora", not "per 1000 innbyggere")? Words for
+    people stand for each other."""
+    nouns = _people_too(nouns)
     for match in _NUMBER_OF.finditer(text):
         # "antallet friplasser ... ble redusert fra 100 til 80"
         named = content_terms(match.group(1))

@@ -387,3 +387,22 @@ def test_a_year_named_earlier_in_the_paragraph_dates_the_sentences_after_it() ->
         "Hvilket sted ble i kartleggingen i 2024 pekt ut som viktig?", [survey], "no"
     )
     assert draft.text.startswith("Brønnøya")
+
+
+def test_words_for_people_count_for_each_other() -> None:
+    panel = _chunk(
+        "Det ble i 2022 etablert et digitalt innbyggerpanel. "
+        "Innbyggerpanelet består av ca. 600 personer over 15 år.",
+        7,
+        section="Medvirkning",
+    )
+    draft = ExtractiveAnswerer().answer(
+        "Hvor mange innbyggere er med i innbyggerpanelet?", [panel], "no"
+    )
+    assert "600 personer" in draft.text
+    # Other nouns are still told apart: 600 personer is no count of skoler.
+    assert (
+        ExtractiveAnswerer()
+        .answer("Hvor mange skoler er med i innbyggerpanelet?", [panel], "no")
+        .refused
+    )

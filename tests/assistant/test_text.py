@@ -220,6 +220,10 @@ def test_question_terms_drop_filler_words_and_named_years() -> None:
     terms = question_terms("Hvor lenge gjelder en temaplan, og hvor ofte revideres den i 2024?")
     assert terms == question_terms("temaplan revideres")
     assert "2024" not in terms
+    # Verb particles say which way, not what about: "ga bort" is matched by "gitt i gave".
+    assert question_terms("Hvor mange PC-er ga kommunen bort?") == question_terms(
+        "PC-er ga kommunen"
+    )
 
 
 def test_irregular_verb_forms_match_each_other() -> None:
