@@ -25,6 +25,7 @@ from vectorstore.indicators import (
     IndicatorRecord,
     IndicatorStore,
     named_places,
+    names_only_the_municipality,
     near_form,
     query_terms,
     strip_places,
@@ -268,6 +269,8 @@ def _pick(
         )
         and (m.label_coverage >= 0.2 or m.label_hits >= 2)
         and (not weak_single or m.label_coverage == 1.0)
+        # "Asker kommune totalt" answers only a question that names what its table counts.
+        and (m.context_hits > 0 or not names_only_the_municipality(m.label))
     ]
     if not strong:
         return None

@@ -292,6 +292,13 @@ def _filler_stems() -> frozenset[str]:
     return frozenset(stems) | frozenset(_FILLER_WORDS)
 
 
+def names_only_the_municipality(label: str) -> bool:
+    """A category row that says nothing but "Asker kommune (totalt)": what it counts is in the
+    table's title, not the label."""
+    terms = label_terms(label)
+    return bool(terms) and all(t in _soft_stems() or t in {"total", "totalt", "sum"} for t in terms)
+
+
 def _soft_match(soft_term: str, label_term: str) -> bool:
     places = _place_stems()
     if soft_term in places and label_term in places:

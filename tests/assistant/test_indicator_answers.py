@@ -508,3 +508,20 @@ def test_norwegian_words_tables_abbreviate(tmp_path: Path) -> None:
         "Hva var årsgebyret for avløp i 2024, eksklusive merverdiavgift?", store
     )
     assert answer is not None and "6 221" in answer.text
+
+
+def test_a_row_naming_only_the_municipality_needs_the_tables_subject(tmp_path: Path) -> None:
+    store = IndicatorStore(tmp_path / "indicators.sqlite")
+    store.replace_document(
+        "arsrapport-2024",
+        [
+            _rec("Asker kommune totalt", 2024, "5414,3", 5414.3, unit="",
+                 section="Årsverk", table_title="Årsverk per tjenesteområde"),
+        ],
+    )  # fmt: skip
+    assert (
+        answer_from_indicators("Hvor mange kommunale utleieboliger har Asker kommune?", store)
+        is None
+    )
+    answer = answer_from_indicators("Hvor mange årsverk hadde Asker kommune totalt i 2024?", store)
+    assert answer is not None and "5414,3" in answer.text
