@@ -161,6 +161,18 @@ def _is_enumeration(text: str, max_chars: int = 400) -> bool:
     return len(text) <= max_chars and text.count(",") >= 2
 
 
+#: A sentence that goes on about the one before it: "Dette gjelder ...", "Disse er ...".
+_REFERS_BACK = re.compile(r"^\W*(dette|disse|det|de|dei|this|these)\s+\w+", re.IGNORECASE)
+
+
+def _lists_items(text: str, max_chars: int = 400) -> bool:
+    """Items joined as "A, B og C" (at least three)."""
+    return len(text) <= max_chars and (
+        _is_enumeration(text, max_chars)
+        or ("," in text and re.search(r"\b(og|and)\b", text) is not None)
+    )
+
+
 def _with_list_items(chunk: Chunk, end: int, sentence: str, max_items: int = 8) -> str:
     """A sentence that introduces a list ("tre råd:") brings the list's items along (those
     starting at or after ``end``, where the sentence ends)."""
@@ -470,10 +482,10 @@ class ExtractiveAnswerer:
             # virksomheter har ... De syv virksomhetene er: A, B, C og D.").
             top = chosen[0]
             following = next((i for i in by_position if i[1] == top[1] and i[2] > top[2]), None)
-            if (
-                following is not None
-                and has_quantity(top[3], years)
-                and _is_enumeration(following[3])
+            if following is not None and (
+                (has_quantity(top[3], years) and _is_enumeration(following[3]))
+                # "Kommunen gjennomførte tre ENØK-prosjekter. Dette gjelder A, B og C."
+                or (_REFERS_BACK.match(following[3]) and _lists_items(following[3]))
             ):
                 chosen = [top, following]
         chosen.sort(key=lambda item: (item[1], item[2]))

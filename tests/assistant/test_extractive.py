@@ -406,3 +406,16 @@ def test_words_for_people_count_for_each_other() -> None:
         .answer("Hvor mange skoler er med i innbyggerpanelet?", [panel], "no")
         .refused
     )
+
+
+def test_a_list_question_takes_the_next_sentence_that_names_the_items() -> None:
+    energy = _chunk(
+        "• Kommunen gjennomførte i 2024 flere ENØK-prosjekter i egne bygg. Dette gjelder nye "
+        "energibrønner på Bråset, varmepumpe på Vettre skole og bergvarme på Vollen skole.",
+        8,
+        section="Energi",
+    )
+    draft = ExtractiveAnswerer(max_sentences=1).answer(
+        "Hvilke ENØK-prosjekter gjennomførte kommunen i 2024?", [energy], "no"
+    )
+    assert "Bråset" in draft.text and "Vollen skole" in draft.text
