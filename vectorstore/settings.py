@@ -92,9 +92,12 @@ class Settings(BaseSettings):
         "(off: only retrieval and the answerer; used to measure what the records add).",
     )
     override_llm_refusal_support: float = Field(
-        0.7,
+        0.5,
         description="When the LLM finds no answer but a passage covers this much of the question, "
-        "the extractive answer is shown instead of a refusal.",
+        "the extractive answer (with its own checks) is shown instead of a refusal. The default, "
+        "the same as min_coverage, leaves refusing to retrieval and the extractive checks: the "
+        "1.5B model refuses answerable questions too often (measured: 9 of 215 on the evaluation "
+        "set, 7 of 40 on a held-out set).",
     )
 
     # --- answering -----------------------------------------------------------------------------

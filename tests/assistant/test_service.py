@@ -324,7 +324,7 @@ def test_generator_refusal_is_overridden_when_a_passage_covers_the_question(
     make_service: ServiceFactory,
 ) -> None:
     fake = ScriptedAnswerer("IKKE_I_KILDENE")
-    service = make_service(answerers={"llm": fake})  # default override: coverage >= 0.9
+    service = make_service(answerers={"llm": fake})  # default override: coverage >= 0.5
     answer = service.ask(STAFF_QUESTION, answerer="llm")
     assert not answer.refused
     assert answer.answerer == "extractive"
