@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from assistant.text import name_occurs, proper_names
 from vectorstore.indicators import (
     HOME_PLACE,
     IndicatorMatch,
@@ -299,6 +300,18 @@ def _pick(
     return best
 
 
+def _names_the_same(question: str, match: IndicatorMatch, places: Sequence[str]) -> bool:
+    """Does every name in the question (other than the comparison places, which are answered
+    from their own values) occur in the row's label, table title or section?"""
+    first = match.records[0]
+    where = f"{match.label}\n{first.table_title}\n{first.section}".lower()
+    return all(
+        name_occurs(name, where)
+        for name in proper_names(question)
+        if not named_places(name, places)
+    )
+
+
 def answer_from_indicators(
     question: str,
     store: IndicatorStore,
@@ -314,6 +327,9 @@ def answer_from_indicators(
     query = _strip_years(_COMPARE.sub(" ", question))
     matches = store.search(query, limit=30, doc_ids=doc_ids)
     match = _pick(matches[:8], years, query_terms(query)[0])
+    if match is not None and not _names_the_same(question, match, store.places()):
+        # "Hvor mye brukte Oslo kommune på bibliotek?" is not answered by Asker's row.
+        return None
     if match is not None and not _points_elsewhere(query, match, matches):
         return _row_answer(match, years, change, compare, language)
     named = named_places(query, store.places())

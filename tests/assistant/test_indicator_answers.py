@@ -525,3 +525,14 @@ def test_a_row_naming_only_the_municipality_needs_the_tables_subject(tmp_path: P
     )
     answer = answer_from_indicators("Hvor mange årsverk hadde Asker kommune totalt i 2024?", store)
     assert answer is not None and "5414,3" in answer.text
+
+
+def test_a_question_naming_another_place_is_not_answered_with_askers_row(
+    store: IndicatorStore,
+) -> None:
+    question = "Hva var netto driftsresultat som andel av brutto driftsinntekter i Oslo i 2024?"
+    assert answer_from_indicators(question, store) is None
+    assert answer_from_indicators(question.replace(" i Oslo", ""), store) is not None
+    # A name the row's table has is fine.
+    answer = answer_from_indicators("Hvor mange boliger ble fullført i Oslo i 2023?", store)
+    assert answer is not None and "3 240" in answer.text
