@@ -475,7 +475,9 @@ _HEADING_LINE = re.compile(r"(?m)^[ \t]*([^\n]{3,80}?)[ \t]*\n[ \t]*\n")
 
 
 def _looks_like_heading(line: str) -> bool:
-    """One short line, no sentence punctuation, starting like a title."""
+    """One short line, no sentence punctuation, starting like a title. (Stricter than ingest's
+    ``_is_heading_line``, which sees whole paragraphs: here a line inside a passage must look
+    like a title on its own; the assistant does not import ingest.)"""
     if line[-1] in '.,;:!?)»"”' or line.startswith(("•", "-", "–", "*", "(")):
         return False
     words = line.split()

@@ -320,7 +320,7 @@ class ExtractiveAnswerer:
     ) -> float:
         """Idf-weighted share of the question's terms in ``text`` (read with its heading: the
         last one inside the passage before ``start`` where there is one, else the section)."""
-        heading = heading_before(chunk.text, start) if start else ""
+        heading = heading_before(chunk.text, start) if start is not None else ""
         present = set(match_terms(f"{heading or chunk.section}\n{text}"))
         total = sum(self._idf(t) for t in terms) or 1.0
         return sum(self._idf(t) * term_credit(t, present) for t in terms) / total
