@@ -111,6 +111,10 @@ def counted_nouns(question: str) -> list[str]:
     return content_terms(words)
 
 
+#: Endings that make a verb's stem into the one who does it (delta -> deltaker, besøk -> besøkende).
+_AGENT_SUFFIXES = ("aker", "ende", "er")
+
+
 def _same_or_head(term: str, word: str) -> bool:
     """``word`` is ``term``, an inflection of it, or a compound ending in it ("henvendelser" for
     "telefonhenvendelser", either way round)."""
@@ -118,7 +122,10 @@ def _same_or_head(term: str, word: str) -> bool:
         return True
     short, long_ = sorted((term, word), key=len)
     return len(short) >= 4 and (
-        long_.endswith(short) or (long_.startswith(short) and len(long_) - len(short) <= 2)
+        long_.endswith(short)
+        or (long_.startswith(short) and len(long_) - len(short) <= 2)
+        # "hvor mange deltar" counts "deltakere": the one who does what the verb says.
+        or any(long_ == short + suffix for suffix in _AGENT_SUFFIXES)
     )
 
 
@@ -203,17 +210,28 @@ _CONTINUES = re.compile(
 )
 
 
+#: A sentence opening with a word that points back ("Ordningen ble utvidet til 3. trinn"): what it
+#: is about is said in the sentence before, so the two are also scored together.
+_GOES_ON = re.compile(
+    r"^\W*(ordningen|tiltaket|prosjektet|planen|arbeidet|satsingen|tilbudet|avtalen|denne|"
+    r"dette|disse|den|han|hun)\b",
+    re.IGNORECASE,
+)
+
+
 def _sentence_candidates(chunk: Chunk) -> list[tuple[int, int]]:
     """The spans of ``chunk`` to score: its sentences (table rows), and, in running text, a
-    sentence together with the one before it where it goes on from that one (``_CONTINUES``;
-    the two in one paragraph)."""
+    sentence together with the one before it where it goes on from that one (``_CONTINUES``,
+    ``_GOES_ON``; the two in one paragraph)."""
     is_table = chunk.chunk_type == "table"
     spans = split_sentences(chunk.text, lines=is_table)
     if is_table:
         return spans
     out = list(spans)
     for (s1, e1), (s2, e2) in itertools.pairwise(spans):
-        if "\n\n" not in chunk.text[e1:s2] and _CONTINUES.match(chunk.text[s2:e2]):
+        if "\n\n" not in chunk.text[e1:s2] and (
+            _CONTINUES.match(chunk.text[s2:e2]) or _GOES_ON.match(chunk.text[s2:e2])
+        ):
             out.append((s1, e2))
     return out
 

@@ -232,6 +232,9 @@ def test_counts_the_noun_binds_a_number_to_what_is_counted() -> None:
     assert counts_the_noun("Antallet friplasser ble redusert fra 100 til 80.", places)
     fora = counted_nouns("Hvor mange områdefora signerte avtalen?")
     assert counts_the_noun("Fire av seks etablerte områdefora signerte.", fora)
+    taking_part = counted_nouns("Hvor mange deltar på konferansen?")  # a verb: who does it
+    assert counts_the_noun("Konferansen har rundt 500 deltakere fra næringslivet.", taking_part)
+    assert not counts_the_noun("Konferansen varer i 2 dager.", taking_part)
 
 
 def test_a_how_many_question_without_a_count_of_its_thing_is_refused() -> None:
@@ -313,6 +316,23 @@ def test_a_sentence_going_on_from_the_one_before_is_quoted_with_it() -> None:
         "2,6 prosent og 3,5 prosent [1]."
     )
     assert draft.text.count("4,6 prosent") == 1
+
+
+def test_a_sentence_that_goes_on_from_the_one_before_is_read_with_it() -> None:
+    sfo = _chunk(
+        "Regjeringen innførte fra høsten 2022 tilbud om 12 timer gratis SFO i uken for alle på "
+        "1. trinn. Ordningen ble utvidet til 2. trinn fra høsten 2023 og til 3. trinn fra "
+        "høsten 2024. Foreldrebetalingen for øvrige timer er uendret.",
+        1,
+    )
+    question = "Fra når fikk elever på 3. trinn tilbud om gratis SFO-timer?"
+    # As in the index: the common words ("trinn", numbers) weigh less than "SFO" or "timer".
+    draft = ExtractiveAnswerer(idf=lambda t: 1.0 if t in {"3", "trinn"} else 3.0).answer(
+        question, [sfo], "no"
+    )
+    # "Ordningen" alone does not say it is about free SFO; read with the sentence before, it
+    # is the only one naming 3. trinn.
+    assert "gratis SFO" in draft.text and "til 3. trinn fra høsten 2024" in draft.text
 
 
 def test_sentences_in_separate_paragraphs_are_not_read_together() -> None:
