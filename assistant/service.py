@@ -22,7 +22,7 @@ from assistant.followup import resolve_followup
 from assistant.retrieval import Retriever, Selection
 from assistant.text import content_terms, detect_language, sentences, split_sentences
 from assistant.types import Answer, Answerer, Citation, Language, Turn
-from assistant.verification import check_sentence, verify_answer
+from assistant.verification import check_sentence, specific_facts, verify_answer
 from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.settings import Settings
 from vectorstore.store import Index
@@ -321,14 +321,22 @@ class AssistantService:
             else:
                 shown.append(draft.text)
                 yield StreamEvent("delta", text=draft.text)
-        elif self._extractive.answer(
-            standalone, passages, language, evidence=selection.evidence
+        elif (
+            evidence := self._extractive.answer(
+                standalone, passages, language, evidence=selection.evidence
+            )
         ).refused:
             # The passages cover the question's words but none states what it asks (no count of
             # the thing counted, not the grade asked about): no model is asked to fill the gap.
             refused = True
             notes.append("no passage states what the question asks for")
         else:
+            # The amounts and names of the best-supported sentences. A generated answer that
+            # states none of them has read another passage's number or name ("114 oppdrag" where
+            # the sentence on the ombudsman says 375): it is held back until one of its sentences
+            # shares one, and replaced by the quoted sentences when none does.
+            evidence_facts = specific_facts(" ".join(evidence.extra.get("quotes", ())), standalone)
+            held: list[str] = []
             try:
                 engine = self.answerer(name)
                 for sentence in self._stream_verified(
@@ -337,12 +345,26 @@ class AssistantService:
                     if sentence is None:
                         refused = True
                         break
-                    piece = (" " if shown else "") + sentence
-                    shown.append(sentence)
-                    yield StreamEvent("delta", text=piece)
+                    held.append(sentence)
+                    if (
+                        evidence_facts
+                        and not shown
+                        and not any(specific_facts(h, standalone) & evidence_facts for h in held)
+                    ):
+                        continue
+                    for agreeing in held:
+                        piece = (" " if shown else "") + agreeing
+                        shown.append(agreeing)
+                        yield StreamEvent("delta", text=piece)
+                    held = []
             except Exception as exc:  # the LLM failing must never leave a citizen without answer
                 log.warning("answerer %s failed: %s", name, exc)
                 notes.append(f"{name} unavailable ({type(exc).__name__}: {exc}); extractive answer")
+            if held and not shown and not refused:
+                notes.append(
+                    f"{name} answer states none of the amounts or names of the best-supported "
+                    "sentences; extractive answer"
+                )
             if refused and selection.support >= self.settings.override_llm_refusal_support:
                 refused = False
                 notes.append(
@@ -351,13 +373,10 @@ class AssistantService:
             if not shown and not refused:
                 if not notes:
                     notes.append(f"{name} answer failed verification; extractive answer")
-                draft = self._extractive.answer(
-                    standalone, passages, language, evidence=selection.evidence
-                )
                 used = "extractive"
-                if draft.text:
-                    shown.append(draft.text)
-                    yield StreamEvent("delta", text=draft.text)
+                if evidence.text:
+                    shown.append(evidence.text)
+                    yield StreamEvent("delta", text=evidence.text)
                 else:
                     refused = True
         timings["answer"] = (time.perf_counter() - t_ans) * 1000

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.answerers.extractive import amounts_in
 from assistant.text import (
     cited_numbers,
     content_terms,
@@ -103,3 +104,12 @@ def _add_citation(sentence: str, citations: Sequence[int]) -> str:
     if stripped and stripped[-1] in ".!?":
         return f"{stripped[:-1]} {marks}{stripped[-1]}"
     return f"{stripped} {marks}"
+
+
+def specific_facts(text: str, question: str) -> frozenset[str]:
+    """The amounts and names ``text`` states that ``question`` does not name itself (years and
+    the day of a date left out): what two answers to the question must share to agree."""
+    plain = strip_citations(text)
+    amounts = amounts_in(plain) - numbers_in(question)
+    names = proper_names(plain) - proper_names(question)
+    return frozenset(amounts | names)

@@ -568,7 +568,9 @@ class ExtractiveAnswerer:
         text = " ".join(parts)
         if language == "en":
             text = _EN_PREFIX + text
-        return Draft(text=text, answerer=self.name)
+        return Draft(
+            text=text, answerer=self.name, extra={"quotes": tuple(s for _, s, _ in picked)}
+        )
 
     def stream(self, question: str, passages: Sequence[Chunk], language: Language) -> Iterator[str]:
         yield self.answer(question, passages, language).text

@@ -294,6 +294,43 @@ def test_fully_unsupported_generator_answer_falls_back_to_extractive(
     assert any("verification" in note for note in answer.notes)
 
 
+def test_generated_answer_without_the_name_the_best_sentence_states_is_replaced_by_the_quote(
+    make_service: ServiceFactory,
+) -> None:
+    # The generated sentence is true to its passage (it passes the check against its citation)
+    # but does not say who: the sentence that answers names Kari Nordmann.
+    def script(question: str, passages: Sequence[Chunk]) -> str:
+        n = passage_number(passages, "Kari Nordmann")
+        return f"Det nye biblioteket på Heggedal åpnet 14. mars 2023 [{n}]."
+
+    fake = ScriptedAnswerer(script)
+    service = make_service(answerers={"llm": fake})
+    streamed, answer = _stream(
+        service, "Hvem åpnet det nye biblioteket på Heggedal?", answerer="llm"
+    )
+    assert fake.calls
+    assert answer.answerer == "extractive"
+    assert "Kari Nordmann" in answer.answer
+    assert not streamed.startswith("Det nye biblioteket")
+    assert any("none of the amounts or names" in note for note in answer.notes)
+
+
+def test_generated_answer_sharing_the_best_sentence_number_streams_whole(
+    make_service: ServiceFactory,
+) -> None:
+    fake = ScriptedAnswerer(
+        _staff_reply("Kommunen arbeider systematisk med nærvær og arbeidsmiljø [{n}].")
+    )
+    service = make_service(answerers={"llm": fake})
+    events = list(service.ask_stream(STAFF_QUESTION, answerer="llm"))
+    deltas = [e.text for e in events if e.kind == "delta"]
+    assert deltas == [
+        f"{STAFF_SENTENCE} [1].",
+        " Kommunen arbeider systematisk med nærvær og arbeidsmiljø [1].",
+    ]
+    assert events[-1].answer is not None and events[-1].answer.answerer == "llm"
+
+
 @pytest.mark.parametrize(
     "error",
     [RuntimeError("model crashed"), AnswererUnavailable("no GGUF"), TimeoutError("slow server")],
