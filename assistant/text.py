@@ -45,6 +45,11 @@ _ROW_END = re.compile(
 )
 
 
+#: A table line ending in what a label divides by ("per 1000", "pr. 10 000"): the row's values
+#: are on the next line.
+_DIVIDES_BY_END = re.compile(r"\b(?:per|pr\.?)\s+\d[\d ]*$", re.IGNORECASE)
+
+
 def split_sentences(text: str, *, lines: bool = False) -> list[tuple[int, int]]:
     """Spans of sentences in ``text``.
 
@@ -68,8 +73,13 @@ def split_sentences(text: str, *, lines: bool = False) -> list[tuple[int, int]]:
                     pieces[-1] = (pieces[-1][0], line_span[1])
                 else:
                     pieces.append(line_span)
-                # "(> 10" / "%)": a number inside an unclosed parenthesis is not a value.
-                open_row = line.count("(") > line.count(")") or not _ROW_END.search(line.rstrip())
+                # "(> 10" / "%)": a number inside an unclosed parenthesis is not a value, nor
+                # one a label divides by ("..., per 1000" / "innbyggere 152 159").
+                open_row = (
+                    line.count("(") > line.count(")")
+                    or not _ROW_END.search(line.rstrip())
+                    or _DIVIDES_BY_END.search(line.rstrip()) is not None
+                )
             elif not pieces or _BULLET.match(line):
                 pieces.append(line_span)
             else:

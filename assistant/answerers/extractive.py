@@ -38,7 +38,9 @@ _EN_PREFIX = "From the documents (quoted in Norwegian): "
 
 _MONTH = re.compile(
     r"\b(januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember|"
-    r"january|february|march|june|july|october|december|\d{1,2}\.\d{1,2}\.\d{2,4})\b",
+    r"january|february|march|june|july|october|december|\d{1,2}\.\d{1,2}\.\d{2,4}|"
+    # "høsten 2025" dates as closely as a month does
+    r"(?:våren|sommeren|høsten|vinteren|spring|summer|autumn|winter)\s+(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 _WANTS = (
@@ -77,9 +79,14 @@ _QUANTITY_WORD = re.compile(
 )
 
 
+#: A case reference ("sak 9/24", "PS 41/22") names a decision, it does not count anything.
+_CASE_REFERENCE = re.compile(r"\b(?:sak|saksnr\.?|saksnummer|ps)\s*\d+/\d+", re.IGNORECASE)
+
+
 def has_quantity(text: str, asked_years: set[int] | frozenset[int] = frozenset()) -> bool:
-    """Does ``text`` state a count or an amount: a number other than a year (1900-2039) or the
-    question's own years, or a number word?"""
+    """Does ``text`` state a count or an amount: a number other than a year (1900-2039), a case
+    reference or the question's own numbers (``asked_years``), or a number word?"""
+    text = _CASE_REFERENCE.sub(" ", text)
     for number in numbers_in(text):
         digits = number.replace(".", "")
         if number.isdigit() and len(digits) == 4 and 1900 <= int(number) <= 2039:
@@ -101,11 +108,15 @@ _COUNT = re.compile(
 _NUMBER_OF = re.compile(r"\bantall(?:et)?\s+((?:\S+\s+){1,3})(.*)", re.IGNORECASE | re.DOTALL)
 
 
+_RATE_WORDS = frozenset({"per", "pr", "prosent", "percent"})
+
+
 def counted_nouns(question: str) -> list[str]:
     """The stems of what a "hvor mange ...?" question counts: the one or two words after it
     ("hvor mange kommunale grunnskoler" -> kommunal, grunnskol)."""
     match = _HOW_MANY.search(question)
-    if not match:
+    if not match or match.group(1).lower() in _RATE_WORDS:
+        # "Hvor mange per 1000 innbyggere ...": a rate, not a count of anything named.
         return []
     words = " ".join(w for w in match.groups() if w)
     return content_terms(words)
@@ -466,9 +477,12 @@ class ExtractiveAnswerer:
             if counting not in chosen:
                 chosen = self._with_last(chosen, counting)
 
+        # "Hvor mange av de 30 vedtakene ...?": the question's own numbers are no answer.
+        given = years | {int(n) for n in numbers_in(question) if n.isdigit()}
+
         def answers_amount(text: str) -> bool:
             # A count or amount, in the years the question names ("gått ned fra 2009 til 2023").
-            return has_quantity(text, years) and years <= set(years_in(text))
+            return has_quantity(text, given) and years <= set(years_in(text))
 
         if "number" in wants and not any(answers_amount(c[3]) for c in chosen):
             # "Hvor mange ...?" answered without a count: quote the best sentence that has one,
@@ -488,11 +502,30 @@ class ExtractiveAnswerer:
             if counted is not None:
                 chosen = self._with_last(chosen, counted)
             elif not any(
-                has_quantity(c[3], years) or passages[c[1] - 1].chunk_type == "table"
+                has_quantity(c[3], given) or passages[c[1] - 1].chunk_type == "table"
                 for c in chosen
             ):
                 # "Hvor mye kostet ...?" with no amount anywhere near the subject: no answer.
                 return []
+
+        def states_date(text: str) -> bool:
+            return bool(_MONTH.search(text) or set(years_in(text)) - years)
+
+        if "date" in wants and not any(states_date(c[3]) for c in chosen):
+            # "Når ventes ferja i drift?": the sentence naming the ferry best may not say when;
+            # the best one about it that does ("... i gang fra høsten 2025") goes with it.
+            dated = next(
+                (
+                    i
+                    for i in scored
+                    if i[0] >= 0.5 * best
+                    and states_date(i[3])
+                    and self._coverage(terms, passages[i[1] - 1], i[3], i[2]) > 0
+                ),
+                None,
+            )
+            if dated is not None:
+                chosen = self._with_last(chosen, dated)
         if "list" in wants and not any(
             _is_enumeration(c[3]) or c[3].rstrip().endswith(":") for c in chosen
         ):

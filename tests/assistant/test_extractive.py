@@ -232,6 +232,7 @@ def test_counts_the_noun_binds_a_number_to_what_is_counted() -> None:
     assert counts_the_noun("Antallet friplasser ble redusert fra 100 til 80.", places)
     fora = counted_nouns("Hvor mange områdefora signerte avtalen?")
     assert counts_the_noun("Fire av seks etablerte områdefora signerte.", fora)
+    assert counted_nouns("Hvor mange per 1000 innbyggere gikk til fastlegen?") == []  # a rate
     taking_part = counted_nouns("Hvor mange deltar på konferansen?")  # a verb: who does it
     assert counts_the_noun("Konferansen har rundt 500 deltakere fra næringslivet.", taking_part)
     assert not counts_the_noun("Konferansen varer i 2 dager.", taking_part)
@@ -439,3 +440,42 @@ def test_a_list_question_takes_the_next_sentence_that_names_the_items() -> None:
         "Hvilke ENØK-prosjekter gjennomførte kommunen i 2024?", [energy], "no"
     )
     assert "Bråset" in draft.text and "Vollen skole" in draft.text
+
+
+def test_a_case_reference_is_not_an_amount() -> None:
+    from assistant.answerers.extractive import has_quantity
+
+    assert not has_quantity("Planen ble vedtatt av kommunestyret i 2024 (sak 9/24).")
+    assert has_quantity("Kommunen skal bruke 25 000 m2 mindre areal.")
+
+
+def test_the_question_s_own_number_does_not_answer_how_many() -> None:
+    plan = _chunk(
+        "Temaplanen har 30 vedtak om endringer knyttet til innsatsområdene i hele "
+        "planperioden. 8 vedtak er gjennomført og 10 vedtak er under arbeid, mens arbeidet med "
+        "12 vedtak ennå ikke har startet opp.",
+        1,
+    )
+    draft = ExtractiveAnswerer().answer(
+        "Temaplanen for barnehage- og skolekapasitet inneholder 30 vedtak om endringer. "
+        "Hvor mange av dem er allerede gjennomført?",
+        [plan],
+        "no",
+    )
+    assert "8 vedtak er gjennomført" in draft.text
+
+
+def test_a_when_question_gets_the_sentence_that_says_when() -> None:
+    ferry = _chunk(
+        "Kommunen har vært bidragsyter for utslippsfri ferje mellom Oslo og Vollen/Slemmestad, "
+        "blant annet gjennom tilrettelegging av brygge og lademulighet i Slemmestad. "
+        "Utslippsfri ferje er estimert å være i gang fra høsten 2025. "
+        "Det er foreløpig liten utbredelse av elbåter i Norge.",
+        1,
+    )
+    draft = ExtractiveAnswerer().answer(
+        "Når ventes den utslippsfrie ferja mellom Oslo og Vollen/Slemmestad å komme i drift?",
+        [ferry],
+        "no",
+    )
+    assert "høsten 2025" in draft.text

@@ -92,6 +92,16 @@ def test_table_rows_are_separate_only_with_lines_true() -> None:
         "kr/m2",
         "Ikke\nmålt",
     ]
+    # "per 1000" is what the label divides by: the values are on the next line.
+    wrapped = (
+        "Innbyggere som har vært i kontakt med fastlege angående psykiske lidelser, per 1000\n"
+        "innbyggere 152 159 Tall kommer\nAndelen innbyggere i arbeid 22,4"
+    )
+    assert sentences(wrapped, lines=True) == [
+        "Innbyggere som har vært i kontakt med fastlege angående psykiske lidelser, per 1000\n"
+        "innbyggere 152 159 Tall kommer",
+        "Andelen innbyggere i arbeid 22,4",
+    ]
 
 
 def test_spans_point_into_the_text() -> None:
