@@ -388,6 +388,18 @@ _QUESTION_FILLER = [
     "bort",
     "fram",
     "frem",
+    # "Hva sier planen om ...", "Hvordan beskrives ...": the question is about what a document
+    # says; its text says the thing itself, not that it says it
+    "sier",
+    "nevnes",
+    "nevner",
+    "nevnt",
+    "beskrives",
+    "beskriver",
+    "beskrevet",
+    "omtales",
+    "omtaler",
+    "omtalt",
 ]
 
 #: Irregular verb forms the Snowball stemmer leaves apart ("vedtok" / "vedtatt" / "vedta").
