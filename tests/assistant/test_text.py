@@ -234,6 +234,13 @@ def test_question_terms_drop_filler_words_and_named_years() -> None:
     assert question_terms("Hvor mange PC-er ga kommunen bort?") == question_terms(
         "PC-er ga kommunen"
     )
+    # What a document says, not that it says it: "nevnes"/"sier" are not what the text holds.
+    assert question_terms("Hvilke bedrifter nevnes som foregangsbedrifter?") == question_terms(
+        "bedrifter foregangsbedrifter"
+    )
+    assert question_terms("Hva sier kommuneplanen om veiene?") == question_terms(
+        "kommuneplanen veiene"
+    )
 
 
 def test_irregular_verb_forms_match_each_other() -> None:
