@@ -346,11 +346,8 @@ class AssistantService:
                         refused = True
                         break
                     held.append(sentence)
-                    if (
-                        evidence_facts
-                        and not shown
-                        and not any(specific_facts(h, standalone) & evidence_facts for h in held)
-                    ):
+                    agrees = bool(specific_facts(sentence, standalone) & evidence_facts)
+                    if evidence_facts and not shown and not agrees:
                         continue
                     for agreeing in held:
                         piece = (" " if shown else "") + agreeing

@@ -83,15 +83,16 @@ _QUANTITY_WORD = re.compile(
 _CASE_REFERENCE = re.compile(r"\b(?:sak|saksnr\.?|saksnummer|ps)\s*\d+/\d+", re.IGNORECASE)
 
 
-def has_quantity(text: str, asked_years: set[int] | frozenset[int] = frozenset()) -> bool:
+def has_quantity(text: str, given: set[int] | frozenset[int] = frozenset()) -> bool:
     """Does ``text`` state a count or an amount: a number other than a year (1900-2039), a case
-    reference or the question's own numbers (``asked_years``), or a number word?"""
+    reference or a number the question names itself (``given``: its years, its counts), or a
+    number word?"""
     text = _CASE_REFERENCE.sub(" ", text)
     for number in numbers_in(text):
         digits = number.replace(".", "")
         if number.isdigit() and len(digits) == 4 and 1900 <= int(number) <= 2039:
             continue
-        if number.isdigit() and int(number) in asked_years:
+        if number.isdigit() and int(number) in given:
             continue
         return True
     return bool(_QUANTITY_WORD.search(text))
