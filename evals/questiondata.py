@@ -1,0 +1,410 @@
+"""The question data: questions and conversations written from the corpus, checked and split.
+
+Files live in ``evals/data/written/*.jsonl`` (as written, one file per corpus slice). Each line is
+one JSON object, either a *question* or a *conversation* (``"turns": [...]``).
+
+A question has:
+
+``id``        unique, e.g. ``"a1-0001"``
+``question``  the question as a person would type it
+``lang``      ``nb`` | ``nn`` | ``en``
+``user``      ``citizen`` | ``politician`` | ``staff``
+``style``     ``everyday`` (the person's own words, not the document's) | ``document``
+``type``      ``number`` | ``date`` | ``name`` | ``list`` | ``fact`` | ``table`` | ``compute``
+              | ``unanswerable``
+``answers``   short acceptable answer strings (an answer is right when it contains one)
+``source``    the corpus file the evidence is in
+``evidence``  a list of verbatim spans of ``source`` (a sentence or a table row each)
+
+and, by type:
+
+* ``unanswerable``: ``answers`` and ``evidence`` empty; ``near`` (a verbatim span of ``source``
+  the question is a near miss of), ``miss`` (``year`` | ``place`` | ``group`` | ``future`` |
+  ``detail``) and ``absence_check`` (``{"searched": [terms], "finding": "what the search
+  showed"}``). :func:`check_file` records how often each searched term occurs in the corpus.
+* ``compute``: ``kind`` (``year`` | ``place`` | ``group`` | ``target`` | ``sum`` | ``trend`` |
+  ``ratio`` | ``share`` | ``rank``), ``values`` (``[{"label", "value", "year"?}]``, each value
+  as the evidence writes it) and ``result`` (the computed answer, Norwegian formatting).
+
+A conversation has ``id``, ``lang``, ``user`` and ``turns``: a list of questions without ``id``
+(``style`` optional), each with ``followup`` (``first`` | ``year`` | ``place`` | ``group`` |
+``subject`` | ``pronoun`` | ``compute`` | ``other``) saying how it depends on the turns before.
+
+Evidence counts as verbatim when its letters and digits (case-folded) occur in the document's
+in the same order (line breaks, hyphenation at line ends and punctuation spacing ignored).
+
+``python -m evals.questiondata check FILE...`` validates files and prints every problem;
+``--write`` adds ``doc_id``, ``page`` and the absence hits. ``split`` assigns every item to
+train/dev/test by evidence passage (see :func:`assign_splits`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+EVALS_DIR = Path(__file__).resolve().parent
+DATA_DIR = EVALS_DIR / "data"
+WRITTEN_DIR = DATA_DIR / "written"
+CORPUS_DIR = EVALS_DIR.parent / "corpus"
+
+LANGS = frozenset({"nb", "nn", "en"})
+USERS = frozenset({"citizen", "politician", "staff"})
+STYLES = frozenset({"everyday", "document"})
+TYPES = frozenset(
+    {"number", "date", "name", "list", "fact", "table", "compute", "unanswerable"}
+)
+MISSES = frozenset({"year", "place", "group", "future", "detail"})
+COMPUTE_KINDS = frozenset(
+    {"year", "place", "group", "target", "sum", "trend", "ratio", "share", "rank"}
+)
+FOLLOWUPS = frozenset(
+    {"first", "year", "place", "group", "subject", "pronoun", "compute", "other"}
+)
+SPLITS = ("train", "dev", "test")
+#: Shares of passage groups per split (by a hash of the group, so the assignment is stable).
+SPLIT_SHARES = (0.6, 0.2, 0.2)
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, case-folded (NFC, soft hyphens dropped)."""
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class CorpusDoc:
+    """A corpus file as the ingest loader reads it, with a squashed copy for evidence lookup."""
+
+    file: str
+    doc_id: str
+    text: str
+    squashed: str
+    #: ``positions[i]`` is the offset in ``text`` of the i-th character of ``squashed``.
+    positions: tuple[int, ...]
+    page_starts: tuple[tuple[int, int], ...]
+
+    def find(self, span: str) -> int | None:
+        """The offset in ``text`` where ``span`` starts, or None when it is not in the document."""
+        key = squash(span)
+        if not key:
+            return None
+        at = self.squashed.find(key)
+        return None if at < 0 else self.positions[at]
+
+    def count(self, term: str) -> int:
+        key = squash(term)
+        return self.squashed.count(key) if key else 0
+
+    def page_at(self, offset: int) -> int | None:
+        page: int | None = None
+        for start, number in self.page_starts:
+            if start > offset:
+                break
+            page = number
+        return page
+
+
+@lru_cache(maxsize=4)
+def load_corpus(corpus_dir: Path = CORPUS_DIR) -> dict[str, CorpusDoc]:
+    """Every document of the manifest, read by the ingest loader (page numbers as the index has)."""
+    from ingest.loaders import load_document
+
+    manifest = json.loads((corpus_dir / "manifest.json").read_text(encoding="utf-8"))
+    docs: dict[str, CorpusDoc] = {}
+    for entry in manifest["documents"]:
+        loaded = load_document(corpus_dir / entry["file"], max_bytes=10**9)
+        chars: list[str] = []
+        positions: list[int] = []
+        for offset, ch in enumerate(loaded.text):
+            for out in squash(ch):
+                chars.append(out)
+                positions.append(offset)
+        docs[entry["file"]] = CorpusDoc(
+            file=entry["file"],
+            doc_id=entry["doc_id"],
+            text=loaded.text,
+            squashed="".join(chars),
+            positions=tuple(positions),
+            page_starts=tuple((s.offset, s.page) for s in loaded.page_starts),
+        )
+    return docs
+
+
+# ----------------------------------------------------------------------------------------------
+# Validation
+
+
+def _numbers(text: str) -> list[str]:
+    return [re.sub(r"[\s.,]", "", m) for m in re.findall(r"\d(?:[\d\s.,]*\d)?", text)]
+
+
+def _answer_supported(answers: Sequence[str], evidence: Sequence[str]) -> bool:
+    """Some answer occurs in the evidence, or all numbers of some numeric answer do."""
+    joined = " ".join(evidence)
+    squashed = squash(joined)
+    if any(squash(a) and squash(a) in squashed for a in answers):
+        return True
+    digits = re.sub(r"[\s.,]", "", joined)
+    for answer in answers:
+        numbers = _numbers(answer)
+        if numbers and all(n in digits for n in numbers):
+            return True
+    return False
+
+
+def _need(obj: dict[str, Any], key: str, kind: type, problems: list[str]) -> Any:
+    value = obj.get(key)
+    if not isinstance(value, kind):
+        problems.append(f"field {key!r} must be {kind.__name__}")
+        return None
+    return value
+
+
+def _check_enum(obj: dict[str, Any], key: str, allowed: frozenset[str], problems: list[str]) -> None:
+    if obj.get(key) not in allowed:
+        problems.append(f"{key} {obj.get(key)!r} is not one of {sorted(allowed)}")
+
+
+def _check_spans(
+    source: str, spans: Iterable[str], corpus: dict[str, CorpusDoc], problems: list[str]
+) -> list[int]:
+    doc = corpus.get(source)
+    if doc is None:
+        problems.append(f"source {source!r} is not a corpus file ({sorted(corpus)})")
+        return []
+    offsets: list[int] = []
+    for span in spans:
+        if not isinstance(span, str) or len(squash(span)) < 8:
+            problems.append(f"evidence/near span too short or not a string: {span!r}")
+            continue
+        at = doc.find(span)
+        if at is None:
+            problems.append(f"not verbatim in {source}: {span[:90]!r}")
+        else:
+            offsets.append(at)
+    return offsets
+
+
+def check_question(
+    obj: dict[str, Any], corpus: dict[str, CorpusDoc], in_conversation: bool = False
+) -> list[str]:
+    """Every problem of one question (empty when it is valid)."""
+    problems: list[str] = []
+    if not in_conversation:
+        _need(obj, "id", str, problems)
+        _check_enum(obj, "lang", LANGS, problems)
+        _check_enum(obj, "user", USERS, problems)
+        _check_enum(obj, "style", STYLES, problems)
+    elif "followup" in obj:
+        _check_enum(obj, "followup", FOLLOWUPS, problems)
+    else:
+        problems.append("a conversation turn needs 'followup'")
+    question = _need(obj, "question", str, problems)
+    if question is not None and len(question.strip()) < 3:
+        problems.append("empty question")
+    _check_enum(obj, "type", TYPES, problems)
+    answers = _need(obj, "answers", list, problems) or []
+    evidence = _need(obj, "evidence", list, problems) or []
+    source = _need(obj, "source", str, problems) or ""
+    qtype = obj.get("type")
+    if qtype == "unanswerable":
+        if answers or evidence:
+            problems.append("unanswerable: answers and evidence must be []")
+        _check_enum(obj, "miss", MISSES, problems)
+        near = obj.get("near")
+        _check_spans(source, [near] if isinstance(near, str) else [None], corpus, problems)  # type: ignore[list-item]
+        check = obj.get("absence_check")
+        if not (isinstance(check, dict) and check.get("searched") and check.get("finding")):
+            problems.append("unanswerable: absence_check needs 'searched' (terms) and 'finding'")
+        return problems
+    if not answers or not all(isinstance(a, str) and a.strip() for a in answers):
+        problems.append("answers must be non-empty strings")
+    if not evidence:
+        problems.append("answerable: evidence must list at least one verbatim span")
+    _check_spans(source, evidence, corpus, problems)
+    if qtype == "compute":
+        _check_enum(obj, "kind", COMPUTE_KINDS, problems)
+        values = obj.get("values")
+        if not (isinstance(values, list) and len(values) >= 2):
+            problems.append("compute: 'values' needs at least two {label, value} objects")
+        elif not all(
+            isinstance(v, dict) and _answer_supported([str(v.get("value", ""))], evidence)
+            for v in values
+        ):
+            problems.append("compute: every value must stand in the evidence")
+        if not isinstance(obj.get("result"), str):
+            problems.append("compute: 'result' must be a string")
+    elif answers and evidence and not _answer_supported(answers, evidence):
+        problems.append("no answer string (or its numbers) occurs in the evidence")
+    return problems
+
+
+def check_item(obj: Any, corpus: dict[str, CorpusDoc]) -> list[str]:
+    if not isinstance(obj, dict):
+        return ["not a JSON object"]
+    if "turns" not in obj:
+        return check_question(obj, corpus)
+    problems: list[str] = []
+    _need(obj, "id", str, problems)
+    _check_enum(obj, "lang", LANGS, problems)
+    _check_enum(obj, "user", USERS, problems)
+    turns = obj.get("turns")
+    if not (isinstance(turns, list) and 2 <= len(turns) <= 4):
+        return [*problems, "a conversation needs 2-4 turns"]
+    for n, turn in enumerate(turns, start=1):
+        if not isinstance(turn, dict):
+            problems.append(f"turn {n}: not an object")
+            continue
+        problems += [f"turn {n}: {p}" for p in check_question(turn, corpus, in_conversation=True)]
+    return problems
+
+
+def _annotate_question(obj: dict[str, Any], corpus: dict[str, CorpusDoc]) -> None:
+    doc = corpus.get(obj.get("source", ""))
+    if doc is None:
+        return
+    obj["doc_id"] = doc.doc_id
+    spans = obj.get("evidence") or ([obj["near"]] if obj.get("near") else [])
+    pages = [doc.page_at(at) for span in spans if (at := doc.find(span)) is not None]
+    obj["pages"] = sorted({p for p in pages if p is not None})
+    check = obj.get("absence_check")
+    if isinstance(check, dict):
+        check["hits"] = {
+            term: sum(d.count(term) for d in corpus.values()) for term in check.get("searched", [])
+        }
+
+
+def annotate(obj: dict[str, Any], corpus: dict[str, CorpusDoc]) -> dict[str, Any]:
+    """Adds ``doc_id``, ``pages`` and the absence hits (for every turn of a conversation)."""
+    for question in obj.get("turns", [obj]):
+        _annotate_question(question, corpus)
+    return obj
+
+
+def read_jsonl(path: Path) -> list[tuple[int, Any]]:
+    rows: list[tuple[int, Any]] = []
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append((line_no, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                rows.append((line_no, {"__error__": f"invalid JSON: {exc.msg}"}))
+    return rows
+
+
+def check_file(path: Path, write: bool = False) -> list[str]:
+    """Every problem in one file, as ``file:line: id: problem``; with ``write``, annotates it."""
+    corpus = load_corpus()
+    problems: list[str] = []
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for line_no, obj in read_jsonl(path):
+        if isinstance(obj, dict) and "__error__" in obj:
+            problems.append(f"{path}:{line_no}: {obj['__error__']}")
+            continue
+        item_id = obj.get("id", "?") if isinstance(obj, dict) else "?"
+        if item_id in seen:
+            problems.append(f"{path}:{line_no}: {item_id}: duplicate id")
+        seen.add(item_id)
+        problems += [f"{path}:{line_no}: {item_id}: {p}" for p in check_item(obj, corpus)]
+        if isinstance(obj, dict):
+            out.append(annotate(obj, corpus))
+    if write and not problems:
+        path.write_text(
+            "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in out), encoding="utf-8"
+        )
+    return problems
+
+
+# ----------------------------------------------------------------------------------------------
+# Splitting by evidence passage
+
+
+def passage_keys(obj: dict[str, Any]) -> set[str]:
+    """The passages an item rests on: ``doc_id:page`` of every evidence/near span.
+
+    Documents without pages use ``doc_id:paragraph-offset-bucket`` (blank-line paragraphs).
+    """
+    corpus = load_corpus()
+    keys: set[str] = set()
+    for question in obj.get("turns", [obj]):
+        doc = corpus.get(question.get("source", ""))
+        if doc is None:
+            continue
+        spans = list(question.get("evidence") or []) + (
+            [question["near"]] if question.get("near") else []
+        )
+        for span in spans:
+            at = doc.find(span)
+            if at is None:
+                continue
+            page = doc.page_at(at)
+            if page is None:
+                page = doc.text.count("\n\n", 0, at) // 6  # about one screen of a web page
+            keys.add(f"{doc.doc_id}:{page}")
+            keys.add("ev:" + squash(span)[:200])
+    return keys
+
+
+def _bucket(group_key: str) -> str:
+    digest = hashlib.sha256(group_key.encode("utf-8")).digest()
+    fraction = int.from_bytes(digest[:8], "big") / 2**64
+    cumulative = 0.0
+    for split, part in zip(SPLITS, SPLIT_SHARES, strict=True):
+        cumulative += part
+        if fraction < cumulative:
+            return split
+    return SPLITS[-1]
+
+
+def assign_splits(items: Sequence[dict[str, Any]]) -> list[str]:
+    """The split of each item: items sharing a passage (or an evidence span) share a group,
+    directly or through others (union-find), and a group's split is drawn from a hash of its
+    smallest passage key, so that adding items never moves a group that did not merge."""
+    parent: dict[str, str] = {}
+
+    def find(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    item_keys = [sorted(passage_keys(item)) or [f"item:{item.get('id')}"] for item in items]
+    for keys in item_keys:
+        for key in keys[1:]:
+            parent[find(key)] = find(keys[0])
+    members: dict[str, list[str]] = {}
+    for keys in item_keys:
+        for key in keys:
+            members.setdefault(find(key), []).append(key)
+    group_name = {root: min(keys) for root, keys in members.items()}
+    return [_bucket(group_name[find(keys[0])]) for keys in item_keys]
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[0] not in ("check",):
+        print("usage: python -m evals.questiondata check [--write] FILE...", file=sys.stderr)
+        return 2
+    write = "--write" in argv
+    files = [Path(a) for a in argv[1:] if a != "--write"]
+    total = 0
+    for path in files:
+        problems = check_file(path, write=write)
+        total += len(problems)
+        for problem in problems:
+            print(problem)
+        print(f"{path}: {len(read_jsonl(path))} items, {len(problems)} problems", file=sys.stderr)
+    return 1 if total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
