@@ -169,7 +169,9 @@ def _need(obj: dict[str, Any], key: str, kind: type, problems: list[str]) -> Any
     return value
 
 
-def _check_enum(obj: dict[str, Any], key: str, allowed: frozenset[str], problems: list[str]) -> None:
+def _check_enum(
+    obj: dict[str, Any], key: str, allowed: frozenset[str], problems: list[str]
+) -> None:
     if obj.get(key) not in allowed:
         problems.append(f"{key} {obj.get(key)!r} is not one of {sorted(allowed)}")
 
@@ -329,28 +331,53 @@ def check_file(path: Path, write: bool = False) -> list[str]:
 # Splitting by evidence passage
 
 
-def passage_keys(obj: dict[str, Any]) -> set[str]:
-    """The passages an item rests on: ``doc_id:page`` of every evidence/near span.
+@lru_cache(maxsize=2)
+def _chunk_starts(corpus_dir: Path = CORPUS_DIR) -> dict[str, list[int]]:
+    """Where each passage (ingest chunk, default settings) of each corpus file starts."""
+    from ingest.pipeline import process_document, read_corpus_manifest
+    from vectorstore.settings import Settings
 
-    Documents without pages use ``doc_id:paragraph-offset-bucket`` (blank-line paragraphs).
-    """
+    settings = Settings(corpus_dir=corpus_dir)
+    starts: dict[str, list[int]] = {}
+    for file, info in read_corpus_manifest(corpus_dir).items():
+        processed = process_document(corpus_dir / file, info, settings)
+        starts[file] = sorted(c.start for c in processed.chunks)
+    return starts
+
+
+def _answering_spans(question: dict[str, Any]) -> list[str]:
+    """The spans a question rests on: the first evidence span (the others are context, such as
+    a table's year header shared by many tables), every span holding a computed value, the
+    near-miss span."""
+    evidence = list(question.get("evidence") or [])
+    spans = evidence[:1]
+    for value in question.get("values") or []:
+        spans += [e for e in evidence[1:] if _answer_supported([str(value.get("value", ""))], [e])]
+    if question.get("near"):
+        spans.append(question["near"])
+    return spans
+
+
+def passage_keys(obj: dict[str, Any]) -> set[str]:
+    """The passages an item rests on: the ingest chunk (default chunk settings) that holds each
+    evidence or near-miss span, as ``file@offset``, and the span itself."""
+    import bisect
+
     corpus = load_corpus()
+    starts = _chunk_starts()
     keys: set[str] = set()
     for question in obj.get("turns", [obj]):
-        doc = corpus.get(question.get("source", ""))
+        source = question.get("source", "")
+        doc = corpus.get(source)
         if doc is None:
             continue
-        spans = list(question.get("evidence") or []) + (
-            [question["near"]] if question.get("near") else []
-        )
-        for span in spans:
+        for span in _answering_spans(question):
             at = doc.find(span)
             if at is None:
                 continue
-            page = doc.page_at(at)
-            if page is None:
-                page = doc.text.count("\n\n", 0, at) // 6  # about one screen of a web page
-            keys.add(f"{doc.doc_id}:{page}")
+            chunk_starts = starts.get(source) or [0]
+            index = max(0, bisect.bisect_right(chunk_starts, at) - 1)
+            keys.add(f"{source}@{chunk_starts[index]}")
             keys.add("ev:" + squash(span)[:200])
     return keys
 
@@ -390,9 +417,70 @@ def assign_splits(items: Sequence[dict[str, Any]]) -> list[str]:
     return [_bucket(group_name[find(keys[0])]) for keys in item_keys]
 
 
+SPLITS_PATH = DATA_DIR / "splits.json"
+
+
+def written_items(directory: Path = WRITTEN_DIR) -> list[dict[str, Any]]:
+    """Every question and conversation of ``directory``'s ``*.jsonl`` files, in file order."""
+    items: list[dict[str, Any]] = []
+    for path in sorted(directory.glob("*.jsonl")):
+        items += [obj for _, obj in read_jsonl(path) if isinstance(obj, dict)]
+    return items
+
+
+def frozen_splits(path: Path = SPLITS_PATH) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))["splits"]
+    return data
+
+
+def update_splits(items: Sequence[dict[str, Any]], frozen: dict[str, str]) -> dict[str, str]:
+    """Splits for ``items``: those already assigned keep their split; a new item takes the split
+    of an assigned item it shares a passage with (its group), else its group's hashed split."""
+    fresh = assign_splits(items)
+    keys = [passage_keys(item) for item in items]
+    owner: dict[str, str] = {}
+    for item, item_keys in zip(items, keys, strict=True):
+        if item.get("id") in frozen:
+            for key in item_keys:
+                owner.setdefault(key, frozen[item["id"]])
+    out: dict[str, str] = {}
+    for item, item_keys, split in zip(items, keys, fresh, strict=True):
+        item_id = str(item.get("id"))
+        inherited = next((owner[k] for k in sorted(item_keys) if k in owner), None)
+        out[item_id] = frozen.get(item_id) or inherited or split
+    return out
+
+
+def write_splits(path: Path = SPLITS_PATH) -> dict[str, int]:
+    """Assign splits to every written item (keeping earlier assignments) and save them."""
+    splits = update_splits(written_items(), frozen_splits(path))
+    payload = {
+        "comment": "train/dev/test by evidence passage (evals/questiondata.py, assign_splits); "
+        "an id keeps its split once assigned",
+        "splits": dict(sorted(splits.items())),
+    }
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    counts: dict[str, int] = {}
+    for split in splits.values():
+        counts[split] = counts.get(split, 0) + 1
+    return counts
+
+
+def load_split(split: str, directory: Path = WRITTEN_DIR) -> list[dict[str, Any]]:
+    """The written items of one split (``train``, ``dev`` or ``test``)."""
+    splits = frozen_splits()
+    return [item for item in written_items(directory) if splits.get(str(item.get("id"))) == split]
+
+
 def _main(argv: list[str]) -> int:
+    if argv[:1] == ["split"]:
+        print(write_splits())
+        return 0
     if len(argv) < 2 or argv[0] not in ("check",):
-        print("usage: python -m evals.questiondata check [--write] FILE...", file=sys.stderr)
+        usage = "usage: python -m evals.questiondata check [--write] FILE... | split"
+        print(usage, file=sys.stderr)
         return 2
     write = "--write" in argv
     files = [Path(a) for a in argv[1:] if a != "--write"]

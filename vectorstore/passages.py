@@ -1,0 +1,206 @@
+"""Passages into the pieces a person quotes: sentences of text, rows of tables.
+
+The reader (``assistant.reader``) judges these pieces, and ingestion embeds each one once
+(:func:`candidate_spans` is the one definition both use). Splitting is structural: paragraphs,
+bullets, sentence ends that are not abbreviations, table lines that end with a value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from vectorstore.types import Chunk
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"»”)]?\s+(?=[\"«(]?[A-ZÆØÅ0-9•–-])")
+_BULLET = re.compile(r"^\s*(?:[•\-–*]|\d{1,2}[.)])\s+")
+#: "1 234,5", "9,3", "2024", "12.5" (thousands separated by a space are joined).
+_NUMBER = re.compile(r"(?<![\w,.])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?(?![\d])|\d+(?:[.,]\d+)?")
+_ITEM_NUMBER = re.compile(r"\s*\d+[.)]")
+_CITATION = re.compile(r"\s*\[(\d+)\]")
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-9]\d)(?!\d)")
+
+
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:ca|nr|kr|mill|mrd|jf|dvs|pga|inkl|evt|ev|mv|tlf|pkt|kap|ref|bl\.a|f\.eks|m\.m|"
+    r"o\.l|t\.o\.m|f\.o\.m|d\.d|i\.e|e\.g|vs|mr|dr|st)|\b[A-ZÆØÅ])\.$",
+    re.IGNORECASE,
+)
+
+
+def _sentence_spans(piece: str, offset: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for match in _SENTENCE_END.finditer(piece):
+        before = piece[cursor : match.start()].rstrip('"»”)')
+        # "ca." and "bl.a." do not end a sentence, nor does the number of a numbered item ("1.").
+        if _ABBREVIATION.search(before[-12:]) or _ITEM_NUMBER.fullmatch(before):
+            continue
+        spans.append((offset + cursor, offset + match.start()))
+        cursor = match.end()
+    spans.append((offset + cursor, offset + len(piece)))
+    return spans
+
+
+#: The last word of a table line that ends a row: a number ("4 286", "9,3 %", "222,0*"), a
+#: unit, a dash, or "Ikke målt" / "Tall kommer".
+_ROW_END = re.compile(
+    r"(?:^|\s)(?:[-−–]?\d+(?:[.,]\d+)?\s?%?\**|%|[-−–—]|målt|kommer|"
+    r"kr/m2|kg/m2|kr|kg|GWh|MWh|kWh|tonn|dekar|prosentpoeng)$"
+)
+
+
+#: A table line ending in what a label divides by ("per 1000", "pr. 10 000"): the row's values
+#: are on the next line.
+_DIVIDES_BY_END = re.compile(r"\b(?:per|pr\.?)\s+\d[\d ]*$", re.IGNORECASE)
+
+
+def split_sentences(text: str, *, lines: bool = False) -> list[tuple[int, int]]:
+    """Spans of sentences in ``text``.
+
+    Paragraphs (blank-line separated) always end a sentence; a bullet line starts a new item
+    (continued by the following non-bullet lines); with ``lines`` set (tables), every row is
+    its own piece: a line that ends with a value ends it, and a line that does not (a label
+    wrapped over lines, "Netto driftsutgifter per innbygger (120)" / "administrasjon (B)")
+    goes on into the next. Abbreviations such as "ca." or "bl.a." do not end a sentence.
+    """
+    spans: list[tuple[int, int]] = []
+    for para in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
+        block_start = para.start()
+        block = para.group(0)
+        pieces: list[tuple[int, int]] = []
+        offset = 0
+        open_row = False  # the last table piece still waits for its values
+        for line in block.split("\n"):
+            line_span = (offset, offset + len(line))
+            if lines:
+                if open_row and pieces:
+                    pieces[-1] = (pieces[-1][0], line_span[1])
+                else:
+                    pieces.append(line_span)
+                # "(> 10" / "%)": a number inside an unclosed parenthesis is not a value, nor
+                # one a label divides by ("..., per 1000" / "innbyggere 152 159").
+                open_row = (
+                    line.count("(") > line.count(")")
+                    or not _ROW_END.search(line.rstrip())
+                    or _DIVIDES_BY_END.search(line.rstrip()) is not None
+                )
+            elif not pieces or _BULLET.match(line):
+                pieces.append(line_span)
+            else:
+                pieces[-1] = (pieces[-1][0], line_span[1])
+            offset += len(line) + 1
+        for p_start, p_end in pieces:
+            for s_start, s_end in _sentence_spans(block[p_start:p_end], block_start + p_start):
+                spans.extend(_split_run_on(text, s_start, s_end))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+#: A "sentence" longer than this that spans several lines is a table or list printed as running
+#: text (no full stops between its rows): each line is quoted on its own.
+RUN_ON_CHARS = 400
+
+
+def _split_run_on(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    if end - start <= RUN_ON_CHARS or "\n" not in text[start:end]:
+        return [(start, end)]
+    spans: list[tuple[int, int]] = []
+    line_start = start
+    for i in range(start, end):
+        if text[i] == "\n":
+            spans.append((line_start, i))
+            line_start = i + 1
+    spans.append((line_start, end))
+    return spans
+
+
+def sentences(text: str, *, lines: bool = False) -> list[str]:
+    return [text[s:e].strip() for s, e in split_sentences(text, lines=lines)]
+
+
+_HEADING_LINE = re.compile(r"(?m)^[ \t]*([^\n]{3,80}?)[ \t]*\n[ \t]*\n")
+
+
+def _looks_like_heading(line: str) -> bool:
+    """One short line, no sentence punctuation, starting like a title. (Stricter than ingest's
+    ``_is_heading_line``, which sees whole paragraphs: here a line inside a passage must look
+    like a title on its own; the assistant does not import ingest.)"""
+    if line[-1] in '.,;:!?)»"”' or line.startswith(("•", "-", "–", "*", "(")):
+        return False
+    words = line.split()
+    if len(words) > 8 or not line[0].isupper():
+        return False
+    letters = sum(ch.isalpha() for ch in line)
+    return letters >= 0.7 * len(line.replace(" ", ""))
+
+
+def heading_before(text: str, start: int) -> str:
+    """The last heading inside ``text`` before offset ``start``: a title-like line standing
+    alone before a blank line. Text extracted from PDFs often keeps a sub-heading on the line
+    right after the previous paragraph ("... 2023.\nNæring\n\nTemaplan for næring ..."), so
+    the passage's section says where it began, not what a later paragraph is about."""
+    found = ""
+    for match in _HEADING_LINE.finditer(text, 0, start):
+        line = match.group(1).strip()
+        if line and _looks_like_heading(line):
+            found = line
+    return found
+
+
+#: Bump when :func:`candidate_spans` changes what it returns: the index is then rebuilt.
+CANDIDATES_VERSION = 1
+#: A table piece with at least this many values (numbers that are not years) is a row of values;
+#: the pieces before the first such row are the table's title and header.
+ROW_MIN_VALUES = 2
+#: Characters of a table head kept as a row's context.
+TABLE_HEAD_CHARS = 300
+
+_VALUE_TOKEN = re.compile(r"(?<![\w,.])\d+(?:,\d+)?(?![\w,])")
+_YEAR_TOKEN = re.compile(r"19[5-9]\d|20\d\d")
+
+
+@dataclass(frozen=True)
+class CandidateSpan:
+    """A sentence or table row of a chunk: ``start``/``end`` are offsets into ``chunk.text``;
+    ``context`` is what a reader needs to understand it (the section and sub-heading, or the
+    table's title and header)."""
+
+    start: int
+    end: int
+    text: str
+    kind: Literal["sentence", "row"]
+    context: str
+
+    def for_embedding(self) -> str:
+        return f"{self.context}: {self.text}" if self.context else self.text
+
+
+def _is_value_row(piece: str) -> bool:
+    values = [t for t in _VALUE_TOKEN.findall(piece) if not _YEAR_TOKEN.fullmatch(t)]
+    return len(values) >= ROW_MIN_VALUES
+
+
+def candidate_spans(chunk: Chunk) -> list[CandidateSpan]:
+    """Every sentence (text) or row (table) of ``chunk``, with its context."""
+    is_table = chunk.chunk_type == "table"
+    spans = split_sentences(chunk.text, lines=is_table)
+    out: list[CandidateSpan] = []
+    head: list[str] = []
+    in_rows = False
+    for start, end in spans:
+        piece = " ".join(chunk.text[start:end].split())
+        if is_table:
+            in_rows = in_rows or _is_value_row(piece)
+            if not in_rows:
+                head.append(piece)
+            context = " ".join([chunk.section, *head])[:TABLE_HEAD_CHARS]
+            kind: Literal["sentence", "row"] = "row" if in_rows else "sentence"
+        else:
+            sub = heading_before(chunk.text, start)
+            context = chunk.section
+            if sub and sub != chunk.section:
+                context = f"{chunk.section} – {sub}"
+            kind = "sentence"
+        out.append(CandidateSpan(start, end, piece, kind, context))
+    return out
