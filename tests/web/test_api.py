@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
 
 from app import build_app
 from tests.web.conftest import FakeService
-from vectorstore.settings import Settings
+from vectorstore.settings import Settings, load_settings
 from web.api import parse_api_payload
 from web.feedback import FeedbackStore
 
@@ -86,3 +89,104 @@ def test_api_staff_mode_needs_login(staff_settings: Settings, fake_service: Fake
         assert ok.status_code == 200
         wrong = client.post("/api/ask", json={"question": "Hei"}, auth=("ansatt", "feil"))
         assert wrong.status_code == 401
+
+
+# --- bounded work per request (issue 14, finding 1) ----------------------------------------------
+FOLLOW_UP_WITH_1MB_WORD = {
+    "question": "Og i 2023?",
+    "history": [
+        {"role": "user", "content": "x" * 1_000_000},
+        {"role": "assistant", "content": "Svar."},
+    ],
+}
+
+
+def test_a_1mb_history_item_never_reaches_the_service(
+    app_settings: Settings, fake_service: FakeService
+) -> None:
+    fastapi_app, _ = build_app(fake_service, app_settings)
+    with TestClient(fastapi_app) as client:
+        r = client.post("/api/ask", json=FOLLOW_UP_WITH_1MB_WORD)
+        assert r.status_code == 413
+        assert r.json()["error"] == "Forespørselen er for stor. Den kan være høyst 32 KB."
+        # Sent in pieces without a Content-Length: still refused once the limit is passed.
+        pieces = (b" " * 65_536 for _ in range(20))
+        chunked = client.post(
+            "/api/ask", content=pieces, headers={"content-type": "application/json"}
+        )
+        assert chunked.status_code == 413
+        assert fake_service.calls == []
+        # Refused requests do not count against the rate limit.
+        assert client.post("/api/ask", json={"question": "Hva er klimamålet?"}).status_code == 200
+
+
+def test_a_long_history_item_within_the_body_limit_is_400(
+    tmp_path: Any, fake_service: FakeService
+) -> None:
+    settings = load_settings(data_dir=tmp_path / "data", max_request_bytes=4_000_000)
+    fastapi_app, _ = build_app(fake_service, settings)
+    with TestClient(fastapi_app) as client:
+        r = client.post("/api/ask", json=FOLLOW_UP_WITH_1MB_WORD)
+        assert r.status_code == 400
+        assert "for langt (1000000 tegn)" in r.json()["error"]
+        assert "høyst 4000 tegn" in r.json()["error"]
+        nine = {
+            "question": "Og i 2023?",
+            "history": [{"role": "user", "content": "Hei"}] * 9,
+        }
+        r = client.post("/api/ask", json=nine)
+        assert r.status_code == 400 and "høyst 8 elementer" in r.json()["error"]
+        many_filters = {"question": "Hei", "filters": {"document": ["a"] * 11}}
+        r = client.post("/api/ask", json=many_filters)
+        assert r.status_code == 400 and "høyst 10 verdier" in r.json()["error"]
+        long_filter = {"question": "Hei", "filters": {"kind": "k" * 201}}
+        r = client.post("/api/ask", json=long_filter)
+        assert r.status_code == 400 and "for lang" in r.json()["error"]
+    assert fake_service.calls == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"question": "\\ud800"}',
+        b'{"question": "Hei", "history": [{"role": "user", "content": "\\ud800"}]}',
+        b'{"question": NaN}',
+        b'{"question": "Hei", "filters": {"year": Infinity}}',
+        b'{"question": "Hei", "filters": {"year": -Infinity}}',
+        b'{"question": "Hei", "x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}",
+        b"[" * 16_000 + b"]" * 16_000,
+        b"[]",
+        b"null",
+        b'"Hei"',
+        b"3",
+        b"\xff",
+        b'{"question": 3}',
+        b'{"question": "Hei", "history": "nei"}',
+        b'{"question": "Hei", "history": [{"role": "user", "content": 3}]}',
+        b'{"question": "Hei", "filters": {"year": [true]}}',
+        b'{"question": "Hei", "filters": {"document": {"a": 1}}}',
+        b'{"question": "Hei", "filters": {"year": 1e400}}',
+    ],
+)
+def test_malformed_json_is_400_never_500(
+    raw: bytes, app_settings: Settings, fake_service: FakeService
+) -> None:
+    fastapi_app, _ = build_app(fake_service, app_settings)
+    with TestClient(fastapi_app, raise_server_exceptions=False) as client:
+        r = client.post("/api/ask", content=raw, headers={"content-type": "application/json"})
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]
+    assert fake_service.calls == []
+
+
+def test_50000_deep_json_is_refused(app_settings: Settings, fake_service: FakeService) -> None:
+    fastapi_app, _ = build_app(fake_service, app_settings)
+    with TestClient(fastapi_app, raise_server_exceptions=False) as client:
+        deep = b"[" * 50_000 + b"]" * 50_000  # 100 KB: over the body limit before any parsing
+        assert client.post("/api/ask", content=deep).status_code == 413
+    big = load_settings(data_dir=app_settings.data_dir, max_request_bytes=200_000)
+    fastapi_app, _ = build_app(fake_service, big)
+    with TestClient(fastapi_app, raise_server_exceptions=False) as client:
+        r = client.post("/api/ask", content=deep)
+        assert r.status_code == 400 and "for dypt nestet" in r.json()["error"]
+    assert fake_service.calls == []

@@ -225,3 +225,32 @@ def test_export_feedback_files(handlers: ChatHandlers, feedback_store: FeedbackS
     path = Path(handlers.export_feedback("csv", "unanswered"))
     assert "u" in path.read_text(encoding="utf-8-sig")
     assert handlers.unanswered_rows()[0][1] == "u"
+
+
+# --- the page's requests go through the API's validator -----------------------------------------
+def test_page_refuses_what_the_api_refuses(
+    handlers: ChatHandlers, fake_service: FakeService
+) -> None:
+    chat, records, box = run(handlers, "x" * 1_000_000)[-1]
+    assert "for langt (1000000 tegn)" in chat[-1]["content"]
+    assert len(chat[0]["content"]) < 1_000  # the question is not echoed back whole
+    assert records == [] and box == "x" * 1_000_000
+    chat, _, _ = run(handlers, "Hva står i planen?", filters=("d" * 201, "", ""))[-1]
+    assert "Ugyldige filtre: en verdi er for lang" in chat[-1]["content"]
+    chat, _, box = run(handlers, "Hva er \ud800?")[-1]
+    assert "ugyldige tegn" in chat[-1]["content"]
+    for message in chat:
+        message["content"].encode("utf-8")  # nothing the browser cannot be sent
+    box.encode("utf-8")
+    assert fake_service.calls == []
+
+
+def test_page_history_is_cut_to_the_limits(
+    handlers: ChatHandlers, fake_service: FakeService
+) -> None:
+    long_answer = {"answer": "svar " * 2_000, "citations": []}
+    records = [{"question": f"Spørsmål {i}?", "answer": long_answer} for i in range(6)]
+    run(handlers, "Og i 2023?", records=records)
+    history = fake_service.calls[-1]["history"]
+    assert len(history) == 8 and history[0].content == "Spørsmål 2?"
+    assert all(len(t.content) <= 4_000 for t in history)
