@@ -169,7 +169,9 @@ def _need(obj: dict[str, Any], key: str, kind: type, problems: list[str]) -> Any
     return value
 
 
-def _check_enum(obj: dict[str, Any], key: str, allowed: frozenset[str], problems: list[str]) -> None:
+def _check_enum(
+    obj: dict[str, Any], key: str, allowed: frozenset[str], problems: list[str]
+) -> None:
     if obj.get(key) not in allowed:
         problems.append(f"{key} {obj.get(key)!r} is not one of {sorted(allowed)}")
 
