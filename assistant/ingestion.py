@@ -101,9 +101,27 @@ class IngestJobs:
         self._pool.submit(self._run, job.id)
         return job
 
-    def _update(self, job_id: str, **changes: object) -> None:
+    def _update(
+        self,
+        job_id: str,
+        *,
+        status: JobStatus | None = None,
+        progress: float | None = None,
+        message: str | None = None,
+        finished: bool = False,
+    ) -> IngestJob:
+        """Replace a job by a copy with the given fields changed; returns the copy."""
         with self._lock:
-            self._jobs[job_id] = replace(self._jobs[job_id], **changes)  # type: ignore[arg-type]
+            job = self._jobs[job_id]
+            job = replace(
+                job,
+                status=status or job.status,
+                progress=job.progress if progress is None else progress,
+                message=job.message if message is None else message,
+                finished_at=_now() if finished else job.finished_at,
+            )
+            self._jobs[job_id] = job
+            return job
 
     def _progress(self, job_id: str) -> Callable[..., None]:
         """A callback taking a fraction (0..1) and/or a message, in any order."""
@@ -118,21 +136,17 @@ class IngestJobs:
         return progress
 
     def _run(self, job_id: str) -> None:
-        self._update(job_id, status="lastes inn")
-        job = self._jobs[job_id]
+        job = self._update(job_id, status="lastes inn")
         try:
             self.ingester.ingest_file(job.path, self._progress(job_id))
         except Exception as exc:
             log.exception("ingest of %s failed", job.path)
-            self._update(
-                job_id,
-                status="feilet",
-                message=str(exc) or exc.__class__.__name__,
-                finished_at=_now(),
-            )
+            message = str(exc) or exc.__class__.__name__
+            self._update(job_id, status="feilet", message=message, finished=True)
             return
+        # Progress is reported on this worker thread, so the message read here is the last one.
         message = self._jobs[job_id].message or "Klar til bruk i chatten."
-        self._update(job_id, status="ferdig", progress=1.0, message=message, finished_at=_now())
+        self._update(job_id, status="ferdig", progress=1.0, message=message, finished=True)
 
     def get(self, job_id: str) -> IngestJob | None:
         with self._lock:
