@@ -50,10 +50,30 @@ _FILLER = {
 }
 
 
+#: Longest previous question carried into a follow-up, in characters: twice the default question
+#: limit (``max_question_chars``, 500), so the page's own questions are never cut. A longer
+#: "question" in a request's history is cut at a word, so that the work a follow-up makes for
+#: the label matching and retrieval stays bounded whatever the history holds.
+MAX_PREVIOUS_CHARS = 1000
+#: How many earlier questions a follow-up of a follow-up is resolved through (the web layer sends
+#: at most 8 history items; this bounds the recursion for any caller).
+MAX_FOLLOWUP_DEPTH = 8
+
+
+def _clip(text: str) -> str:
+    """``text`` stripped and cut to :data:`MAX_PREVIOUS_CHARS` (at a space when there is one)."""
+    text = text.strip()
+    if len(text) <= MAX_PREVIOUS_CHARS:
+        return text
+    cut = text[:MAX_PREVIOUS_CHARS]
+    space = cut.rfind(" ")
+    return cut[:space] if space > MAX_PREVIOUS_CHARS // 2 else cut
+
+
 def _previous_question(history: Sequence[Turn]) -> str | None:
     for turn in reversed(history):
         if turn.role == "user" and turn.content.strip():
-            return turn.content.strip()
+            return _clip(turn.content)
     return None
 
 
@@ -89,15 +109,19 @@ def is_followup(question: str) -> bool:
 
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     """The question to retrieve with; ``question`` itself when it is not a follow-up."""
+    return _resolve(question, history, MAX_FOLLOWUP_DEPTH)
+
+
+def _resolve(question: str, history: Sequence[Turn], depth: int) -> str:
     previous = _previous_question(history)
-    if previous is None or not is_followup(question):
+    if previous is None or depth <= 0 or not is_followup(question):
         return question
     # The previous question may itself have been a follow-up: resolve it against what preceded.
     earlier = list(history)
-    while earlier and not (earlier[-1].role == "user" and earlier[-1].content.strip() == previous):
+    while earlier and not (earlier[-1].role == "user" and _clip(earlier[-1].content) == previous):
         earlier.pop()
     if earlier:
-        previous = resolve_followup(previous, earlier[:-1])
+        previous = _resolve(previous, earlier[:-1], depth - 1)
     new_years = years_in(question)
     words = [w for w in re.findall(r"\w+", question.lower()) if not w.isdigit()]
     if new_years and all(w in _FILLER for w in words):

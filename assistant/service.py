@@ -12,16 +12,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.crosslingual import SentenceScorer
 from assistant.followup import resolve_followup
 from assistant.retrieval import Retriever, Selection
 from assistant.text import content_terms, detect_language, sentences, split_sentences
-from assistant.types import Answer, Answerer, Citation, Language, Turn
+from assistant.types import Answer, Answerer, Citation, Language, StreamEvent, Turn
 from assistant.verification import check_sentence, specific_facts, verify_answer
 from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.settings import Settings
@@ -34,15 +33,6 @@ REFUSAL_NO = "Jeg finner ikke dette i dokumentene."
 REFUSAL_EN = "I cannot find this in the documents."
 #: Sentence vectors for English questions, in ``settings.cache_dir`` (see assistant.crosslingual).
 SENTENCE_VECTORS = "sentence-vectors.sqlite3"
-
-
-@dataclass(frozen=True)
-class StreamEvent:
-    """``delta``: verified answer text to append; ``answer``: the final, complete result."""
-
-    kind: Literal["delta", "answer"]
-    text: str = ""
-    answer: Answer | None = None
 
 
 class AssistantService:

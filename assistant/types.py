@@ -111,6 +111,15 @@ class Draft:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class StreamEvent:
+    """``delta``: verified answer text to append; ``answer``: the final, complete result."""
+
+    kind: Literal["delta", "answer"]
+    text: str = ""
+    answer: Answer | None = None
+
+
 class Answerer(Protocol):
     """Writes an answer from numbered passages. ``passages[i]`` is cited as ``[i + 1]``."""
 

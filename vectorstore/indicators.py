@@ -223,12 +223,24 @@ def _inflection_of(a: str, b: str) -> bool:
     return common >= max(5, len(short) - 1) and len(long_) - common <= 2
 
 
+#: Longest query word that is tried as a compound of two label words. The longest label word
+#: in the corpus has 21 letters (and the longest question word of the evaluation sets 27), so
+#: two label words with a linking letter fit in 48; a longer "word" is no compound worth
+#: splitting. Without the bound, splitting a word of n letters costs n^2 time and memory (every
+#: tail is a new string, cached by ``_term_match``): one history item of a 1 MB word grew the
+#: app to 21.7 GB.
+MAX_COMPOUND_CHARS = 48
+
+
 def _compound_parts(query_term: str, label_terms_: Sequence[str]) -> tuple[str, ...]:
     """The label words that the two parts of a query compound match, or ``()``.
 
     ``heltidsandel`` (heltid(s) + andel) finds "Andelen heltidsansatte"; each part has at
-    least four letters and must match a label word of its own.
+    least four letters and must match a label word of its own. A word longer than
+    :data:`MAX_COMPOUND_CHARS` is not split, so the work per word is bounded.
     """
+    if len(query_term) > MAX_COMPOUND_CHARS:
+        return ()
     for i in range(4, len(query_term) - 3):
         head, tail = query_term[:i], query_term[i:]
         tails = [t for t in label_terms_ if _term_match(tail, t)]

@@ -126,6 +126,34 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 10
     max_question_chars: int = 500
     concurrency_limit: int = 2
+
+    # --- request limits (checked before any work is done; page and POST /api/ask alike) -------
+    max_request_bytes: int = Field(
+        32_768,
+        ge=1,
+        description="Largest body of a POST /api/ask, in bytes; a larger one is answered 413. "
+        "The body is read in pieces and reading stops at the limit (Content-Length is not "
+        "trusted).",
+    )
+    max_history_turns: int = Field(
+        8,
+        ge=0,
+        description="Most items in a request's history (each one user or assistant message); "
+        "more is answered 400. The page sends its own last ones.",
+    )
+    max_history_item_chars: int = Field(
+        4_000,
+        ge=1,
+        description="Longest content of one history item, in characters; longer is answered 400.",
+    )
+    max_filter_values: int = Field(
+        10,
+        ge=1,
+        description="Most filter values in one request (documents, kinds and years together).",
+    )
+    max_filter_value_chars: int = Field(
+        200, ge=1, description="Longest single filter value (a document id, a kind), in characters."
+    )
     staff_username: str | None = None
     staff_password: SecretStr | None = None
 

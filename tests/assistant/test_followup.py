@@ -103,3 +103,26 @@ def test_short_question_naming_its_own_topic_stands_alone(question: str) -> None
 def test_short_question_without_its_own_topic_leans_on_the_previous(question: str) -> None:
     assert is_followup(question)
     assert "sykefraværet" in resolve_followup(question, SICK_LEAVE)
+
+
+# --- bounded work on pathological histories (issue 14, finding 1) --------------------------------
+def test_a_huge_previous_question_is_cut() -> None:
+    from assistant.followup import MAX_PREVIOUS_CHARS
+
+    long_word = [Turn("user", "x" * 1_000_000), Turn("assistant", "Svar.")]
+    resolved = resolve_followup("Og i 2023?", long_word)
+    assert len(resolved) <= MAX_PREVIOUS_CHARS + 20
+    many_words = [Turn("user", "Hva var sykefraværet i 2024? " + "ord " * 100_000)]
+    resolved = resolve_followup("og i 2023?", many_words)
+    assert resolved.startswith("Hva var sykefraværet i 2023?")
+    assert len(resolved) <= MAX_PREVIOUS_CHARS + 20
+
+
+def test_a_long_chain_of_follow_ups_does_not_recurse_without_end() -> None:
+    # Each "og i <year>?" is a follow-up of the one before: the old resolver recursed once per
+    # question and hit Python's recursion limit.
+    chain = [Turn("user", "Hva var sykefraværet i 2024?")]
+    for i in range(5_000):
+        chain += [Turn("assistant", "Svar."), Turn("user", f"og i {1960 + i % 60}?")]
+    resolved = resolve_followup("og i 2023?", chain)
+    assert resolved.endswith("2023?") and len(resolved) < 200

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from vectorstore import indicators
 from vectorstore.indicators import (
+    MAX_COMPOUND_CHARS,
     IndicatorRecord,
     IndicatorStore,
     denominator_terms,
@@ -360,3 +365,52 @@ def test_english_phrases_and_compounds_of_two_words() -> None:
         match_detail("Hva er kommuneplanen?", "Netto driftsutgifter til plan/kart/bygg "
                      "(Kommunekasse)").score == 0.0
     )  # fmt: skip
+
+
+# --- bounded work on pathological words (issue 14, finding 1) ------------------------------------
+class _CountingMatcher:
+    """Stands in for ``_term_match`` and counts the calls (and the longest word it saw)."""
+
+    def __init__(self, real: Callable[[str, str], bool]) -> None:
+        self.real = real
+        self.calls = 0
+        self.longest = 0
+
+    def __call__(self, query_term: str, label_term: str) -> bool:
+        self.calls += 1
+        self.longest = max(self.longest, len(query_term))
+        return self.real(query_term, label_term)
+
+
+def test_a_very_long_word_is_not_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = _CountingMatcher(indicators._term_match)
+    monkeypatch.setattr(indicators, "_term_match", counter)
+    labels = ["andel", "heltidsansatt", "sykefravær", "prosent"]
+    word = "a" * 1_000_000
+    assert indicators._compound_parts(word, labels) == ()
+    assert counter.calls == 0  # no head/tail pair was even tried
+    longest = "a" * (MAX_COMPOUND_CHARS + 1)
+    assert indicators._compound_parts(longest, labels) == ()
+    assert counter.calls == 0
+
+
+def test_compounds_up_to_the_bound_are_still_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert indicators._compound_parts("heltidsandel", ["andel", "heltidsansatt"]) != ()
+    counter = _CountingMatcher(indicators._term_match)
+    monkeypatch.setattr(indicators, "_term_match", counter)
+    word = "b" * MAX_COMPOUND_CHARS
+    labels = ["bbbbb", "cccc"]
+    indicators._compound_parts(word, labels)
+    # One try per split point and label word: bounded by the word limit, not the input.
+    assert counter.calls <= MAX_COMPOUND_CHARS * len(labels)
+
+
+def test_label_matching_with_a_huge_word_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = _CountingMatcher(indicators._term_match)
+    monkeypatch.setattr(indicators, "_term_match", counter)
+    query = "Hva var sykefraværet " + "x" * 1_000_000 + " i 2024?"
+    detail = match_detail(query, "Sykefravær i prosent", "Nøkkeltall for ansatte")
+    assert detail.label_hits == 1  # "sykefravær" still matches
+    # A handful of comparisons per query word and label word, however long the word is.
+    assert counter.calls <= 40
+    assert unmatched_terms(query, "Sykefravær i prosent") == ["x" * 1_000_000]

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app.conftest import FakeService, RunningApp, start_app
+from tests.web.conftest import FakeService, RunningApp, start_app
 from vectorstore.settings import Settings, load_settings
 
 pytestmark = pytest.mark.integration

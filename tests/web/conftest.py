@@ -13,12 +13,12 @@ import pytest
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-from assistant.feedback import FeedbackStore
-from assistant.ratelimit import SlidingWindowLimiter
 from assistant.service import StreamEvent
 from assistant.types import Answer, Citation, Turn
 from vectorstore.settings import Settings, load_settings
 from vectorstore.types import Chunk, SearchFilters, SearchHit
+from web.feedback import FeedbackStore
+from web.ratelimit import SlidingWindowLimiter
 
 #: Text of a document passage that tries to run script; the page must show it as text.
 HOSTILE_PASSAGE = (

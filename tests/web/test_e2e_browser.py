@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from assistant.feedback import FeedbackStore
-from tests.app.conftest import FakeService, RunningApp, start_app
+from tests.web.conftest import FakeService, RunningApp, start_app
 from vectorstore.settings import load_settings
+from web.feedback import FeedbackStore
 
 pytestmark = pytest.mark.e2e
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.rendering import (
+from tests.web.conftest import HOSTILE_PASSAGE, FakeService
+from web.rendering import (
     anchor_id,
     excerpt,
     highlight_passage,
@@ -15,7 +16,6 @@ from assistant.rendering import (
     safe_id,
     source_meta,
 )
-from tests.app.conftest import HOSTILE_PASSAGE, FakeService
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.feedback import FeedbackStore
+from web.feedback import FeedbackStore
 
 CITES = [
     {

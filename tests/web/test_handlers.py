@@ -1,24 +1,22 @@
-"""Handlers and the JSON API with the scripted fake service (no server, no browser)."""
+"""The page's handlers with the scripted fake service (no server, no browser)."""
 
 from __future__ import annotations
 
 import csv
 import json
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 import pytest
-from fastapi.testclient import TestClient
 
-import app as app_module
-from app import ChatHandlers, IngestJobs, build_app, filters_from_inputs, parse_api_payload
-from assistant.feedback import FeedbackStore
-from assistant.ratelimit import SlidingWindowLimiter
-from tests.app.conftest import FakeService
-from vectorstore.settings import Settings, load_settings
+from assistant.ingestion import IngestJobs
+from tests.web.conftest import FakeService
+from vectorstore.settings import Settings
+from web.feedback import FeedbackStore
+from web.handlers import ChatHandlers, filters_from_inputs
+from web.ratelimit import SlidingWindowLimiter
 
 
 def request(host: str = "10.0.0.1") -> Any:
@@ -199,36 +197,6 @@ def test_filter_choices_without_documents_method(
 
 
 # --- staff ---------------------------------------------------------------------------------------
-def test_ingest_jobs_run_in_background(tmp_path: Path, fake_service: FakeService) -> None:
-    jobs = IngestJobs(fake_service, tmp_path / "uploads", max_file_mb=1)
-    src = tmp_path / "ny plan.md"
-    src.write_text("# Ny plan\nTekst.", encoding="utf-8")
-    job = jobs.submit(src)
-    done = jobs.wait(job.id, timeout_s=10)
-    assert done is not None and done.status == "ferdig" and done.progress == 1.0
-    assert fake_service.ingested == [tmp_path / "uploads" / "ny_plan.md"]
-    with pytest.raises(ValueError, match="støttes ikke"):
-        bad = tmp_path / "x.exe"
-        bad.write_bytes(b"MZ")
-        jobs.submit(bad)
-    big = tmp_path / "big.txt"
-    big.write_bytes(b"x" * 1_200_000)
-    with pytest.raises(ValueError, match="for stor"):
-        jobs.submit(big)
-
-
-def test_ingest_failure_is_reported(tmp_path: Path, fake_service: FakeService) -> None:
-    def fail(path: Path, progress: Any) -> None:
-        raise RuntimeError("kunne ikke lese PDF")
-
-    fake_service.ingest_file = fail  # type: ignore[method-assign]
-    jobs = IngestJobs(fake_service, tmp_path / "u", 5)
-    src = tmp_path / "a.pdf"
-    src.write_bytes(b"%PDF-1.4")
-    job = jobs.wait(jobs.submit(src).id)
-    assert job is not None and job.status == "feilet" and "kunne ikke lese PDF" in job.message
-
-
 def test_staff_upload_handler_and_document_list(
     staff_settings: Settings,
     fake_service: FakeService,
@@ -259,140 +227,30 @@ def test_export_feedback_files(handlers: ChatHandlers, feedback_store: FeedbackS
     assert handlers.unanswered_rows()[0][1] == "u"
 
 
-# --- build_app and the JSON API ------------------------------------------------------------------
-def test_staff_mode_requires_credentials(tmp_path: Path, fake_service: FakeService) -> None:
-    settings = load_settings(data_dir=tmp_path, mode="staff")
-    with pytest.raises(ValueError, match="ASKER_STAFF_USERNAME"):
-        build_app(fake_service, settings)
-
-
-def test_main_refuses_staff_without_credentials(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+# --- the page's requests go through the API's validator -----------------------------------------
+def test_page_refuses_what_the_api_refuses(
+    handlers: ChatHandlers, fake_service: FakeService
 ) -> None:
-    monkeypatch.delenv("ASKER_STAFF_USERNAME", raising=False)
-    monkeypatch.delenv("ASKER_STAFF_PASSWORD", raising=False)
-    monkeypatch.setenv("ASKER_DATA_DIR", str(tmp_path))
-    assert app_module.main(["--mode", "staff"]) == 2
+    chat, records, box = run(handlers, "x" * 1_000_000)[-1]
+    assert "for langt (1000000 tegn)" in chat[-1]["content"]
+    assert len(chat[0]["content"]) < 1_000  # the question is not echoed back whole
+    assert records == [] and box == "x" * 1_000_000
+    chat, _, _ = run(handlers, "Hva står i planen?", filters=("d" * 201, "", ""))[-1]
+    assert "Ugyldige filtre: en verdi er for lang" in chat[-1]["content"]
+    chat, _, box = run(handlers, "Hva er \ud800?")[-1]
+    assert "ugyldige tegn" in chat[-1]["content"]
+    for message in chat:
+        message["content"].encode("utf-8")  # nothing the browser cannot be sent
+    box.encode("utf-8")
+    assert fake_service.calls == []
 
 
-def test_main_wires_everything(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_page_history_is_cut_to_the_limits(
+    handlers: ChatHandlers, fake_service: FakeService
 ) -> None:
-    import assistant.service
-
-    created: list[FakeService] = []
-    served: dict[str, Any] = {}
-
-    def make(settings: Settings) -> FakeService:
-        created.append(FakeService())
-        return created[-1]
-
-    monkeypatch.setattr(assistant.service, "AssistantService", make)
-    monkeypatch.setattr(
-        app_module,
-        "ensure_index_if_possible",
-        lambda settings: served.setdefault("indexed", settings),
-    )
-    monkeypatch.setattr(
-        app_module.uvicorn, "run", lambda app, host, port, **kw: served.update(host=host, port=port)
-    )
-    monkeypatch.setenv("ASKER_DATA_DIR", str(tmp_path))
-    assert app_module.main(["--port", "7999", "--host", "0.0.0.0"]) == 0
-    assert created[0].warmed and served["host"] == "0.0.0.0" and served["port"] == 7999
-    assert "http://127.0.0.1:7999/" in capsys.readouterr().out
-    assert "indexed" in served
-
-
-def test_parse_api_payload() -> None:
-    assert isinstance(parse_api_payload([], 100), str)
-    assert isinstance(parse_api_payload({"question": ""}, 100), str)
-    assert "for langt" in str(parse_api_payload({"question": "x" * 101}, 100))
-    assert isinstance(parse_api_payload({"question": "q", "history": "nei"}, 100), str)
-    assert isinstance(
-        parse_api_payload({"question": "q", "history": [{"role": "system", "content": "x"}]}, 100),
-        str,
-    )
-    assert isinstance(parse_api_payload({"question": "q", "filters": {"year": "abc"}}, 100), str)
-    q, hist, filters = parse_api_payload(  # type: ignore[misc]
-        {
-            "question": " Hei ",
-            "history": [{"role": "user", "content": "a"}],
-            "filters": {"year": 2024},
-        },
-        100,
-    )
-    assert q == "Hei" and hist[0].content == "a" and filters.years == (2024,)
-
-
-def test_api_ask(app_settings: Settings, fake_service: FakeService) -> None:
-    fastapi_app, _ = build_app(fake_service, app_settings)
-    with TestClient(fastapi_app) as client:
-        r = client.post(
-            "/api/ask",
-            json={
-                "question": "Hva er klimamålet?",
-                "history": [
-                    {"role": "user", "content": "Hei"},
-                    {"role": "assistant", "content": "Hei!"},
-                ],
-                "filters": {"document": "temaplan-klima"},
-            },
-        )
-        assert r.status_code == 200
-        data = r.json()
-        assert data == fake_service.ask("Hva er klimamålet?", ()).to_dict() | {
-            "answer": data["answer"]
-        }
-        assert data["citations"][0]["supporting_sentence"]
-        call = fake_service.calls[0]
-        assert [t.content for t in call["history"]] == ["Hei", "Hei!"]
-        assert call["filters"].doc_ids == ("temaplan-klima",)
-        assert client.post("/api/ask", content=b"{ikke json").status_code == 400
-        bad = client.post("/api/ask", json={"question": "x" * 201})
-        assert bad.status_code == 400 and "for langt" in bad.json()["error"]
-        assert client.post("/api/ask", json={"question": 3}).status_code == 400
-        # 1 answered above; 4 more are allowed, then 429 (bad requests do not count).
-        for _ in range(4):
-            assert client.post("/api/ask", json={"question": "Hva?"}).status_code == 200
-        limited = client.post("/api/ask", json={"question": "Hva?"})
-        assert limited.status_code == 429
-        assert "mange spørsmål" in limited.json()["error"]
-        assert int(limited.headers["Retry-After"]) >= 1
-        assert client.get("/").status_code == 200  # the page is mounted at /
-
-
-def test_api_logs_refusals(app_settings: Settings, fake_service: FakeService) -> None:
-    store = FeedbackStore(app_settings.feedback_db)
-    fastapi_app, _ = build_app(fake_service, app_settings, feedback=store)
-    with TestClient(fastapi_app) as client:
-        r = client.post("/api/ask", json={"question": "Beste pizza i Asker?"})
-        assert r.status_code == 200 and r.json()["refused"] is True
-    assert store.list_unanswered()[0]["question"] == "Beste pizza i Asker?"
-
-
-def test_api_staff_mode_needs_login(staff_settings: Settings, fake_service: FakeService) -> None:
-    fastapi_app, _ = build_app(fake_service, staff_settings)
-    with TestClient(fastapi_app) as client:
-        assert client.post("/api/ask", json={"question": "Hei"}).status_code == 401
-        ok = client.post("/api/ask", json={"question": "Hei"}, auth=("ansatt", "hemmelig-passord"))
-        assert ok.status_code == 200
-        wrong = client.post("/api/ask", json={"question": "Hei"}, auth=("ansatt", "feil"))
-        assert wrong.status_code == 401
-
-
-def test_public_page_has_no_staff_tabs(
-    app_settings: Settings, fake_service: FakeService, staff_settings: Settings
-) -> None:
-    _, demo = build_app(fake_service, app_settings)
-    labels = {getattr(b, "label", None) for b in demo.blocks.values()}
-    assert "Dokumenter" not in labels and "Dokument" in labels
-    assert demo.analytics_enabled is False
-    _, staff_demo = build_app(FakeService(), staff_settings)
-    staff_labels = {getattr(b, "label", None) for b in staff_demo.blocks.values()}
-    assert {"Dokumenter", "Ubesvarte spørsmål", "Tilbakemeldinger"} <= staff_labels
-
-
-def test_queue_concurrency(app_settings: Settings, fake_service: FakeService) -> None:
-    _, demo = build_app(fake_service, app_settings)
-    assert demo._queue.default_concurrency_limit == app_settings.concurrency_limit
-    assert time.time() > 0
+    long_answer = {"answer": "svar " * 2_000, "citations": []}
+    records = [{"question": f"Spørsmål {i}?", "answer": long_answer} for i in range(6)]
+    run(handlers, "Og i 2023?", records=records)
+    history = fake_service.calls[-1]["history"]
+    assert len(history) == 8 and history[0].content == "Spørsmål 2?"
+    assert all(len(t.content) <= 4_000 for t in history)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import threading
 
-from assistant.ratelimit import RateDecision, SlidingWindowLimiter, rate_limit_message
+from web.ratelimit import RateDecision, SlidingWindowLimiter, rate_limit_message
 
 
 class Clock:
