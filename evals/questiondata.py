@@ -335,9 +335,9 @@ def check_file(path: Path, write: bool = False) -> list[str]:
 def _chunk_starts(corpus_dir: Path = CORPUS_DIR) -> dict[str, list[int]]:
     """Where each passage (ingest chunk, default settings) of each corpus file starts."""
     from ingest.pipeline import process_document, read_corpus_manifest
-    from vectorstore.settings import Settings
+    from vectorstore.settings import load_settings
 
-    settings = Settings(corpus_dir=corpus_dir)
+    settings = load_settings(corpus_dir=corpus_dir)
     starts: dict[str, list[int]] = {}
     for file, info in read_corpus_manifest(corpus_dir).items():
         processed = process_document(corpus_dir / file, info, settings)
