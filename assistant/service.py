@@ -20,7 +20,15 @@ from assistant.crosslingual import SentenceScorer
 from assistant.followup import resolve_followup
 from assistant.retrieval import Retriever, Selection
 from assistant.text import content_terms, detect_language, sentences, split_sentences
-from assistant.types import Answer, Answerer, Citation, Language, StreamEvent, Turn
+from assistant.types import (
+    Answer,
+    Answerer,
+    Citation,
+    Language,
+    StreamEvent,
+    TimeBudgetExceeded,
+    Turn,
+)
 from assistant.verification import check_sentence, specific_facts, verify_answer
 from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.settings import Settings
@@ -237,6 +245,12 @@ class AssistantService:
         question = " ".join(question.split())
         if not question:
             raise ValueError("Empty question / tomt spørsmål")
+        budget = self.settings.answer_time_budget_s
+
+        def check_budget() -> None:
+            if time.perf_counter() - t0 > budget:
+                raise TimeBudgetExceeded(budget)
+
         self.refresh()
         standalone = resolve_followup(question, history)
         language: Language = "en" if detect_language(question) == "en" else "no"
@@ -285,6 +299,7 @@ class AssistantService:
             return
 
         # 2. Retrieval and selection.
+        check_budget()
         t_ret = time.perf_counter()
         selection = self.retriever.retrieve(standalone, filters, language=language)
         timings["retrieve"] = (time.perf_counter() - t_ret) * 1000
@@ -296,6 +311,7 @@ class AssistantService:
             return
 
         # 3. The answer, verified.
+        check_budget()
         passages = selection.chunks
         t_ans = time.perf_counter()
         notes: list[str] = []
@@ -332,6 +348,7 @@ class AssistantService:
                 for sentence in self._stream_verified(
                     engine, standalone, passages, language, timings, t0, notes
                 ):
+                    check_budget()
                     if sentence is None:
                         refused = True
                         break
@@ -344,6 +361,8 @@ class AssistantService:
                         shown.append(agreeing)
                         yield StreamEvent("delta", text=piece)
                     held = []
+            except TimeBudgetExceeded:
+                raise
             except Exception as exc:  # the LLM failing must never leave a citizen without answer
                 log.warning("answerer %s failed: %s", name, exc)
                 notes.append(f"{name} unavailable ({type(exc).__name__}: {exc}); extractive answer")

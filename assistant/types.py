@@ -12,6 +12,17 @@ Language = Literal["no", "en"]
 AnswererName = Literal["llm", "openai", "extractive", "indicator"]
 
 
+class TimeBudgetExceeded(RuntimeError):
+    """A question's time budget (``settings.answer_time_budget_s``) ran out: the work stopped."""
+
+    def __init__(self, budget_s: float) -> None:
+        super().__init__(
+            f"Svaret tok for lang tid (over {budget_s:g} s) og ble stoppet. / The answer took "
+            f"longer than {budget_s:g} s and was stopped."
+        )
+        self.budget_s = budget_s
+
+
 @dataclass(frozen=True)
 class Turn:
     """One earlier message of a conversation."""
@@ -28,6 +39,12 @@ class Citation:
     chunk: Chunk
     #: The sentence of the passage that best supports the answer (for highlighting), or "".
     supporting_sentence: str = ""
+    #: For a table passage: the exact value the answer used ("64,2 %") and its year, so that the
+    #: page highlights that cell rather than the first equal number.
+    value: str = ""
+    value_year: int | None = None
+    #: The reader's probability that ``supporting_sentence`` answers the question (0..1).
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         c = self.chunk
@@ -41,7 +58,11 @@ class Citation:
             "page": c.page,
             "section": c.section,
             "text": c.text,
+            "chunk_type": c.chunk_type,
             "supporting_sentence": self.supporting_sentence,
+            "value": self.value,
+            "value_year": self.value_year,
+            "confidence": None if self.confidence is None else round(self.confidence, 4),
         }
 
 
@@ -64,6 +85,11 @@ class Answer:
     notes: tuple[str, ...] = ()
     #: Structured indicator values when the answer came from the indicator tables.
     indicator: dict[str, Any] | None = None
+    #: When refused: the closest passages, each with its best sentence, so people see what
+    #: the documents do say (numbered like citations, but not cited by the answer).
+    closest: tuple[Citation, ...] = ()
+    #: A computed result (difference, sum, trend ...) with each value's citation.
+    computation: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -95,6 +121,8 @@ class Answer:
                 "standalone_question": self.standalone_question,
                 "notes": list(self.notes),
                 "indicator": self.indicator,
+                "closest": [c.to_dict() for c in self.closest],
+                "computation": self.computation,
             }
         )
         return out
@@ -113,9 +141,11 @@ class Draft:
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """``delta``: verified answer text to append; ``answer``: the final, complete result."""
+    """``stage``: what the assistant is doing now (``text`` says it, in the question's language:
+    "Søker i dokumentene …", "Leser kildene …", "Skriver svar …"); ``delta``: verified answer
+    text to append; ``answer``: the final, complete result."""
 
-    kind: Literal["delta", "answer"]
+    kind: Literal["stage", "delta", "answer"]
     text: str = ""
     answer: Answer | None = None
 

@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr = SecretStr("not-needed")
     openai_timeout_s: float = 60.0
 
+    answer_time_budget_s: float = Field(
+        30.0,
+        description="Seconds one question may take; past it the work stops "
+        "(assistant.types.TimeBudgetExceeded; the web layer answers 503).",
+    )
+
     # --- the app -------------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = 7860
