@@ -138,6 +138,40 @@ def run(
 
 
 @main.command()
+@click.option(
+    "--split", type=click.Choice(["train", "dev", "test"]), default="dev", show_default=True
+)
+@click.option("--answerer", type=click.Choice(["extractive", "llm", "openai"]), default=None)
+@click.option("--limit", type=int, default=None, help="Only the first N items.")
+@click.option("--records", is_flag=True, help="Write each question's outcome (not for test).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def score(
+    split: str, answerer: str | None, limit: int | None, records: bool, out: Path | None
+) -> None:
+    """Score a split of the question data (evals/data); the test split in aggregate only."""
+    from evals.questiondata import load_split
+    from evals.questionrun import run_split
+
+    if records and split == "test":
+        raise click.UsageError("the test split is scored in aggregate only (no --records)")
+    items = load_split(split)[:limit]
+    _, service, name = _service(answerer)
+
+    def progress(n: int, total: int) -> None:
+        if n % 50 == 0 or n == total:
+            click.echo(f"  {n}/{total}", err=True)
+
+    result = run_split(items, service, split, name, progress)
+    summary = result.summary()
+    for key, value in summary.items():
+        click.echo(f"{key:28s} {json.dumps(value)}")
+    target = out or Path("evals/results") / f"{split}-{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result.to_dict(records), indent=1, ensure_ascii=False))
+    click.echo(f"\nReport: {target}")
+
+
+@main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--questions", "n_questions", type=int, default=20, show_default=True)
 @click.option("--skip-llm", is_flag=True, help="Do not time the llm answerer.")

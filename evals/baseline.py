@@ -9,8 +9,9 @@
   the embedding model changes (a hash of all three names the collection).
 * Retrieval: Chroma similarity search, top 4 (cosine); no hybrid search, no selection, no
   refusal threshold.
-* Answering: the same answerer's ``answer()`` on those 4 passages; a refusal only when the
-  answerer itself refuses. The extractive answerer gets idf weights over the baseline's chunks.
+* Answering: the same generating answerer's ``answer()`` on those 4 passages, a refusal only when
+  it refuses itself; for ``extractive``, the sentence of the 4 passages nearest the question by
+  the same embedder, quoted (:class:`NearestSentenceAnswerer`), never a refusal.
 
 :class:`BaselineService` has the ``ask`` signature of :class:`assistant.service.AssistantService`
 and returns the same :class:`assistant.types.Answer`.
@@ -263,10 +264,7 @@ class BaselineService:
             if name in self._answerers:
                 return self._answerers[name]
             if name == "extractive":
-                from assistant.answerers.extractive import ExtractiveAnswerer
-                from assistant.retrieval import TermWeights
-
-                engine: Answerer = ExtractiveAnswerer(idf=TermWeights(self.chunks).idf)
+                engine: Answerer = NearestSentenceAnswerer(self.embedder)
             elif self.service is not None:
                 engine = self.service.answerer(name)
             else:
@@ -350,6 +348,30 @@ class BaselineService:
             id=question_id,
             notes=tuple(notes) + tuple(draft.notes),
         )
+
+
+class NearestSentenceAnswerer:
+    """The naive extractive answer: the passages' sentence nearest the question, quoted."""
+
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def warm_up(self) -> None:
+        self.embedder.warm_up()
+
+    def answer(self, question: str, passages: Sequence[Chunk], language: Language) -> Draft:
+        pieces = [(n, s) for n, c in enumerate(passages, start=1) for s in sentences(c.text)]
+        if not pieces:
+            return Draft(text="", refused=True, answerer=self.name)
+        vectors = self.embedder.embed_passages([s for _, s in pieces])
+        best = int((vectors @ self.embedder.embed_query(question)).argmax())
+        n, sentence = pieces[best]
+        return Draft(text=f"{sentence} [{n}]", answerer=self.name)
+
+    def stream(self, question: str, passages: Sequence[Chunk], language: Language) -> Any:
+        yield self.answer(question, passages, language).text
 
 
 def citations_from_markers(text: str, passages: Sequence[Chunk]) -> list[Citation]:

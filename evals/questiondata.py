@@ -44,12 +44,13 @@ import hashlib
 import json
 import re
 import sys
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from vectorstore.language import squash
 
 EVALS_DIR = Path(__file__).resolve().parent
 DATA_DIR = EVALS_DIR / "data"
@@ -72,12 +73,6 @@ FOLLOWUPS = frozenset(
 SPLITS = ("train", "dev", "test")
 #: Shares of passage groups per split (by a hash of the group, so the assignment is stable).
 SPLIT_SHARES = (0.6, 0.2, 0.2)
-
-
-def squash(text: str) -> str:
-    """Letters and digits only, case-folded (NFC, soft hyphens dropped)."""
-    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").casefold()
-    return "".join(ch for ch in text if ch.isalnum())
 
 
 @dataclass(frozen=True)

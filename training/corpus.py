@@ -12,7 +12,7 @@ from difflib import SequenceMatcher
 from functools import cached_property
 from typing import Any
 
-from evals.questiondata import squash
+from vectorstore.language import squash
 from vectorstore.passages import CandidateSpan, candidate_spans
 from vectorstore.settings import Settings
 from vectorstore.types import Chunk

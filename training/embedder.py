@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from evals.questiondata import squash
 from training.corpus import CorpusCandidates
 from vectorstore.embeddings import BUILD_RECORD, finetuned_folder
+from vectorstore.language import squash
 from vectorstore.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -117,9 +117,7 @@ def training_id(pairs: Sequence[Pair], config: EmbedderConfig, base_folder: Path
     return digest.hexdigest()[:16]
 
 
-def _ir_evaluator(
-    questions: Sequence[dict[str, Any]], corpus: CorpusCandidates, name: str
-) -> Any:
+def _ir_evaluator(questions: Sequence[dict[str, Any]], corpus: CorpusCandidates, name: str) -> Any:
     from sentence_transformers.evaluation import InformationRetrievalEvaluator
 
     queries: dict[str, str] = {}
@@ -218,9 +216,10 @@ def train_embedder(
         ["passage: " + t for t in texts], batch_size=64, normalize_embeddings=True
     )
     question_vectors = model.encode(
-        ["query: " + q["question"] for q in train_questions], batch_size=64,
+        ["query: " + q["question"] for q in train_questions],
+        batch_size=64,
         normalize_embeddings=True,
-    )  # fmt: skip
+    )
     pairs = build_pairs(train_questions, corpus, question_vectors @ base_vectors.T, config)
     model_id = training_id(pairs, config, base_folder)
     folder = finetuned_folder(Path(settings.cache_dir))

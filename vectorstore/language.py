@@ -31,7 +31,7 @@ MIN_PART_CHARS = 3
 MIN_COMPOUND_CHARS = 7
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_YEAR = re.compile(r"(?<![\d,.])(19[5-9]\d|20\d\d)(?![\d,])")
+_YEAR = re.compile(r"(?<![\d,.])(19[5-9]\d|20\d\d)(?!\d|,\d)")
 _NUMBER = re.compile(r"(?<![\w,.])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?")
 _PERCENT = re.compile(r"%|\bprosent\w*|\bpercent|\bprosentpoeng", re.IGNORECASE)
 _MONEY = re.compile(r"\b(?:kr|kroner|nok|mill|millioner|mrd|milliarder)\b\.?", re.IGNORECASE)
@@ -242,3 +242,12 @@ def language_of(text: str) -> Lang:
 
     scores = dict(simplemma.langdetect(text[:2000], lang=("nb", "en")))
     return "en" if scores.get("en", 0.0) > scores.get("nb", 0.0) else "nb"
+
+
+def squash(text: str) -> str:
+    """Letters and digits only, case-folded (NFC, soft hyphens dropped): for comparing spans of
+    text whatever their line breaks, hyphenation and punctuation."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").casefold()
+    return "".join(ch for ch in text if ch.isalnum())

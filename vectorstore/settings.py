@@ -74,34 +74,15 @@ class Settings(BaseSettings):
         "matrix product); above it, Chroma's approximate HNSW index answers.",
     )
     max_cited_passages: int = Field(4, description="Passages given to the answerer.")
-    min_coverage: float = Field(
-        0.5,
-        description="Share (idf-weighted) of a question's terms a passage must contain to be used; "
-        "below it for every passage, the assistant says the documents do not answer.",
+    nearest_candidates: int = Field(
+        30,
+        description="Sentences and table rows whose own vectors are nearest the question's, "
+        "read besides those of the retrieve_k best passages.",
     )
-    min_sentence_similarity_crosslingual: float = Field(
-        0.78,
-        description="For questions in English (over Norwegian text): the cosine similarity the "
-        "best sentence holding the asked kind of fact needs for the question to be answered.",
-    )
-    min_sentence_margin_crosslingual: float = Field(
-        0.03,
-        description="For questions in English: how far that sentence's match (similarity + 0.1 "
-        "x the share of the question's words it names, through the glossary) must stand above "
-        "the 8th best sentence's.",
-    )
-    use_indicator_answers: bool = Field(
-        True,
-        description="Answer 'X in year Y' questions from the extracted indicator-table records "
-        "(off: only retrieval and the answerer; used to measure what the records add).",
-    )
-    override_llm_refusal_support: float = Field(
-        0.5,
-        description="When the LLM finds no answer but a passage covers this much of the question, "
-        "the extractive answer (with its own checks) is shown instead of a refusal. The default, "
-        "the same as min_coverage, leaves refusing to retrieval and the extractive checks: the "
-        "1.5B model refuses answerable questions too often (measured: 9 of 215 on the evaluation "
-        "set, 7 of 40 on a held-out set).",
+    reader_threshold: float | None = Field(
+        None,
+        description="The reader's probability a candidate needs for the question to be answered; "
+        "None = the threshold chosen on the dev split at training (in the reader's reader.json).",
     )
 
     # --- answering -----------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""Answers from the reader's verdict: quotes, table values, refusals with the closest passages.
+
+:class:`QuoteComposer` is the extractive answer: the sentence the reader judged best, quoted
+with its citation, or for a table row the one printed value the question asks for (year,
+place) read from the row's indicator records. :func:`refusal` says the documents do not answer
+and carries the closest passages, each with its best sentence, so that people see what the
+documents do say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.candidates import Candidate
+from assistant.reader import Judged
+from assistant.types import Citation, Language
+from assistant.values import RowValues, pick
+
+REFUSAL_NO = "Jeg finner ikke dette i dokumentene."
+REFUSAL_EN = "I cannot find this in the documents."
+#: Passages shown with a refusal.
+CLOSEST_PASSAGES = 3
+
+
+@dataclass(frozen=True)
+class Composition:
+    text: str
+    citations: tuple[Citation, ...]
+    refused: bool = False
+    indicator: dict[str, Any] | None = None
+    closest: tuple[Citation, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def closest_citations(judged: Judged, limit: int = CLOSEST_PASSAGES) -> tuple[Citation, ...]:
+    """The best candidates of distinct passages, as numbered citations (not cited by a text)."""
+    out: list[Citation] = []
+    seen: set[str] = set()
+    for candidate, probability in judged.ranked:
+        if candidate.chunk.id in seen:
+            continue
+        seen.add(candidate.chunk.id)
+        out.append(Citation(len(out) + 1, candidate.chunk, candidate.text, confidence=probability))
+        if len(out) >= limit:
+            break
+    return tuple(out)
+
+
+def refusal(judged: Judged, language: Language, reason: str = "") -> Composition:
+    text = REFUSAL_EN if language == "en" else REFUSAL_NO
+    if reason:
+        text = f"{text} {reason}"
+    return Composition(text, (), refused=True, closest=closest_citations(judged))
+
+
+def _value_sentence(label: str, value: str, year: int, place: str | None, lang: Language) -> str:
+    where = f" ({place})" if place else ""
+    if lang == "en":
+        return f"{label}{where}: {value} in {year} [1]."
+    return f"{label}{where} var {value} i {year} [1]."
+
+
+def _missing_reason(label: str, missing: str, lang: Language) -> str:
+    if lang == "en":
+        return f"The table «{label}» gives no figure for {missing}."
+    return f"Tabellen «{label}» oppgir ikke noe tall for {missing}."
+
+
+@dataclass
+class QuoteComposer:
+    """The extractive answer (see the module docstring)."""
+
+    values: RowValues | None = None
+
+    def compose(self, judged: Judged, language: Language) -> Composition:
+        best = judged.best
+        if best is None or not judged.answered:
+            return refusal(judged, language)
+        candidate, probability = best
+        if candidate.span.kind == "row" and self.values is not None:
+            composed = self._row_answer(judged, candidate, probability, language)
+            if composed is not None:
+                return composed
+        citation = Citation(1, candidate.chunk, candidate.text, confidence=probability)
+        return Composition(f"{_quote(candidate)} [1]", (citation,))
+
+    def _row_answer(
+        self, judged: Judged, candidate: Candidate, probability: float, language: Language
+    ) -> Composition | None:
+        assert self.values is not None
+        series = self.values.series(candidate.chunk, candidate.text)
+        if series is None:
+            return None
+        picked = pick(series, judged.question.years, judged.question.names)
+        if picked.record is None:
+            if picked.missing:
+                return refusal(
+                    judged, language, _missing_reason(series.label, picked.missing, language)
+                )
+            return None
+        record = picked.record
+        text = _value_sentence(series.label, record.value_text, record.year, record.place, language)
+        citation = Citation(
+            1,
+            candidate.chunk,
+            candidate.text,
+            value=record.value_text,
+            value_year=record.year,
+            confidence=probability,
+        )
+        return Composition(text, (citation,), indicator=series.to_indicator([record]))
+
+
+def _quote(candidate: Candidate) -> str:
+    text = " ".join(candidate.text.split())
+    if candidate.span.kind == "row" and candidate.span.context:
+        return f"{candidate.span.context}: {text}"
+    return text
+
+
+def top_passages(judged: Judged, limit: int) -> list[Candidate]:
+    """The best candidate of each of the ``limit`` best passages, best first."""
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for candidate, _ in judged.ranked:
+        if candidate.chunk.id not in seen:
+            seen.add(candidate.chunk.id)
+            out.append(candidate)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def sentences_of(candidates: Sequence[Candidate]) -> list[str]:
+    return [c.text for c in candidates]

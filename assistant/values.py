@@ -1,0 +1,125 @@
+"""The printed values behind a table row: the indicator records ingestion extracted for it.
+
+When the reader picks a table row, the answer states the one value the question asks for (its
+year, its place), exactly as printed, instead of quoting a row of numbers. The records come from
+:class:`vectorstore.indicators.IndicatorStore`; a row is matched to its records by document,
+table span and label (the label is where the row's text begins).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vectorstore.indicators import IndicatorRecord, IndicatorStore
+from vectorstore.language import squash
+from vectorstore.types import Chunk
+
+
+@dataclass(frozen=True)
+class RowSeries:
+    """One table row's values: the municipality's by year, and other places' (comparisons)."""
+
+    label: str
+    own: tuple[IndicatorRecord, ...]
+    others: tuple[IndicatorRecord, ...] = ()
+
+    @property
+    def first(self) -> IndicatorRecord:
+        return (self.own or self.others)[0]
+
+    def years(self) -> list[int]:
+        return sorted({r.year for r in self.own})
+
+    def to_indicator(self, chosen: Sequence[IndicatorRecord]) -> dict[str, Any]:
+        """The ``Answer.indicator`` shape the page draws a table and chart from."""
+        first = self.first
+        return {
+            "doc_id": first.doc_id,
+            "indicator": self.label,
+            "unit": first.unit,
+            "target": first.target,
+            "table_title": first.table_title,
+            "section": first.section,
+            "page": first.page,
+            "span_start": first.span_start,
+            "span_end": first.span_end,
+            "years": sorted({r.year for r in chosen}),
+            "kind": "comparison" if any(r.place for r in chosen) else "value",
+            "series": [
+                {"year": r.year, "value_text": r.value_text, "value": r.value}
+                for r in sorted(self.own, key=lambda r: r.year)
+            ],
+            "comparisons": [
+                {"place": r.place, "year": r.year, "value_text": r.value_text, "value": r.value}
+                for r in self.others
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Picked:
+    """The record a question asks for, or why there is none."""
+
+    record: IndicatorRecord | None
+    #: The asked year or place the row has no printed value for ("Ikke målt", "Tall kommer").
+    missing: str = ""
+
+
+def pick(series: RowSeries, years: Sequence[int], names: Sequence[str]) -> Picked:
+    """The value for the asked place (a name of the question that is one of the row's places)
+    and year; without a year, the latest year with a number."""
+    places = {squash(r.place or ""): r.place for r in series.others}
+    asked_place = next((places[squash(n)] for n in names if squash(n) in places), None)
+    pool = [r for r in series.others if r.place == asked_place] if asked_place else series.own
+    if years:
+        for year in years:
+            record = next((r for r in pool if r.year == year), None)
+            if record is not None and record.value is not None:
+                return Picked(record)
+            if record is not None:
+                return Picked(None, f"{year}: {record.value_text}")
+        return Picked(None, str(years[0]))
+    measured = [r for r in pool if r.value is not None]
+    return Picked(max(measured, key=lambda r: r.year) if measured else None)
+
+
+@dataclass
+class RowValues:
+    """Finds a row's records; the store is read once per index generation."""
+
+    path: Path
+    _by_doc: dict[str, list[IndicatorRecord]] = field(default_factory=dict, init=False)
+    _loaded: bool = field(default=False, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def _records(self, doc_id: str) -> list[IndicatorRecord]:
+        with self._lock:
+            if not self._loaded:
+                if self.path.exists():
+                    for record in IndicatorStore(self.path).all():
+                        self._by_doc.setdefault(record.doc_id, []).append(record)
+                self._loaded = True
+        return self._by_doc.get(doc_id, [])
+
+    def series(self, chunk: Chunk, row_text: str) -> RowSeries | None:
+        """The records whose table lies in ``chunk`` and whose label begins ``row_text``."""
+        row = squash(row_text)
+        best: list[IndicatorRecord] = []
+        best_len = 0
+        for record in self._records(chunk.doc_id):
+            if record.span_end <= chunk.start or record.span_start >= chunk.end:
+                continue
+            label = squash(record.indicator)
+            if label and row.startswith(label) and len(label) >= best_len:
+                if len(label) > best_len:
+                    best, best_len = [], len(label)
+                best.append(record)
+        if not best:
+            return None
+        own = tuple(sorted((r for r in best if r.place is None), key=lambda r: r.year))
+        others = tuple(r for r in best if r.place is not None)
+        return RowSeries(best[0].indicator, own, others)

@@ -1,0 +1,212 @@
+"""Run a split of the question data (``evals/data``) through a service and score it.
+
+Scoring, per question (conversations: per turn, with the earlier turns as history):
+
+* answerable (types number, date, name, list, fact, table): right when not refused and the
+  answer contains one of the expected strings (:func:`evals.metrics.answer_matches`);
+* compute: right when not refused and the answer contains the computed result (quoting the two
+  values without the result is not right);
+* unanswerable: right when refused;
+* cites evidence: for a right answer, a cited passage contains the evidence span.
+
+The test split is scored in aggregate only: reports give rates per group, never a question's
+outcome (``--records`` writes them, for dev).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from assistant.types import Answer, Turn
+from evals import metrics
+
+
+class AskingService(Protocol):
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Any = None,
+        answerer: str | None = None,
+        question_id: str | None = None,
+    ) -> Answer: ...
+
+
+@dataclass
+class Outcome:
+    """One question's (or turn's) result."""
+
+    id: str
+    lang: str
+    style: str
+    type: str
+    kind: str
+    followup: str
+    answerable: bool
+    right: bool
+    refused: bool
+    cites_evidence: bool | None
+    ms: float
+    answerer: str = ""
+    error: str = ""
+    answer: str = ""
+
+
+def _cites(answer: Answer, evidence: Sequence[str]) -> bool:
+    spans = list(evidence)[:1] or list(evidence)
+    return any(
+        metrics.passage_contains_evidence(c.chunk.text, span)
+        for c in answer.citations
+        for span in spans
+    )
+
+
+def score(question: dict[str, Any], answer: Answer, ms: float, item_id: str) -> Outcome:
+    qtype = str(question.get("type"))
+    answerable = qtype != "unanswerable"
+    expected = list(question.get("answers") or [])
+    if answerable:
+        right = not answer.refused and metrics.answer_matches(answer.answer, expected)
+    else:
+        right = answer.refused
+    cites = _cites(answer, question.get("evidence") or []) if answerable and right else None
+    return Outcome(
+        id=item_id,
+        lang=str(question.get("lang", "")),
+        style=str(question.get("style", "")),
+        type=qtype,
+        kind=str(question.get("kind", "")),
+        followup=str(question.get("followup", "")),
+        answerable=answerable,
+        right=right,
+        refused=answer.refused,
+        cites_evidence=cites,
+        ms=ms,
+        answerer=answer.answerer,
+        answer=answer.answer[:300],
+    )
+
+
+def _ask(
+    service: AskingService, question: str, history: Sequence[Turn], answerer: str | None
+) -> tuple[Answer, float]:
+    started = time.perf_counter()
+    answer = service.ask(question, history, None, answerer)
+    return answer, (time.perf_counter() - started) * 1000
+
+
+def run_item(item: dict[str, Any], service: AskingService, answerer: str | None) -> list[Outcome]:
+    """A question, or every turn of a conversation (the ``lang``/``user`` of the conversation)."""
+    if "turns" not in item:
+        answer, ms = _ask(service, item["question"], (), answerer)
+        return [score(item, answer, ms, str(item["id"]))]
+    history: list[Turn] = []
+    out: list[Outcome] = []
+    for n, turn in enumerate(item["turns"], start=1):
+        question = {**turn, "lang": item.get("lang", ""), "style": turn.get("style", "")}
+        answer, ms = _ask(service, turn["question"], tuple(history), answerer)
+        out.append(score(question, answer, ms, f"{item['id']}#{n}"))
+        history += [Turn("user", turn["question"]), Turn("assistant", answer.answer)]
+    return out
+
+
+def _rate(outcomes: Iterable[Outcome], test: Callable[[Outcome], bool]) -> dict[str, Any]:
+    items = list(outcomes)
+    if not items:
+        return {"n": 0, "rate": None}
+    return {"n": len(items), "rate": round(sum(test(o) for o in items) / len(items), 4)}
+
+
+def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """Rates per group (see the module docstring)."""
+    single = [o for o in outcomes if "#" not in o.id]
+    turns = [o for o in outcomes if "#" in o.id]
+    plain = [o for o in single if o.answerable and o.type != "compute"]
+    unanswerable = [o for o in single if not o.answerable]
+    right = [o for o in plain if o.right]
+    groups: dict[str, Any] = {
+        "answerable": _rate(plain, lambda o: o.right),
+        "answerable_everyday": _rate(
+            [o for o in plain if o.style == "everyday"], lambda o: o.right
+        ),
+        "answerable_document": _rate(
+            [o for o in plain if o.style == "document"], lambda o: o.right
+        ),
+        "answerable_english": _rate([o for o in plain if o.lang == "en"], lambda o: o.right),
+        "answerable_refused": _rate(plain, lambda o: o.refused),
+        "unanswerable_refused": _rate(unanswerable, lambda o: o.right),
+        "cites_evidence": _rate(right, lambda o: bool(o.cites_evidence)),
+        "compute": _rate([o for o in single if o.type == "compute"], lambda o: o.right),
+        "conversation_turns": _rate(turns, lambda o: o.right),
+        "followup_turns": _rate([o for o in turns if o.followup != "first"], lambda o: o.right),
+    }
+    for kind in sorted({o.kind for o in single if o.type == "compute"}):
+        group = [o for o in single if o.type == "compute" and o.kind == kind]
+        groups[f"compute_{kind}"] = _rate(group, lambda o: o.right)
+    for followup in sorted({o.followup for o in turns}):
+        group = [o for o in turns if o.followup == followup]
+        groups[f"turn_{followup}"] = _rate(group, lambda o: o.right)
+    latencies = [o.ms for o in outcomes if not o.error]
+    groups["latency_ms"] = metrics.latency_summary(latencies)
+    groups["errors"] = sum(1 for o in outcomes if o.error)
+    return groups
+
+
+@dataclass
+class SplitRun:
+    split: str
+    answerer: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return summarize(self.outcomes)
+
+    def to_dict(self, records: bool) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "split": self.split,
+            "answerer": self.answerer,
+            "seconds": round(self.seconds, 1),
+            "summary": self.summary(),
+        }
+        if records:
+            data["records"] = [asdict(o) for o in self.outcomes]
+        return data
+
+
+def run_split(
+    items: Sequence[dict[str, Any]],
+    service: AskingService,
+    split: str,
+    answerer: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SplitRun:
+    run = SplitRun(split, answerer or "default")
+    started = time.perf_counter()
+    for n, item in enumerate(items, start=1):
+        try:
+            run.outcomes += run_item(item, service, answerer)
+        except Exception as exc:  # one failing question must not end the run
+            run.outcomes.append(
+                Outcome(
+                    str(item.get("id")),
+                    "",
+                    "",
+                    "error",
+                    "",
+                    "",
+                    True,
+                    False,
+                    False,
+                    None,
+                    0.0,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            )
+        if progress is not None:
+            progress(n, len(items))
+    run.seconds = time.perf_counter() - started
+    return run

@@ -1,0 +1,120 @@
+"""Table values and quoted answers: the reader's pick turned into the answer people see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.candidates import Candidate
+from assistant.compose import QuoteComposer, refusal
+from assistant.reader import Judged, QuestionAnalysis
+from assistant.values import RowSeries, RowValues, pick
+from vectorstore.indicators import IndicatorRecord, IndicatorStore
+from vectorstore.language import Terms
+from vectorstore.passages import CandidateSpan
+from vectorstore.types import Chunk
+
+TABLE = "Indikator 2021 2022 2023 2024\nAndelen heltidsansatte 59,6 % 61,9 % 63,9 % Ikke målt"
+
+
+def _record(year: int, text: str, value: float | None, place: str | None = None) -> IndicatorRecord:
+    return IndicatorRecord(
+        doc_id="arsrapport-2024",
+        indicator="Andelen heltidsansatte",
+        year=year,
+        value_text=text,
+        value=value,
+        unit="%",
+        target=None,
+        table_title="Medarbeidere",
+        section="Medarbeidere",
+        page=35,
+        span_start=100,
+        span_end=100 + len(TABLE),
+        place=place,
+    )
+
+
+RECORDS = [
+    _record(2021, "59,6 %", 59.6),
+    _record(2022, "61,9 %", 61.9),
+    _record(2023, "63,9 %", 63.9),
+    _record(2024, "Ikke målt", None),
+    _record(2023, "70,1 %", 70.1, place="Bærum"),
+]
+
+CHUNK = Chunk(
+    id="arsrapport-2024:35:7:abc",
+    doc_id="arsrapport-2024",
+    title="Årsrapport 2024 for Asker kommune",
+    kind="årsrapport",
+    year=2024,
+    page=35,
+    section="Medarbeidere",
+    text=TABLE,
+    start=100,
+    end=100 + len(TABLE),
+    chunk_type="table",
+)
+ROW = CandidateSpan(30, len(TABLE), TABLE.split("\n")[1], "row", "Medarbeidere Indikator 2021")
+
+
+def _judged(years: tuple[int, ...], names: tuple[str, ...] = (), p: float = 0.9) -> Judged:
+    analysis = QuestionAnalysis("q", "nb", Terms(frozenset(), frozenset()), None, years, names)
+    candidate = Candidate(0, CHUNK, ROW, 0.8, 0, 0.8, 0)
+    sentence = Candidate(
+        1, CHUNK, CandidateSpan(0, 29, "Indikator 2021 2022 2023 2024", "sentence", ""), 0.2,
+        0, 0.8, 0,
+    )  # fmt: skip
+    return Judged(analysis, ((candidate, p), (sentence, 0.1)), threshold=0.5)
+
+
+def test_pick_takes_the_asked_year_the_latest_measured_or_names_the_gap() -> None:
+    series = RowSeries("Andelen heltidsansatte", tuple(RECORDS[:4]), (RECORDS[4],))
+    assert pick(series, [2022], []).record == RECORDS[1]
+    assert pick(series, [], []).record == RECORDS[2]  # 2024 is "Ikke målt"
+    missing = pick(series, [2024], [])
+    assert missing.record is None and missing.missing == "2024: Ikke målt"
+    assert pick(series, [2019], []).missing == "2019"
+    assert pick(series, [2023], ["Bærum"]).record == RECORDS[4]
+
+
+def test_row_values_match_a_row_by_its_label_within_the_chunk(tmp_path: Path) -> None:
+    path = tmp_path / "indicators.sqlite3"
+    IndicatorStore(path).replace_document("arsrapport-2024", RECORDS)
+    series = RowValues(path).series(CHUNK, ROW.text)
+    assert series is not None and series.label == "Andelen heltidsansatte"
+    assert [r.year for r in series.own] == [2021, 2022, 2023, 2024]
+    assert RowValues(path).series(CHUNK, "Sykefravær 8,4 % 9,3 %") is None
+
+
+def test_a_row_answer_states_the_asked_value_and_highlights_its_cell(tmp_path: Path) -> None:
+    path = tmp_path / "indicators.sqlite3"
+    IndicatorStore(path).replace_document("arsrapport-2024", RECORDS)
+    composed = QuoteComposer(RowValues(path)).compose(_judged((2022,)), "no")
+    assert composed.text == "Andelen heltidsansatte var 61,9 % i 2022 [1]."
+    citation = composed.citations[0]
+    assert (citation.value, citation.value_year) == ("61,9 %", 2022)
+    assert composed.indicator is not None and len(composed.indicator["series"]) == 4
+
+
+def test_a_year_the_table_does_not_measure_is_refused_with_the_reason(tmp_path: Path) -> None:
+    path = tmp_path / "indicators.sqlite3"
+    IndicatorStore(path).replace_document("arsrapport-2024", RECORDS)
+    composed = QuoteComposer(RowValues(path)).compose(_judged((2024,)), "no")
+    assert composed.refused and "Ikke målt" in composed.text
+    assert composed.closest and composed.closest[0].chunk.id == CHUNK.id
+
+
+def test_below_the_threshold_the_answer_is_a_refusal_with_the_closest_passages() -> None:
+    judged = _judged((), p=0.2)
+    composed = QuoteComposer(None).compose(judged, "en")
+    assert composed.refused and composed.text.startswith("I cannot find this")
+    assert [c.n for c in composed.closest] == [1]
+    assert refusal(judged, "no").text == "Jeg finner ikke dette i dokumentene."
+
+
+def test_without_records_a_row_is_quoted_with_its_header() -> None:
+    composed = QuoteComposer(None).compose(_judged(()), "no")
+    assert composed.text.startswith("Medarbeidere Indikator 2021: Andelen heltidsansatte")
+    assert composed.citations[0].supporting_sentence == ROW.text
+

@@ -1,0 +1,82 @@
+"""The language module: lemmas, compounds, answer kinds and facts, bounded on hostile input."""
+
+from __future__ import annotations
+
+import pytest
+
+from vectorstore.language import (
+    MAX_WORD_CHARS,
+    CompoundSplitter,
+    answer_kind,
+    content_lemmas,
+    facts_in,
+    holds_kind,
+    language_of,
+    squash,
+    terms,
+    words,
+    years_in,
+)
+
+
+def test_lemmas_come_from_the_dictionary_and_drop_stop_words() -> None:
+    assert content_lemmas("Sykefraværet i barnehagene økte") == ["sykefravær", "barnehage", "øke"]
+    assert content_lemmas("How many children were there?") == ["child"] or "child" in (
+        content_lemmas("How many children were there?", "en")
+    )
+
+
+def test_a_compound_splits_into_known_parts_with_the_longest_tail() -> None:
+    splitter = CompoundSplitter(["sykefravær", "prosent", "barnehage", "plass", "heltid", "ansatt"])
+    assert splitter.parts("sykefraværsprosent") == ("sykefravær", "prosent")
+    assert splitter.parts("barnehageplass") == ("barnehage", "plass")
+    assert splitter.parts("heltidsansatt") == ("heltid", "ansatt")
+    assert splitter.parts("prosent") == ()  # too short to be a compound of two known words
+    assert splitter.parts("ukjentord") == ()
+
+
+def test_a_huge_word_is_cut_and_not_split() -> None:
+    splitter = CompoundSplitter(["a" * 3, "plass"])
+    assert splitter.parts("a" * 1_000_000) == ()
+    assert all(len(w) <= MAX_WORD_CHARS for w in words("x" * 100_000 + " ord"))
+
+
+def test_terms_hold_lemmas_and_compound_parts() -> None:
+    splitter = CompoundSplitter(["sykefravær", "prosent"])
+    found = terms("Sykefraværsprosenten steg", splitter)
+    assert "sykefraværsprosent" in found.lemmas
+    assert {"sykefravær", "prosent"} <= found.parts
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Hvor mange barn går i barnehage?", "count"),
+        ("How many employees?", "count"),
+        ("Hvor stor andel jobber heltid?", "share"),
+        ("Hvor mye kostet bygget?", "amount"),
+        ("Når ble planen vedtatt?", "date"),
+        ("When was the plan adopted?", "date"),
+        ("Hvem leder utvalget?", "name"),
+        ("Hvilke mål har planen?", "list"),
+        ("Hvorfor ble skolen lagt ned?", "reason"),
+        ("Hva handler planen om?", None),
+    ],
+)
+def test_question_words_give_the_kind_of_fact_asked(question: str, kind: str | None) -> None:
+    assert answer_kind(question) == kind
+
+
+def test_facts_of_a_table_row_and_a_sentence() -> None:
+    row = facts_in("Andelen heltidsansatte 59,6 % 61,9 % 63,9 % 64,2 %")
+    assert row["number"] and row["percent"] and not row["list"] and not row["year"]
+    sentence = facts_in("Planen ble vedtatt 15. juni 2021 av kommunestyret i Asker.")
+    assert sentence["date"] and sentence["year"] and sentence["name"]
+    assert holds_kind("date", sentence) and not holds_kind("share", facts_in("Ingen tall her."))
+
+
+def test_years_language_and_squash() -> None:
+    assert years_in("fra 2021 til 2024, ikke 12 024") == [2021, 2024]
+    assert language_of("What did Røykenbadet cost?") == "en"
+    assert language_of("hvor mye søppel kastet folk") == "nb"
+    assert squash("Syke-\nfravær 9,3 %") == "sykefravær93"

@@ -1,0 +1,226 @@
+"""Train the reader: candidate features from the real pipeline, a gradient-boosted classifier,
+and a refusal threshold chosen on the dev split.
+
+For every question of a split, the candidate stage runs exactly as it does when answering
+(:class:`assistant.candidates.CandidateGenerator` over the index built with the fine-tuned
+embedder), the reader's features are computed (:func:`assistant.reader.features`), and each
+candidate is labelled 1 when it is the question's evidence. Unanswerable questions contribute
+only negatives: near misses teach that a similar sentence about another year or place does not
+answer.
+
+The threshold maximises the dev split's balanced accuracy: the mean of the answerable questions
+answered with their evidence and the unanswerable ones refused (a citizen must never get an
+invented answer, so refusing well counts as much as answering well, whatever the mix).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.candidates import CandidateGenerator, CorpusTerms
+from assistant.reader import FEATURE_NAMES, FEATURES_VERSION, QuestionAnalysis, features
+from training.corpus import same_text
+from vectorstore.store import Index
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    max_iter: int = 300
+    learning_rate: float = 0.05
+    max_leaf_nodes: int = 15
+    min_samples_leaf: int = 40
+    l2_regularization: float = 1.0
+    seed: int = 0
+    #: Negatives per question kept for training (the hardest by similarity, plus a sample).
+    passages: int = 8
+    nearest: int = 30
+
+
+@dataclass(frozen=True)
+class QuestionRows:
+    """One question's candidate features and labels."""
+
+    question_id: str
+    answerable: bool
+    X: np.ndarray
+    y: np.ndarray
+
+
+def reader_questions(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Single questions and the first turn of each conversation (a follow-up is read after it is
+    resolved into a standalone question)."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if "turns" in item:
+            first = dict(item["turns"][0])
+            first["id"] = f"{item['id']}#1"
+            out.append(first)
+        else:
+            out.append(item)
+    return out
+
+
+def evidence_spans(question: dict[str, Any]) -> list[str]:
+    evidence = list(question.get("evidence") or [])
+    return evidence if question.get("type") == "compute" else evidence[:1]
+
+
+def question_rows(
+    question: dict[str, Any], generator: CandidateGenerator, corpus: CorpusTerms
+) -> QuestionRows:
+    candidates = generator.run(question["question"])
+    analysis = QuestionAnalysis.of(question["question"], corpus)
+    X = features(analysis, candidates, corpus)
+    spans = evidence_spans(question) if question.get("type") != "unanswerable" else []
+    y = np.array(
+        [float(any(same_text(c.span.text, s) for s in spans)) for c in candidates.items],
+        dtype=np.float32,
+    )
+    return QuestionRows(str(question.get("id")), bool(spans), X, y)
+
+
+def collect(
+    questions: Sequence[dict[str, Any]], generator: CandidateGenerator, corpus: CorpusTerms
+) -> list[QuestionRows]:
+    rows = []
+    for n, question in enumerate(questions, start=1):
+        rows.append(question_rows(question, generator, corpus))
+        if n % 200 == 0:
+            log.info("reader features: %d/%d questions", n, len(questions))
+    return rows
+
+
+def fit(rows: Sequence[QuestionRows], config: ReaderConfig) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X = np.concatenate([r.X for r in rows if len(r.X)])
+    y = np.concatenate([r.y for r in rows if len(r.X)])
+    model = HistGradientBoostingClassifier(
+        max_iter=config.max_iter,
+        learning_rate=config.learning_rate,
+        max_leaf_nodes=config.max_leaf_nodes,
+        min_samples_leaf=config.min_samples_leaf,
+        l2_regularization=config.l2_regularization,
+        random_state=config.seed,
+    )
+    model.fit(X, y)
+    return model
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Per question: is its best candidate the evidence, and the best probability."""
+
+    answerable: bool
+    best_is_evidence: bool
+    best_probability: float
+
+
+def outcomes(model: Any, rows: Sequence[QuestionRows]) -> list[Outcome]:
+    out: list[Outcome] = []
+    for r in rows:
+        if not len(r.X):
+            out.append(Outcome(r.answerable, False, 0.0))
+            continue
+        p = model.predict_proba(r.X)[:, 1]
+        best = int(np.argmax(p))
+        out.append(Outcome(r.answerable, bool(r.y[best]), float(p[best])))
+    return out
+
+
+def scores_at(results: Sequence[Outcome], threshold: float) -> dict[str, float]:
+    answerable = [o for o in results if o.answerable]
+    unanswerable = [o for o in results if not o.answerable]
+    right = sum(o.best_is_evidence and o.best_probability >= threshold for o in answerable)
+    refused_ok = sum(o.best_probability < threshold for o in unanswerable)
+    wrongly_refused = sum(o.best_probability < threshold for o in answerable)
+    a = right / max(1, len(answerable))
+    u = refused_ok / max(1, len(unanswerable))
+    return {
+        "threshold": threshold,
+        "answerable_right": round(a, 4),
+        "answerable_refused": round(wrongly_refused / max(1, len(answerable)), 4),
+        "unanswerable_refused": round(u, 4),
+        "balanced": round((a + u) / 2, 4),
+        "top1_evidence": round(
+            sum(o.best_is_evidence for o in answerable) / max(1, len(answerable)), 4
+        ),
+    }
+
+
+def choose_threshold(results: Sequence[Outcome]) -> dict[str, float]:
+    """The threshold (on a 0.01 grid) with the best balanced accuracy; ties to the lower one."""
+    grid = [round(t, 2) for t in np.arange(0.01, 1.0, 0.01)]
+    return max(
+        (scores_at(results, t) for t in grid), key=lambda s: (s["balanced"], -s["threshold"])
+    )
+
+
+def reader_id(embedder_name: str, questions: Sequence[dict[str, Any]], config: ReaderConfig) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{embedder_name}\n{FEATURES_VERSION}\n".encode())
+    digest.update(json.dumps(asdict(config), sort_keys=True).encode())
+    for q in questions:
+        digest.update(json.dumps(q, sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def train_reader(
+    index: Index,
+    train_items: Sequence[dict[str, Any]],
+    dev_items: Sequence[dict[str, Any]],
+    folder: Path,
+    config: ReaderConfig | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Train on ``train_items``, choose the threshold on ``dev_items``, save to ``folder``."""
+    import joblib
+
+    config = config or ReaderConfig()
+    train_questions = reader_questions(train_items)
+    model_id = reader_id(index.embedder.name, train_questions, config)
+    meta_path = folder / "reader.json"
+    if not force and meta_path.exists():
+        meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("id") == model_id and meta.get("features") == list(FEATURE_NAMES):
+            return meta
+    started = time.perf_counter()
+    generator = CandidateGenerator(index, passages=config.passages, nearest=config.nearest)
+    corpus = generator.corpus_terms()
+    train_rows = collect(train_questions, generator, corpus)
+    dev_rows = collect(reader_questions(dev_items), generator, corpus)
+    model = fit(train_rows, config)
+    dev = choose_threshold(outcomes(model, dev_rows))
+    train = scores_at(outcomes(model, train_rows), dev["threshold"])
+    meta = {
+        "id": model_id,
+        "embedder": index.embedder.name,
+        "features": list(FEATURE_NAMES),
+        "threshold": dev["threshold"],
+        "config": asdict(config),
+        "train_questions": len(train_rows),
+        "dev_questions": len(dev_rows),
+        "candidates_per_question": round(
+            float(np.mean([len(r.X) for r in train_rows])) if train_rows else 0.0, 1
+        ),
+        "recall_train": round(float(np.mean([r.y.any() for r in train_rows if r.answerable])), 4),
+        "recall_dev": round(float(np.mean([r.y.any() for r in dev_rows if r.answerable])), 4),
+        "dev": dev,
+        "train": train,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, folder / "model.joblib")
+    meta_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    return meta
