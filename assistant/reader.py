@@ -254,6 +254,14 @@ class Reader:
         self._meta: dict[str, Any] = {}
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_model(cls, model: ProbabilityModel, threshold: float) -> Reader:
+        """A reader over a model already in memory (a stronger model, or a test's fake)."""
+        reader = cls(ReaderArtifact(Path("-")), threshold)
+        reader._model = model
+        reader._meta = {"threshold": threshold, "features": list(FEATURE_NAMES)}
+        return reader
+
     def warm_up(self) -> None:
         with self._lock:
             if self._model is not None:

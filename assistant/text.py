@@ -47,8 +47,8 @@ def cited_numbers(text: str) -> list[int]:
 
 
 def content_terms(text: str) -> list[str]:
-    """Lemmas of the content words (stop words removed), in order."""
-    return content_lemmas(text)
+    """Lemmas of the content words (stop words and citation markers removed), in order."""
+    return content_lemmas(strip_citations(text))
 
 
 def detect_language(text: str) -> str:

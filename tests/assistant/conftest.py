@@ -3,7 +3,8 @@
 The corpus is written here by hand (two short Norwegian documents and a manifest) and indexed by
 the real pipeline (:func:`ingest.pipeline.run_ingest`) with the shared deterministic
 :class:`tests.conftest.HashEmbedder`, so retrieval, selection, indicator tables, verification and
-the service run exactly as in production, without any model.
+the service run exactly as in production, without any model: the reader's trained model is
+replaced by :class:`CoverageModel`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from assistant.reader import FEATURE_NAMES, Reader
 from assistant.service import AssistantService
 from assistant.types import Answerer, Draft, Language
 from tests.conftest import HashEmbedder
@@ -131,9 +134,33 @@ def settings(built_index: BuiltIndex) -> Settings:
     return built_index.settings
 
 
+class CoverageModel:
+    """A deterministic stand-in for the trained reader: a candidate's probability is how much of
+    the question's lemmas it covers with its context, less when it names other years than the
+    question asks for, with a small share of its similarity to break ties."""
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+        p = (
+            0.9 * X[:, column["coverage_with_context"]]
+            + 0.1 * np.clip(X[:, column["similarity"]], 0, 1)
+            - 0.5 * X[:, column["other_years_only"]]
+        )
+        p = np.clip(p, 0.0, 1.0)
+        return np.column_stack([1 - p, p])
+
+
+#: The fake reader's threshold: most of the question's words must be in the candidate.
+FAKE_THRESHOLD = 0.6
+
+
+def fake_reader() -> Reader:
+    return Reader.from_model(CoverageModel(), FAKE_THRESHOLD)
+
+
 @pytest.fixture
 def service(built_index: BuiltIndex) -> AssistantService:
-    return AssistantService(built_index.settings, index=built_index.index)
+    return AssistantService(built_index.settings, index=built_index.index, reader=fake_reader())
 
 
 ServiceFactory = Callable[..., AssistantService]
@@ -149,7 +176,9 @@ def make_service(built_index: BuiltIndex) -> ServiceFactory:
         settings = built_index.settings
         if overrides:
             settings = settings.model_copy(update=overrides)
-        return AssistantService(settings, index=built_index.index, answerers=answerers)
+        return AssistantService(
+            settings, index=built_index.index, answerers=answerers, reader=fake_reader()
+        )
 
     return factory
 

@@ -1,4 +1,4 @@
-"""Sentences, numbers, years, terms, language and names: the small tools verification rests on."""
+"""Sentences, numbers, years, terms and language: the small tools answers and evaluations share."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from assistant.text import (
     cited_numbers,
     content_terms,
     detect_language,
-    heading_before,
     normalize_number,
     numbers_in,
-    proper_names,
     sentences,
     split_sentences,
     strip_citations,
     years_in,
 )
+from vectorstore.passages import heading_before
 
 # -- sentences -------------------------------------------------------------------------------
 
@@ -202,77 +201,6 @@ def test_detect_norwegian(question: str) -> None:
     assert detect_language(question) == "no"
 
 
-# -- names -----------------------------------------------------------------------------------
-
-
-def test_proper_names_skip_sentence_initial_words() -> None:
-    names = proper_names("Ordføreren møtte Ola Hansen i Asker. Kommunen planlegger mer.")
-    assert names == {"ola", "hansen"}
-
-
-def test_proper_names_after_a_colon_or_bullet_are_sentence_initial() -> None:
-    assert proper_names("Tre råd: Spis frukt.\n• Gå tur.") == set()
-
-
-def test_proper_names_keep_a_name_behind_a_sentence_initial_title() -> None:
-    # "Kultursjef" opens the sentence, but the person named after it must still be checked.
-    assert proper_names("Kultursjef Per Hansen åpnet biblioteket.") == {"per", "hansen"}
-
-
-def test_proper_names_ignore_the_municipality_and_question_words() -> None:
-    assert proper_names("Hva gjør Asker kommune i Norge?") == set()
-
-
-# -- terms for judging support ---------------------------------------------------------------
-def test_question_terms_drop_filler_words_and_named_years() -> None:
-    from assistant.text import question_terms
-
-    terms = question_terms("Hvor lenge gjelder en temaplan, og hvor ofte revideres den i 2024?")
-    assert terms == question_terms("temaplan revideres")
-    assert "2024" not in terms
-    # Verb particles say which way, not what about: "ga bort" is matched by "gitt i gave".
-    assert question_terms("Hvor mange PC-er ga kommunen bort?") == question_terms(
-        "PC-er ga kommunen"
-    )
-    # What a document says, not that it says it: "nevnes"/"sier" are not what the text holds.
-    assert question_terms("Hvilke bedrifter nevnes som foregangsbedrifter?") == question_terms(
-        "bedrifter foregangsbedrifter"
-    )
-    assert question_terms("Hva sier kommuneplanen om veiene?") == question_terms(
-        "kommuneplanen veiene"
-    )
-
-
-def test_irregular_verb_forms_match_each_other() -> None:
-    from assistant.text import match_terms, question_terms
-
-    assert set(question_terms("Når vedtok de planen?")) & set(match_terms("Planen ble vedtatt."))
-
-
-def test_term_credit_for_parts_of_compounds() -> None:
-    from assistant.text import match_terms, term_credit
-
-    present = set(match_terms("Sykefraværsprosent for ansatte"))
-    assert term_credit("ansatt", present) == 1.0
-    assert term_credit(content_terms("sykefraværet")[0], present) == 0.7
-    assert term_credit(content_terms("skolen")[0], present) == 0.0
-    assert term_credit("bil", set(match_terms("bilde"))) == 0.0  # short terms need an exact match
-
-
-def test_term_credit_needs_the_head_of_a_question_compound() -> None:
-    from assistant.text import match_terms, term_credit
-
-    asked = content_terms("arbeidsledigheten")[0]
-    # Only the first part of the compound: a text about work does not answer unemployment.
-    assert term_credit(asked, set(match_terms("Arbeidet med planen fortsatte."))) == 0.0
-    # First part and head both present: partial credit.
-    rate = content_terms("eiendomsskattesatsen")[0]
-    assert term_credit(rate, set(match_terms("Eiendom: skattesatsen er uendret."))) == 0.7
-    assert term_credit(rate, set(match_terms("Eiendom og vedlikehold."))) == 0.0
-    # An inflection the stemmer left apart still counts.
-    assert term_credit("lærern", {"lærer"}) == 0.7
-    # A verb and its noun that the stemmer keeps apart: "omstilte" / "omstilling".
-    assert term_credit("omstilt", set(match_terms("en samlet omstilling"))) == 0.7
 
 
 def test_a_table_printed_as_running_text_splits_into_its_lines() -> None:
@@ -287,19 +215,6 @@ def test_a_table_printed_as_running_text_splits_into_its_lines() -> None:
     # An ordinary sentence wrapped over short lines stays whole.
     wrapped = "Kommunen har 33 kommunale barnehager\norganisert i 8 virksomheter."
     assert sentences(wrapped) == [wrapped]
-
-
-def test_name_occurs_allows_genitive_and_definite_endings() -> None:
-    from assistant.text import name_occurs
-
-    text = "innovasjonscamp 2018 ble holdt i asker kommune."
-    assert name_occurs("askers", text)
-    assert name_occurs("innovasjonscampen", text)
-    assert name_occurs("asker", text)
-    assert not name_occurs("bærums", text)
-    assert not name_occurs("askim", text)
-    # The base must start a word: "skers" is not a form of anything here.
-    assert not name_occurs("skers", text)
 
 
 def test_heading_before_finds_the_last_title_line_standing_before_a_blank_line() -> None:
