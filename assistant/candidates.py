@@ -126,7 +126,7 @@ class CandidateGenerator:
     def run(self, question: str, filters: SearchFilters | None = None) -> Candidates:
         table = self.index.candidates
         vector = self.index.embedder.embed_query(question)
-        hits = self.index.search(question, k=self.passages, filters=filters)
+        hits = self.index.search(question, k=self.passages, filters=filters, vector=vector)
         passage_rank = {h.chunk.id: r for r, h in enumerate(hits)}
         by_id = {h.chunk.id: h for h in hits}
         chosen: list[int] = [i for h in hits for i in table.of_chunk(h.chunk.id)]

@@ -49,6 +49,10 @@ class EmbedderConfig:
     seed: int = 0
     #: The negative is drawn from the base model's top candidates, after the positives.
     negative_pool: int = 5
+    #: Keep the token embeddings (96M of the model's 118M weights, most of them for tokens of
+    #: other languages) as they are: the optimiser then updates the transformer layers only,
+    #: which is most of the adaptation for a fraction of the memory and time per step.
+    freeze_token_embeddings: bool = True
     threads: int = 2
     recipe: int = RECIPE_VERSION
 
@@ -118,16 +122,16 @@ def training_id(pairs: Sequence[Pair], config: EmbedderConfig, base_folder: Path
 
 
 def _ir_evaluator(questions: Sequence[dict[str, Any]], corpus: CorpusCandidates, name: str) -> Any:
-    from sentence_transformers.evaluation import InformationRetrievalEvaluator
+    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
 
-    queries: dict[str, str] = {}
+    queries: dict[str, Any] = {}
     relevant: dict[str, set[str]] = {}
     for n, question in enumerate(questions):
         positives = corpus.positives(question)
         if positives:
             queries[str(n)] = question["question"]
             relevant[str(n)] = {str(p) for p in positives}
-    documents = {str(j): c.text for j, c in enumerate(corpus.items)}
+    documents: dict[str, Any] = {str(j): c.text for j, c in enumerate(corpus.items)}
     return InformationRetrievalEvaluator(
         queries,
         documents,
@@ -151,7 +155,7 @@ def _fit(model: Any, pairs: Sequence[Pair], config: EmbedderConfig, work: Path) 
         SentenceTransformerTrainingArguments,
     )
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
-    from sentence_transformers.training_args import BatchSamplers
+    from sentence_transformers.base.sampler import BatchSamplers
 
     dataset = Dataset.from_dict(
         {
@@ -210,6 +214,10 @@ def train_embedder(
     train_questions = answerable_questions(train_items)
     model = SentenceTransformer(str(base_folder), device="cpu")
     model.max_seq_length = config.max_seq_length
+    if config.freeze_token_embeddings:
+        for name, parameter in model.named_parameters():
+            if "word_embeddings" in name:
+                parameter.requires_grad = False
     started = time.perf_counter()
     texts = [c.text for c in corpus.items]
     base_vectors = model.encode(

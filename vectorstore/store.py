@@ -391,11 +391,17 @@ class Index:
 
     # -- search ---------------------------------------------------------------------------
     def dense_search(
-        self, query: str, k: int, filters: SearchFilters | None = None
+        self,
+        query: str,
+        k: int,
+        filters: SearchFilters | None = None,
+        vector: npt.NDArray[np.float32] | None = None,
     ) -> list[tuple[str, float]]:
+        """``vector`` is the query's, when the caller has it already (it is not embedded twice)."""
         if not self._chunks:
             return []
-        vector = self.embedder.embed_query(query)
+        if vector is None:
+            vector = self.embedder.embed_query(query)
         if self._matrix is not None:
             return self._exact_dense(vector, k, filters)
         result = self._collection.query(
@@ -438,8 +444,10 @@ class Index:
         k: int | None = None,
         filters: SearchFilters | None = None,
         mode: SearchMode | None = None,
+        vector: npt.NDArray[np.float32] | None = None,
     ) -> list[SearchHit]:
-        """Ranked chunks for ``query``; ``hybrid`` fuses dense and BM25 by reciprocal rank."""
+        """Ranked chunks for ``query``; ``hybrid`` fuses dense and BM25 by reciprocal rank.
+        ``vector``: the query's embedding, when the caller has computed it."""
         k = k or self.settings.retrieve_k
         mode = mode or self.settings.search_mode
         if self._published_stamp() != self._stamp:
@@ -448,20 +456,25 @@ class Index:
             with contextlib.suppress(Exception):
                 self.refresh()
         try:
-            return self._search(query, k, filters, mode)
+            return self._search(query, k, filters, mode, vector)
         except Exception:
             # A build published meanwhile has dropped this generation's collection: switch to
             # the new generation and search once more.
             if not self.refresh():
                 raise
-            return self._search(query, k, filters, mode)
+            return self._search(query, k, filters, mode, vector)
 
     def _search(
-        self, query: str, k: int, filters: SearchFilters | None, mode: SearchMode
+        self,
+        query: str,
+        k: int,
+        filters: SearchFilters | None,
+        mode: SearchMode,
+        vector: npt.NDArray[np.float32] | None = None,
     ) -> list[SearchHit]:
         depth = max(k * 3, 30)
         with self._lock:
-            dense = self.dense_search(query, depth, filters) if mode != "lexical" else []
+            dense = self.dense_search(query, depth, filters, vector) if mode != "lexical" else []
             lexical = self.lexical_search(query, depth, filters) if mode != "dense" else []
             dense_scores = dict(dense)
             lexical_scores = dict(lexical)
