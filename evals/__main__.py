@@ -165,6 +165,14 @@ def score(
     summary = result.summary()
     for key, value in summary.items():
         click.echo(f"{key:28s} {json.dumps(value)}")
+    if split != "train":
+        from evals.questionrun import summarize, untouched
+
+        fresh = untouched(items, load_split("train"), [c.text for c in service.index.chunks])
+        kept = [o for o in result.outcomes if o.id.split("#")[0] in fresh]
+        click.echo(f"\nPassages no training question touched ({len(fresh)} items):")
+        for key, value in summarize(kept).items():
+            click.echo(f"  {key:26s} {json.dumps(value)}")
     target = out or Path("evals/results") / f"{split}-{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(result.to_dict(records), indent=1, ensure_ascii=False))
