@@ -147,15 +147,23 @@ def server_pid(port: int) -> int | None:
     if not wanted:
         return None
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            for fd in (proc / "fd").iterdir():
-                if str(fd.readlink()) in wanted:
-                    return int(proc.name)
-        except OSError:
-            continue
+        if proc.name.isdigit() and _holds_socket(proc, wanted):
+            return int(proc.name)
     return None
+
+
+def _holds_socket(proc: Path, wanted: set[str]) -> bool:
+    try:
+        fds = list((proc / "fd").iterdir())
+    except OSError:  # another user's process, or gone
+        return False
+    for fd in fds:
+        try:
+            if str(fd.readlink()) in wanted:
+                return True
+        except OSError:  # closed meanwhile
+            continue
+    return False
 
 
 def peak_rss_mb(pid: int) -> float | None:

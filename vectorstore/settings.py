@@ -195,11 +195,13 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(
         5,
         ge=1,
-        description="Wrong staff logins (per user name and per address) within "
-        "login_failure_window_s before logins are refused with 429.",
+        description="Wrong staff logins in a row (per user name and per address) before "
+        "logins are refused with 429.",
     )
     login_failure_window_s: float = Field(
-        900.0, gt=0, description="Seconds a wrong staff login is remembered."
+        900.0,
+        gt=0,
+        description="Seconds without a wrong login after which the count starts again.",
     )
     login_lock_s: float = Field(
         60.0,

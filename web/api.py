@@ -104,7 +104,7 @@ def add_api_routes(
 ) -> None:
     gate = handlers.gate
     credentials = StaffCredentials.from_settings(settings) if settings.mode == "staff" else None
-    throttle = login or LoginThrottle(LoginPolicy.from_settings(settings))
+    throttle = login if login is not None else LoginThrottle(LoginPolicy.from_settings(settings))
     limits = Limits.from_settings(settings)
     retry = {"Retry-After": str(gate.retry_after_s)}
 

@@ -136,7 +136,7 @@ class ChatHandlers:
     ) -> None:
         self.service = service
         #: The answering slots, shared with the API (web.throttle).
-        self.gate = gate or AnswerGate.from_settings(settings)
+        self.gate = gate if gate is not None else AnswerGate.from_settings(settings)
         self.settings = settings
         self.limits = Limits.from_settings(settings)
         self.feedback = feedback

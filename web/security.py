@@ -266,7 +266,9 @@ def install_protections(
     Gradio injects into the page (its inline scripts are allowed by hash)."""
     page_limiter = SlidingWindowLimiter(settings.page_requests_per_minute, 60.0)
     if settings.mode == "staff":
-        throttle = login or LoginThrottle(LoginPolicy.from_settings(settings))
+        throttle = (
+            login if login is not None else LoginThrottle(LoginPolicy.from_settings(settings))
+        )
         app.add_middleware(LoginGuardMiddleware, throttle=throttle)
     app.add_middleware(
         PageRequestGuard, limiter=page_limiter, max_bytes=settings.max_page_request_bytes

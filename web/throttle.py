@@ -3,9 +3,10 @@
 * :class:`AnswerGate`: at most ``concurrency_limit`` answers computed at once, for the page and
   the API together; a question waits ``busy_wait_s`` for a slot and is then told that the
   service is busy (API: 503 + Retry-After) instead of queueing for minutes;
-* :class:`LoginThrottle`: wrong staff logins counted per user name and per address; after
-  ``login_max_failures`` in the window every login is refused (429 + Retry-After) for a lock
-  that doubles with each further failure, even with the right password.
+* :class:`LoginThrottle`: wrong staff logins counted per user name and per address (until
+  ``login_failure_window_s`` passes without one); from the ``login_max_failures``-th on,
+  every login is refused (429 + Retry-After) for a lock that doubles with each further
+  failure, even with the right password.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from vectorstore.settings import Settings
 
@@ -131,7 +131,10 @@ class LoginDecision:
 
 @dataclass
 class _Failures:
-    times: deque[float] = field(default_factory=deque)
+    """Failures in a row: counted until ``window_s`` passes without one."""
+
+    count: int = 0
+    last: float = 0.0
     locked_until: float = 0.0
 
 
@@ -174,13 +177,11 @@ class LoginThrottle:
         with self._lock:
             for key in self._keys(username, address):
                 entry = self._entries.setdefault(key, _Failures())
-                cutoff = now - self.policy.window_s
-                while entry.times and entry.times[0] <= cutoff:
-                    entry.times.popleft()
-                entry.times.append(now)
-                while len(entry.times) > self.policy.max_failures + 64:
-                    entry.times.popleft()
-                lock = self.policy.lock_for(len(entry.times))
+                if now - entry.last > self.policy.window_s:
+                    entry.count = 0
+                entry.count += 1
+                entry.last = now
+                lock = self.policy.lock_for(entry.count)
                 if lock:
                     entry.locked_until = max(entry.locked_until, now + lock)
         return self.check(username, address)
@@ -203,10 +204,6 @@ class LoginThrottle:
             return
         self._last_sweep = now
         cutoff = now - self.policy.window_s
-        stale = [
-            k
-            for k, e in self._entries.items()
-            if e.locked_until <= now and (not e.times or e.times[-1] <= cutoff)
-        ]
+        stale = [k for k, e in self._entries.items() if e.locked_until <= now and e.last <= cutoff]
         for key in stale:
             del self._entries[key]
