@@ -134,6 +134,7 @@ def add_api_routes(
             log.exception("POST /api/ask failed")
             return error(500, MSG_ERROR)
         if answer is None:
+            handlers.limiter.refund(client_key(request))  # a busy answer does not count
             return error(503, busy_message(gate.retry_after_s), retry)
         data = answer.to_dict()
         handlers.record_refusal(checked.question, data)

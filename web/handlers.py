@@ -192,6 +192,7 @@ class ChatHandlers:
             return
         with self.gate.slot() as admitted:
             if not admitted:
+                self.limiter.refund(client_key(request))  # a busy answer does not count
                 chat.append({"role": "user", "content": render_user_message(checked.question)})
                 chat.append(_notice(busy_message(self.gate.retry_after_s)))
                 yield list(chat), list(recs), message

@@ -181,7 +181,11 @@ class BlockingService(FakeService):
 
 def test_past_the_answering_slots_the_answer_is_503_busy_not_a_queue(tmp_path: Path) -> None:
     settings = load_settings(
-        data_dir=tmp_path / "data", concurrency_limit=1, busy_wait_s=0, busy_retry_after_s=7
+        data_dir=tmp_path / "data",
+        concurrency_limit=1,
+        busy_wait_s=0,
+        busy_retry_after_s=7,
+        rate_limit_per_minute=3,
     )
     service = BlockingService()
     app, _ = build_app(service, settings)
@@ -205,6 +209,13 @@ def test_past_the_answering_slots_the_answer_is_503_busy_not_a_queue(tmp_path: P
     assert busy.json()["error"] == "Tjenesten er opptatt akkurat nå. Prøv igjen om 7 sekunder."
     assert "opptatt" in str(page[-1][0][-1]["content"])
     assert first["status"] == 200
+    # A busy answer does not count against the client's limit (3 a minute here): one was
+    # answered, the busy one was given back, so two more are allowed.
+    with client_for(app) as client:
+        statuses = [
+            client.post("/api/ask", json={"question": "Hva?"}).status_code for _ in range(3)
+        ]
+    assert statuses == [200, 200, 429]
 
 
 # --- 3. no anonymous write path -------------------------------------------------------------------
