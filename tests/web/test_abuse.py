@@ -515,11 +515,6 @@ def test_a_question_past_the_time_budget_is_503_on_the_api_and_a_message_on_the_
     assert "Svaret tok for lang tid" in str(steps[-1][0][-1]["content"])
 
 
-def test_the_whole_suite_stayed_under_2_gb() -> None:
-    """Last in the file: the peak of the process so far, with every case above."""
-    assert peak_rss_bytes() < PEAK_RSS_LIMIT_BYTES
-
-
 # --- the page still works under the CSP (a real browser) ------------------------------------------
 @pytest.mark.e2e
 def test_the_page_works_under_the_csp_and_injected_script_does_not_run(tmp_path: Path) -> None:
@@ -566,3 +561,24 @@ def test_the_page_works_under_the_csp_and_injected_script_does_not_run(tmp_path:
     assert not pwned
     assert any("Content Security Policy" in c for c in console)
     assert dialogs == []
+
+
+def test_app_runs_uvicorn_without_its_proxy_headers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """uvicorn's default believes X-Forwarded-For from 127.0.0.1: app.main turns that off."""
+    import app as app_module
+    import assistant.service
+
+    served: dict[str, Any] = {}
+    monkeypatch.setattr(assistant.service, "AssistantService", lambda settings: FakeService())
+    monkeypatch.setattr(app_module, "ensure_index_if_possible", lambda settings: None)
+    monkeypatch.setattr(app_module.uvicorn, "run", lambda app, **kw: served.update(kw))
+    monkeypatch.setenv("ASKER_DATA_DIR", str(tmp_path))
+    assert app_module.main([]) == 0
+    assert served["proxy_headers"] is False and served["server_header"] is False
+
+
+def test_the_whole_suite_stayed_under_2_gb() -> None:
+    """Last in the file: the peak of the process so far, with every case above."""
+    assert peak_rss_bytes() < PEAK_RSS_LIMIT_BYTES
