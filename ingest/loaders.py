@@ -88,11 +88,12 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     """The bytes of ``path`` (a symlink already checked is read through its target), opened
     without following a last-moment symlink and checked to be a regular file of at most
     ``max_bytes`` before anything is read."""
-    real = path.resolve(strict=True)
     try:
+        real = path.resolve(strict=True)
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise LoadError(f"kan ikke leses / cannot be read: {exc.strerror or exc}") from exc
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
+        reason = getattr(exc, "strerror", None) or exc
+        raise LoadError(f"kan ikke leses / cannot be read: {reason}") from exc
     with os.fdopen(fd, "rb") as fh:
         info = os.fstat(fh.fileno())
         if not stat.S_ISREG(info.st_mode):
@@ -105,7 +106,10 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
             )
         if size == 0:
             raise LoadError("filen er tom / the file is empty")
-        return fh.read(max_bytes + 1)[:max_bytes]
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:  # it grew after it was measured
+        raise LoadError("filen er for stor / file too large")
+    return data
 
 
 def load_document(path: Path, max_bytes: int, root: Path | None = None) -> LoadedDocument:

@@ -47,7 +47,7 @@ STATIC_HEADERS: tuple[tuple[str, str], ...] = (
     ("referrer-policy", "no-referrer"),
     (
         "permissions-policy",
-        "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
     ),
     ("cross-origin-opener-policy", "same-origin"),
 )

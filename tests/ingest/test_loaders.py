@@ -360,6 +360,10 @@ def test_loops_dangling_links_and_non_files_are_named(corpus: Path) -> None:
     assert problems["rør.txt"] == "ikke en vanlig fil / not a regular file"
     with pytest.raises(LoadError, match="not a regular file"):
         load_document(corpus / "rør.txt", MB, corpus)  # refused, not read (it would block)
+    # Without a root too, a loop or a FIFO is a LoadError, never a crash or a hang.
+    for name in ("a.txt", "borte.txt", "rør.txt"):
+        with pytest.raises(LoadError):
+            load_document(corpus / name, MB)
 
 
 def test_reading_never_follows_a_link_swapped_in_at_the_last_moment(
