@@ -4,6 +4,8 @@
                         [--no-baseline] [--out DIR]
     python -m evals bench [--out DIR] [--questions N]
     python -m evals check [--floors FILE]
+    python -m evals load [--url http://127.0.0.1:7860] [--clients 50] [--seconds 60]
+                         [--distinct-identities] [--pid PID] [--out FILE]
 
 Settings come from the environment as everywhere (``ASKER_DATA_DIR``, ``ASKER_EMBEDDING_BACKEND``
 ...). ``run`` and ``check`` build or update the index first when it is stale.
@@ -188,6 +190,51 @@ def bench(out: Path | None, n_questions: int, skip_llm: bool) -> None:
     from evals.bench import run_bench
 
     run_bench(out_dir=out, n_questions=n_questions, with_llm=not skip_llm)
+
+
+@main.command()
+@click.option("--url", default="http://127.0.0.1:7860", show_default=True, help="Loopback only.")
+@click.option("--clients", type=click.IntRange(1, 500), default=50, show_default=True)
+@click.option("--seconds", type=click.FloatRange(1, 600), default=60.0, show_default=True)
+@click.option(
+    "--distinct-identities",
+    is_flag=True,
+    help="X-Forwarded-For per client (meaningful when the app trusts 127.0.0.1 as a proxy).",
+)
+@click.option("--no-wait", is_flag=True, help="Do not wait out Retry-After after 429/503.")
+@click.option("--timeout-s", type=float, default=30.0, show_default=True)
+@click.option("--pid", type=int, default=None, help="The server's pid (default: found by port).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def load(
+    url: str,
+    clients: int,
+    seconds: float,
+    distinct_identities: bool,
+    no_wait: bool,
+    timeout_s: float,
+    pid: int | None,
+    out: Path | None,
+) -> None:
+    """N clients asking POST /api/ask of a running app for T seconds (loopback only)."""
+    from evals.load import LoadConfig, run_load, write_report
+
+    config = LoadConfig(
+        url=url,
+        clients=clients,
+        seconds=seconds,
+        distinct_identities=distinct_identities,
+        wait_retry_after=not no_wait,
+        timeout_s=timeout_s,
+        pid=pid,
+    )
+    try:
+        report = run_load(config)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(report.summary())
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = out or Path(__file__).resolve().parent / "results" / f"load-{stamp}.json"
+    click.echo(f"Report: {write_report(report, path)}")
 
 
 def load_floors(path: Path) -> dict[str, float]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.chunking import chunk_document
-from ingest.loaders import LoadedDocument, LoadError, load_document
+from ingest.loaders import LoadedDocument, LoadError, corpus_entry_problem, load_document
 from ingest.tables import TABLES_VERSION, extract_indicator_records, find_tables
 from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.embeddings import Embedder, get_embedder
@@ -154,7 +154,9 @@ def read_corpus_manifest(corpus_dir: Path) -> dict[str, DocumentInfo]:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every candidate file (hidden files and the manifest excluded), sorted by name."""
+    """Every candidate entry (hidden ones, folders and the manifest excluded), sorted by name.
+    Symlinks and other non-regular entries are listed too, so that ingesting them is refused
+    and reported (:func:`ingest.loaders.corpus_entry_problem`) rather than silently skipped."""
     if not corpus_dir.is_dir():
         raise FileNotFoundError(
             f"Corpus folder not found: {corpus_dir} / Fant ikke dokumentmappen {corpus_dir}"
@@ -162,8 +164,22 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted(
         p
         for p in corpus_dir.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST_NAME
+        if not p.name.startswith(".") and p.name != MANIFEST_NAME and not _real_folder(p)
     )
+
+
+def _real_folder(path: Path) -> bool:
+    """A folder itself (not a symlink to one: that is reported)."""
+    return path.is_dir() and not path.is_symlink()
+
+
+def entry_sha256(path: Path, corpus_dir: Path) -> str:
+    """The file's sha256; for a refused entry a digest of why (never read through it), so
+    that the index notices when the entry changes."""
+    problem = corpus_entry_problem(path, corpus_dir)
+    if problem is None:
+        return file_sha256(path)
+    return hashlib.sha256(f"refused\n{problem}".encode()).hexdigest()
 
 
 def file_sha256(path: Path) -> str:
@@ -196,9 +212,15 @@ class ProcessedDocument:
 
 
 def process_document(path: Path, info: DocumentInfo, settings: Settings) -> ProcessedDocument:
-    """Load, find tables, chunk and extract indicator records. Raises :class:`LoadError`."""
+    """Load, find tables, chunk and extract indicator records. Raises :class:`LoadError`
+    (also for an entry that is not a regular file inside the corpus folder)."""
+    problem = corpus_entry_problem(path, settings.corpus_dir)
+    if problem is not None:
+        raise LoadError(problem)
     sha = file_sha256(path)
-    doc: LoadedDocument = load_document(path, int(settings.max_file_mb * 1024 * 1024))
+    doc: LoadedDocument = load_document(
+        path, int(settings.max_file_mb * 1024 * 1024), settings.corpus_dir
+    )
     tables = find_tables(doc.text)
     chunks = chunk_document(
         doc,
@@ -262,7 +284,7 @@ def _plan(settings: Settings) -> _Plan:
         if info.doc_id in seen_ids:  # two files slugging to one id: keep both, distinctly
             info = DocumentInfo(**{**info.__dict__, "doc_id": slugify(path.name)})
         seen_ids.add(info.doc_id)
-        sha = file_sha256(path)
+        sha = entry_sha256(path, settings.corpus_dir)
         plan.files.append((path, info, sha))
         plan.fingerprints[path.name] = _source_fingerprint(sha, info)
     return plan
