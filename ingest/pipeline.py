@@ -67,6 +67,9 @@ class IngestReport:
     skipped: tuple[SkippedFile, ...] = ()
     embedded: int = 0
     reused_vectors: int = 0
+    #: Sentences and table rows embedded (the reader's candidates), and how many were new.
+    candidates: int = 0
+    candidates_embedded: int = 0
     indicator_records: int = 0
     seconds: float = 0.0
 
@@ -84,7 +87,8 @@ class IngestReport:
         if self.indexed:
             lines.append(f"Indexed / indeksert: {', '.join(self.indexed)}")
             lines.append(
-                f"Embedded {self.embedded} new passages, reused {self.reused_vectors} vectors."
+                f"Embedded {self.embedded} new passages, reused {self.reused_vectors} vectors; "
+                f"{self.candidates_embedded} of {self.candidates} sentences and rows were new."
             )
         if self.removed:
             lines.append(f"Removed / fjernet: {', '.join(self.removed)}")
@@ -452,7 +456,9 @@ def _build(
         )
         if on_progress:
             on_progress("lager vektorer for setninger og tabellrader", 0.9)
-        embedded += _write_candidates(writer, chunks, embedder, cache, settings)
+        candidates, candidates_embedded = _write_candidates(
+            writer, chunks, embedder, cache, settings
+        )
         if progress_bar is not None:
             progress_bar.close()
         if on_progress:
@@ -507,6 +513,8 @@ def _build(
         skipped=tuple(skipped),
         embedded=embedded,
         reused_vectors=len(set(texts)) - embedded,
+        candidates=candidates,
+        candidates_embedded=candidates_embedded,
         indicator_records=n_records,
         seconds=time.perf_counter() - started,
     )
@@ -518,9 +526,9 @@ def _write_candidates(
     embedder: Embedder,
     cache: EmbeddingCache,
     settings: Settings,
-) -> int:
+) -> tuple[int, int]:
     """Embed every sentence and table row (:func:`vectorstore.passages.candidate_spans`) and
-    write them beside the chunks; returns how many vectors had to be computed."""
+    write them beside the chunks; returns how many there are and how many had to be embedded."""
     spans = [(chunk.id, span) for chunk in chunks for span in candidate_spans(chunk)]
     vectors, embedded = embed_with_cache(
         [span.for_embedding() for _, span in spans],
@@ -529,7 +537,7 @@ def _write_candidates(
         settings.embedding_batch_size,
     )
     writer.write_candidates(spans, vectors)
-    return embedded
+    return len(spans), embedded
 
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None) -> IngestReport | None:
