@@ -141,15 +141,17 @@ class FakeService:
       [2] (a passage whose text contains HTML that tries to run script when the question
       contains "<").
 
-    ``ask_stream`` says its three stages, then streams word by word (``delay_s`` apart). With a
-    ``gate``, it waits for the gate after the first word (so a test sees the stages and the
-    first word before the rest, without timing). ``closed``/``finished`` count streams closed
+    ``ask_stream`` says its three stages, then streams word by word (``delay_s`` apart). With
+    ``gates``, it waits for ``gates[i]`` before word ``i`` (so a test sees the stages, or the
+    first word, before the rest, without timing). ``closed``/``finished`` count streams closed
     early (the stop button) and read to the end.
     """
 
-    def __init__(self, delay_s: float = 0.0, gate: threading.Event | None = None) -> None:
+    def __init__(
+        self, delay_s: float = 0.0, gates: dict[int, threading.Event] | None = None
+    ) -> None:
         self.delay_s = delay_s
-        self.gate = gate
+        self.gates = dict(gates or {})
         self.calls: list[dict[str, Any]] = []
         self.documents_list = [dict(d) for d in DOCUMENTS]
         self.ingested: list[Path] = []
@@ -308,11 +310,11 @@ class FakeService:
             for i, word in enumerate(answer.answer.split(" ")):
                 if self.delay_s:
                     time.sleep(self.delay_s)
-                if i == 1 and self.gate is not None:
-                    self.gate.wait(timeout=GATE_TIMEOUT_S)
+                if i in self.gates:
+                    self.gates[i].wait(timeout=GATE_TIMEOUT_S)
                 yield StreamEvent("delta", text=word if i == 0 else " " + word)
+            done = True  # the answer is out; what follows its yield is only the close
             yield StreamEvent("answer", answer=answer)
-            done = True
         finally:
             with self._lock:
                 if done:
