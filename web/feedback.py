@@ -124,13 +124,18 @@ def question_key(question: str) -> str:
     return " ".join(question.casefold().split()).rstrip(" ?!.")
 
 
-def _group(key: str, members: Sequence[sqlite3.Row]) -> UnansweredGroup:
-    """One group of unanswered rows (``members`` newest first)."""
-    newest = members[0]
+def _closest(row: sqlite3.Row) -> tuple[dict[str, Any], ...]:
     try:
-        closest = tuple(json.loads(newest["closest_json"] or "[]"))
+        return tuple(json.loads(row["closest_json"] or "[]"))
     except json.JSONDecodeError:
-        closest = ()
+        return ()
+
+
+def _group(key: str, members: Sequence[sqlite3.Row]) -> UnansweredGroup:
+    """One group of unanswered rows (``members`` newest first); its closest passages are the
+    newest ones stored."""
+    newest = members[0]
+    closest = next((c for c in map(_closest, members) if c), ())
     return UnansweredGroup(
         key=key,
         question=newest["question"],
