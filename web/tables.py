@@ -97,7 +97,9 @@ def render_table(table: TableSpan, hit: Hit | None, language: str | None = "no")
     )  # fmt: skip
     caption = f"<caption>{esc(table.title)}</caption>" if table.title else ""
     return (
-        f'<div class="asker-table-wrap"><table class="asker-table">{caption}<thead><tr>'
+        # Focusable: a wide table scrolls sideways, and keyboards must reach it too.
+        f'<div class="asker-table-wrap" tabindex="0"><table class="asker-table">{caption}'
+        "<thead><tr>"
         f"<td></td>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
     )
 
