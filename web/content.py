@@ -21,15 +21,15 @@ EXAMPLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "Politiker",
         (
-            "Hva er de prioriterte målene i kommuneplanen?",
             "Hvor mye skal Asker redusere klimagassutslippene innen 2030?",
+            "Hva var netto driftsresultat i 2024?",
         ),
     ),
     (
         "Ansatt",
         (
             "Hva var sykefraværet i 2024?",
-            "Hvor mange innbyggere hadde Asker i 2024?",
+            "Hvor stor var andelen heltidsansatte i 2024?",
         ),
     ),
 )

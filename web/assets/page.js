@@ -117,9 +117,24 @@
       else if (label === 'chatbot conversation') el.setAttribute('aria-label', 'Samtale');
     });
   }
+  /* The chat grows in the page (it has no scroll box of its own): a new question is scrolled
+     to the top of the window, so that its answer is read from its start as it comes. */
+  var questionsSeen = 0;
+  function showNewQuestion(chat) {
+    var questions = chat.querySelectorAll('.asker-q');
+    if (questions.length > questionsSeen) {
+      var still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+      questions[questions.length - 1].scrollIntoView({ block: 'start',
+        behavior: still ? 'auto' : 'smooth' });
+    }
+    questionsSeen = questions.length;
+  }
+
   new MutationObserver(function () {
     var chat = document.getElementById('chat');
-    if (chat) fixChatNames(chat);
+    if (!chat) return;
+    fixChatNames(chat);
+    showNewQuestion(chat);
   }).observe(document.documentElement, { subtree: true, childList: true,
     attributes: true, attributeFilter: ['aria-label'] });
 
