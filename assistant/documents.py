@@ -150,9 +150,10 @@ class CorpusFiles:
                 if path.name not in names:
                     info = derived_info(path)
                     derived.append(
-                        CorpusEntry(info.doc_id, path.name, info.title, info.kind, info.year,
-                                    listed=False)
-                    )  # fmt: skip
+                        CorpusEntry(
+                            info.doc_id, path.name, info.title, info.kind, info.year, listed=False
+                        )
+                    )
         return listed + derived
 
     def entry(self, doc_id: str) -> CorpusEntry | None:

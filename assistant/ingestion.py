@@ -176,9 +176,12 @@ class IngestJobs:
         if entry is None:
             raise ValueError(f"Fant ikke dokumentet «{doc_id}».")
         job = IngestJob(
-            self._new_id(), entry.file, admin.corpus_dir / entry.file, action="slett",
+            self._new_id(),
+            entry.file,
+            admin.corpus_dir / entry.file,
+            action="slett",
             doc_id=doc_id,
-        )  # fmt: skip
+        )
         return self._queue(job, lambda j: admin.delete(doc_id, self._progress(j.id)))
 
     def _update(

@@ -168,10 +168,17 @@ class ChatHandlers:
         if not answer.get("refused"):
             return
         closest = [
-            {"n": s.n, "chunk_id": s.chunk_id, "doc_id": s.doc_id, "title": s.title,
-             "page": s.page, "section": s.section, "supporting_sentence": s.sentence}
+            {
+                "n": s.n,
+                "chunk_id": s.chunk_id,
+                "doc_id": s.doc_id,
+                "title": s.title,
+                "page": s.page,
+                "section": s.section,
+                "supporting_sentence": s.sentence,
+            }
             for s in closest_sources(answer)
-        ]  # fmt: skip
+        ]
         try:
             self.feedback.log_unanswered(question, closest)
         except Exception:
@@ -296,8 +303,7 @@ class ChatHandlers:
                 chat[-1] = _bot(render_stopped(content))
         return chat
 
-    def new_conversation(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str, str, str,
-                                        str, str]:  # fmt: skip
+    def new_conversation(self) -> tuple[list[Any], list[Any], str, str, str, str, str]:
         """Empty chat, records and question box; every filter off (and no chips)."""
         return [], [], "", "", "", "", ""
 
@@ -407,8 +413,8 @@ class ChatHandlers:
         return values["document"], values["kind"], values["year"], self.chips(**values)
 
     def refusal_context(self, document: Any, kind: Any, year: Any) -> RefusalContext:
-        filters = tuple(f"{c.label.lower()} {c.value}" for c in
-                        self.active_filters(document, kind, year))  # fmt: skip
+        chips = self.active_filters(document, kind, year)
+        filters = tuple(f"{c.label.lower()} {c.value}" for c in chips)
         documents = tuple(document_summary(d) for d in self.documents())
         return RefusalContext(filters=filters, documents=documents)
 
@@ -452,9 +458,11 @@ class ChatHandlers:
         """The documents, unanswered questions (and their choices) and feedback, as now."""
         choices = gr.update(choices=self.staff.unanswered_choices())
         return (
-            self.staff.document_rows(), self.staff.unanswered_rows(), choices,
+            self.staff.document_rows(),
+            self.staff.unanswered_rows(),
+            choices,
             self.staff.feedback_rows(),
-        )  # fmt: skip
+        )
 
     def export_feedback(self, fmt: str, table: str = "feedback") -> str:
         return self.staff.export_feedback(fmt, table)

@@ -26,6 +26,7 @@ from web.cards import (
 )
 from web.charts import render_chart_svg, render_indicator
 from web.citations import CITE_RE, SourceView, link_name, plain_answer, renumber
+from web.feedback import MAX_COMMENT_CHARS
 from web.markup import anchor_id, answer_id, esc, labels, safe_id, sr_only
 from web.refusal import RefusalContext, closest_sources, refusal_text, render_refusal_help
 
@@ -53,8 +54,6 @@ __all__ = [
 
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
-#: Longest comment the field takes (the feedback store keeps up to this many characters too).
-COMMENT_MAX_CHARS = 2000
 
 
 # --- text --------------------------------------------------------------------------------------
@@ -167,7 +166,7 @@ def render_actions(prefix: str, copy_text: str, language: str | None = "no") -> 
     comment = (
         f'<div class="asker-comment" hidden><label for="{field}">{esc(lab["comment_label"])}'
         f'</label><input type="text" id="{field}" class="asker-comment-input" name="{name}" '
-        f'maxlength="{COMMENT_MAX_CHARS}"><button type="button" class="asker-btn '
+        f'maxlength="{MAX_COMMENT_CHARS}"><button type="button" class="asker-btn '
         f'asker-comment-send" name="{name}">{esc(lab["comment_send"])}</button></div>'
     )
     return (
@@ -180,8 +179,8 @@ def _answer_body(
     answer: Mapping[str, Any], prefix: str, context: RefusalContext, language: str
 ) -> tuple[str, str]:
     """(body HTML, plain text to copy) of a finished answer."""
-    sources = [SourceView.from_mapping(c) for c in answer.get("citations") or []
-               if isinstance(c, Mapping)]  # fmt: skip
+    items = [c for c in answer.get("citations") or [] if isinstance(c, Mapping)]
+    sources = [SourceView.from_mapping(c) for c in items]
     text, sources = renumber(str(answer.get("answer") or ""), sources)
     if answer.get("refused"):
         closest = closest_sources(answer)

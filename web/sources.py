@@ -83,9 +83,14 @@ def enrich(
             before, after = _neighbours(service, str(item.get("chunk_id") or ""))
             href, is_pdf = card_href(item, by_id)
             enriched.append(
-                {**item, "context_before": before, "context_after": after, "href": href,
-                 "href_is_pdf": is_pdf}
-            )  # fmt: skip
+                {
+                    **item,
+                    "context_before": before,
+                    "context_after": after,
+                    "href": href,
+                    "href_is_pdf": is_pdf,
+                }
+            )
         if items:
             out[key] = enriched
     return out

@@ -26,9 +26,7 @@ ANSWER_SHOWN_CHARS = 300
 CLOSEST_NAMED = 3
 
 UNANSWERED_HEADERS = ["Spørsmål", "Antall", "Sist stilt (UTC)", "Nærmeste avsnitt", "Behandlet"]
-FEEDBACK_HEADERS = [
-    "Tid (UTC)", "Vurdering", "Spørsmålet før", "Spørsmål", "Svar", "Kommentar",
-]  # fmt: skip
+FEEDBACK_HEADERS = ["Tid (UTC)", "Vurdering", "Spørsmålet før", "Spørsmål", "Svar", "Kommentar"]
 DOCUMENT_HEADERS = ["Dokument", "Type", "År / periode", "Sider", "Avsnitt", "Status"]
 
 #: What a staff change yields while it runs: (status line, document rows, finished).
@@ -69,6 +67,16 @@ def _closest_text(group: UnansweredGroup) -> str:
     return "\n".join(names)
 
 
+def _document_row(doc: DocumentEntry) -> list[Any]:
+    when = doc.period or ("" if doc.year is None else str(doc.year))
+    chunks = "" if doc.chunks is None else doc.chunks
+    return [doc.title, doc.kind, when, doc.pages or "", chunks, doc.status]
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
 class StaffTools:
     """What the staff tabs show and do."""
 
@@ -92,13 +100,7 @@ class StaffTools:
             for job in self.jobs.list():
                 if job.status != "ferdig":
                     rows.append([job.filename, job.action, "", "", "", job_status(job)])
-        for d in self.documents():
-            when = d.period or ("" if d.year is None else str(d.year))
-            rows.append(
-                [d.title, d.kind, when, d.pages or "", "" if d.chunks is None else d.chunks,
-                 d.status]
-            )  # fmt: skip
-        return rows
+        return rows + [_document_row(d) for d in self.documents()]
 
     def document_choices(self) -> list[tuple[str, str]]:
         return [(d.title, d.doc_id) for d in self.documents()]
@@ -196,9 +198,7 @@ class StaffTools:
     def feedback_rows(self) -> list[list[Any]]:
         rows = []
         for r in self.feedback.list_feedback(limit=STAFF_ROWS):
-            answer = r.answer if len(r.answer) <= ANSWER_SHOWN_CHARS else (
-                r.answer[:ANSWER_SHOWN_CHARS] + " …"
-            )  # fmt: skip
+            answer = _shortened(r.answer, ANSWER_SHOWN_CHARS)
             rating = "Liker" if r.rating > 0 else "Liker ikke"
             rows.append([r.created_at, rating, r.previous_question, r.question, answer, r.comment])
         return rows

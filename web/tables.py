@@ -59,8 +59,8 @@ def _cells(row: TableRow) -> list[str]:
 
 def find_hit(table: TableSpan, value: str, value_year: int | None, sentence: str) -> Hit | None:
     """The cell the answer used, or (without a value) the row the sentence names."""
-    named = [i for i, r in enumerate(table.rows) if r.label and r.label.casefold() in
-             sentence.casefold()]  # fmt: skip
+    lowered = sentence.casefold()
+    named = [i for i, r in enumerate(table.rows) if r.label and r.label.casefold() in lowered]
     if value:
         column = table.header_years.index(value_year) if value_year in table.header_years else None
         candidates = []
@@ -91,10 +91,11 @@ def render_table(table: TableSpan, hit: Hit | None, language: str | None = "no")
     lab = labels(language)
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in _columns(table))
     rows = "".join(
-        _row_html(row, hit.column if hit else None, hit is not None and hit.row == i,
-                  lab["used_value"])
+        _row_html(
+            row, hit.column if hit else None, hit is not None and hit.row == i, lab["used_value"]
+        )
         for i, row in enumerate(table.rows)
-    )  # fmt: skip
+    )
     caption = f"<caption>{esc(table.title)}</caption>" if table.title else ""
     return (
         # Focusable: a wide table scrolls sideways, and keyboards must reach it too.
