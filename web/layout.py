@@ -127,20 +127,20 @@ def _chat_tab(handlers: ChatHandlers) -> ChatTab:
     )  # fmt: skip
 
 
-def _running() -> tuple[Any, Any]:
-    """While an answer is written: "Stopp" instead of "Spør"."""
-    return gr.update(visible=False), gr.update(visible=True)
+def _running() -> tuple[Any, Any, Any]:
+    """While an answer is written: "Stopp" instead of "Spør", and no second question."""
+    return gr.update(visible=False), gr.update(visible=True), gr.update(interactive=False)
 
 
-def _idle() -> tuple[Any, Any]:
-    return gr.update(visible=True), gr.update(visible=False)
+def _idle() -> tuple[Any, Any, Any]:
+    return gr.update(visible=True), gr.update(visible=False), gr.update(interactive=True)
 
 
 def _wire_asking(handlers: ChatHandlers, tab: ChatTab) -> list[Any]:
     """Question box, "Spør" and the ask bridge each start an answer; "Stopp" cancels it."""
     inputs = [tab.question, tab.chatbot, tab.document, tab.kind, tab.year, tab.records]
     outputs = [tab.chatbot, tab.records, tab.question]
-    toggles = [tab.send, tab.stop]
+    toggles = [tab.send, tab.stop, tab.question]
     picked = tab.ask_bridge.select(handlers.pick_question, None, tab.question, **PRIVATE)
     starts = [
         (tab.question.submit(_running, None, toggles, **PRIVATE), {"api_name": "ask"}),
@@ -211,7 +211,7 @@ def mount_page(
     in Norwegian from the first byte, with the indexed PDFs at ``/dokumenter/``."""
     if handlers is not None:
         add_source_routes(app, handlers.documents, handlers.library)
-    app.add_middleware(NorwegianPage)
+    app.add_middleware(NorwegianPage, title=TITLE)
     return gr.mount_gradio_app(
         app,
         demo,

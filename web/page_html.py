@@ -11,6 +11,7 @@ passes through untouched and unbuffered.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -34,21 +35,27 @@ LOCALE_SCRIPT = (
 )
 
 
-def norwegian_html(body: bytes) -> bytes:
-    """``body`` with ``lang="nb"`` on ``<html>`` and the locale script first in ``<head>``."""
+def norwegian_html(body: bytes, title: str = "") -> bytes:
+    """``body`` with ``lang="nb"`` on ``<html>`` and the locale script first in ``<head>``;
+    with a ``<title>`` when it has none (Gradio's login page has none; the chat page gets its
+    own from Gradio when it loads)."""
     lang = f'"{PAGE_LANG}"'.encode()
     if _HTML_LANG.search(body):
         body = _HTML_LANG.sub(lambda m: m.group(1) + lang, body, count=1)
     else:
         body = _HTML_TAG.sub(b"<html lang=" + lang, body, count=1)
-    return _HEAD.sub(lambda m: m.group(0) + LOCALE_SCRIPT, body, count=1)
+    head = LOCALE_SCRIPT
+    if title and b"<title" not in body.lower():
+        head += f"<title>{html.escape(title)}</title>".encode()
+    return _HEAD.sub(lambda m: m.group(0) + head, body, count=1)
 
 
 class NorwegianPage:
     """ASGI middleware applying :func:`norwegian_html` to ``text/html`` responses."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, title: str = "") -> None:
         self.app = app
+        self.title = title
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") != "GET":
@@ -71,7 +78,7 @@ class NorwegianPage:
             chunks.append(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            await _send_rewritten(send, start, b"".join(chunks))
+            await _send_rewritten(send, start, norwegian_html(b"".join(chunks), self.title))
 
         await self.app(scope, receive, capture)
 
@@ -84,8 +91,7 @@ def _is_html(start: Message) -> bool:
     )
 
 
-async def _send_rewritten(send: Send, start: Message, body: bytes) -> None:
-    new_body = norwegian_html(body)
+async def _send_rewritten(send: Send, start: Message, new_body: bytes) -> None:
     headers = [(k, v) for k, v in start.get("headers", []) if bytes(k).lower() != b"content-length"]
     headers.append((b"content-length", str(len(new_body)).encode()))
     await send({**start, "headers": headers})

@@ -250,10 +250,12 @@ def test_stage_text_then_streamed_text_then_buttons(browser: Any, tmp_path: Path
         assert stage.count() == 0
         assert page.locator("#chat .asker-actions").count() == 0
         assert page.locator("#send").is_hidden() and page.locator("#stop").is_visible()
+        assert page.locator("#question textarea").is_disabled()  # one answer at a time
         before_second.set()
         ui.wait_answers(1)
         assert ui.last_answer().get_by_role("button", name="Kopier", exact=True).is_visible()
         page.locator("#send").wait_for(state="visible", timeout=10_000)
+        page.wait_for_function("() => !document.querySelector('#question textarea').disabled")
     finally:
         before_first.set()
         before_second.set()

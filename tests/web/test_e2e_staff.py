@@ -86,6 +86,12 @@ def test_staff_login_documents_unanswered_and_feedback(
     # The login form is Norwegian even in an English browser.
     page.get_by_role("button", name="Logg inn").wait_for(timeout=30_000)
     assert page.evaluate("() => document.documentElement.lang") == "nb"
+    assert "Logg inn med ansattbrukeren." in page.inner_text("body")
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe().run(page)
+    serious = [
+        v["id"] for v in axe.response["violations"] if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
     page.get_by_label("Brukernavn").fill(USER)
     page.get_by_label("Passord").fill(PASSWORD)
     page.get_by_role("button", name="Logg inn").click()

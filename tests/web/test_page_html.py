@@ -17,6 +17,9 @@ def test_rewrites_lang_and_puts_the_locale_script_first() -> None:
     assert out.index(LOCALE_SCRIPT) < out.index(b"gradio.js")
     assert out.index(b"<head>") < out.index(LOCALE_SCRIPT)
     assert norwegian_html(b"<html><head></head></html>").startswith(b'<html lang="nb"><head>')
+    titled = norwegian_html(b"<html><head></head></html>", "Spør om <planer>")
+    assert "<title>Spør om &lt;planer&gt;</title>".encode() in titled
+    assert norwegian_html(b"<html><head><title>x</title></head>", "y").count(b"<title") == 1
 
 
 def app() -> FastAPI:

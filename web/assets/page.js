@@ -97,7 +97,10 @@
     button = near(t, 'button.asker-comment-send');
     if (button) return sendComment(button);
     button = near(t, 'button.asker-ask');
-    if (button) send('ask', button.textContent.trim());
+    // One answer at a time: an example waits until the answer being written is done.
+    if (button && !document.querySelector('#chat .asker-streaming')) {
+      send('ask', button.textContent.trim());
+    }
   }, true);
 
   document.addEventListener('keydown', function (ev) {
