@@ -50,9 +50,10 @@ def _file_path(file: Any) -> str | None:
 
 
 def document_meta(title: Any, kind: Any, year: Any, period: Any = "") -> DocumentMeta:
-    """The staff form's fields as metadata (a year field may hold a float or text)."""
+    """The staff form's fields as metadata (the year as text or a number)."""
+    text = str(year).strip() if year is not None else ""
     try:
-        year_value = int(year) if year not in (None, "") else None
+        year_value = int(text) if text else None
     except (TypeError, ValueError) as exc:
         raise DocumentError("Året må være et årstall, for eksempel 2024.") from exc
     return DocumentMeta(str(title or ""), str(kind or ""), year_value, str(period or "")).checked()
@@ -105,12 +106,12 @@ class StaffTools:
     def document_choices(self) -> list[tuple[str, str]]:
         return [(d.title, d.doc_id) for d in self.documents()]
 
-    def document_fields(self, doc_id: Any) -> tuple[str, str, int | None, str]:
+    def document_fields(self, doc_id: Any) -> tuple[str, str, str, str]:
         """(title, kind, year, period) of a document, to fill the change form."""
         doc = next((d for d in self.documents() if d.doc_id == doc_id), None)
         if doc is None:
-            return "", "", None, ""
-        return doc.title, doc.kind, doc.year, doc.period
+            return "", "", "", ""
+        return doc.title, doc.kind, "" if doc.year is None else str(doc.year), doc.period
 
     def _follow(self, start: Callable[[IngestQueue], IngestJob]) -> Iterator[StaffUpdate]:
         """Start a job, then report its status until it is done."""

@@ -27,7 +27,7 @@ class DocumentForm:
 
     title: gr.Textbox
     kind: gr.Dropdown
-    year: gr.Number
+    year: gr.Textbox
     period: gr.Textbox
 
     @property
@@ -72,10 +72,11 @@ def _form(handlers: ChatHandlers, prefix: str) -> DocumentForm:
     with gr.Row():
         title = gr.Textbox(label="Tittel", elem_id=f"{prefix}-title", scale=3)
         kind = gr.Dropdown(
-            choices=kinds, label="Type", allow_custom_value=True, elem_id=f"{prefix}-kind",
-            scale=2,
+            choices=kinds, value=None, label="Type", allow_custom_value=True,
+            elem_id=f"{prefix}-kind", scale=2,
         )  # fmt: skip
-        year = gr.Number(label="År", precision=0, elem_id=f"{prefix}-year", scale=1)
+        # A text field: a number field shows 0 when empty, and 0 is no year.
+        year = gr.Textbox(label="År", placeholder="2024", elem_id=f"{prefix}-year", scale=1)
         period = gr.Textbox(label="Periode (valgfritt)", elem_id=f"{prefix}-period", scale=2)
     return DocumentForm(title, kind, year, period)
 

@@ -104,7 +104,7 @@ def test_staff_login_documents_unanswered_and_feedback(
     page.set_input_files("#upload input[type=file]", str(upload))
     page.locator("#add-title textarea, #add-title input").first.fill("Trafikknotat 2025")
     page.locator("#add-kind input").fill("notat")
-    page.locator("#add-year input").fill("2025")
+    page.locator("#add-year textarea, #add-year input").first.fill("2025")
     page.get_by_role("button", name="Legg til dokumentet").click()
     status = page.locator("#upload-status")
     status.filter(has_text="ferdig").wait_for(timeout=30_000)

@@ -79,7 +79,7 @@ def test_add_with_title_kind_and_year_updates_the_chat_tab(
 
 def test_replace_and_delete(staff: ChatHandlers, tmp_path: Path) -> None:
     assert staff.staff.document_fields("temaplan-klima")[:3] == (
-        "Temaplan for handling mot klimaendringene (nettside)", "temaplan", 2021,
+        "Temaplan for handling mot klimaendringene (nettside)", "temaplan", "2021",
     )  # fmt: skip
     steps = list(staff.replace_document("temaplan-klima", None, "Klimaplanen", "temaplan", 2021))
     assert steps[-1][0].endswith("ferdig. Klar til bruk i chatten.")
