@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.documents import CorpusFiles
-from assistant.types import StreamEvent, Turn
+from assistant.types import StreamEvent, TimeBudgetExceeded, Turn
 from vectorstore.settings import Settings
 from vectorstore.types import SearchFilters
 from web.feedback import MAX_COMMENT_CHARS, FeedbackStore
@@ -239,8 +239,9 @@ class ChatHandlers:
 
     def _stream(
         self, request: AskRequest, chat: list[dict[str, Any]], recs: list[dict[str, Any]]
-    ) -> Generator[ChatState, None, dict[str, Any] | None]:
-        """Show the stages, then the text as it streams; returns the final answer (or None)."""
+    ) -> Generator[ChatState, None, dict[str, Any] | str]:
+        """Show the stages, then the text as it streams; returns the final answer, or the
+        message to show instead when there is none."""
         text = ""
         stream: Iterator[StreamEvent] = iter(())
         try:
@@ -255,11 +256,13 @@ class ChatHandlers:
                     yield list(chat), list(recs), ""
                 elif event.kind == "answer" and event.answer is not None:
                     return event.answer.to_dict()
+        except TimeBudgetExceeded as exc:
+            return str(exc)
         except Exception:
             log.exception("answering failed for a question")
         finally:
             _close(stream)
-        return None
+        return MSG_ERROR
 
     def _answer(
         self,
@@ -272,8 +275,8 @@ class ChatHandlers:
         chat.append(_bot(render_stage(FIRST_STAGE)))
         yield list(chat), list(recs), ""
         final = yield from self._stream(request, chat, recs)
-        if final is None:
-            chat[-1] = _notice(MSG_ERROR)
+        if isinstance(final, str):
+            chat[-1] = _notice(final)
             yield list(chat), list(recs), ""
             return
         prefix = f"{len(recs) + 1}-{uuid.uuid4().hex[:6]}"

@@ -21,7 +21,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 from assistant.service import StreamEvent
 from assistant.types import Answer, Citation, Turn
 from vectorstore.settings import Settings, load_settings
-from vectorstore.types import Chunk, SearchFilters, SearchHit
+from vectorstore.types import Chunk, ChunkType, SearchFilters, SearchHit
 from web.feedback import FeedbackStore
 from web.ratelimit import SlidingWindowLimiter
 
@@ -99,7 +99,7 @@ def make_chunk(
     year: int | None = 2021,
     page: int | None = 3,
     section: str = "Handling mot klimaendringene",
-    chunk_type: str = "text",
+    chunk_type: ChunkType = "text",
 ) -> Chunk:
     return Chunk(
         id=f"{doc_id}:{page}:{n}:abc{n}",
@@ -112,7 +112,7 @@ def make_chunk(
         text=text,
         start=0,
         end=len(text),
-        chunk_type=chunk_type,  # type: ignore[arg-type]
+        chunk_type=chunk_type,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from assistant.types import StreamEvent, TimeBudgetExceeded
 from tests.web.conftest import FakeService
 from vectorstore.settings import Settings
 from web.feedback import FeedbackStore
@@ -134,6 +135,14 @@ def test_service_error_shows_message(handlers: ChatHandlers, fake_service: FakeS
     fake_service.ask_stream = boom  # type: ignore[method-assign]
     chat, records, _ = run(handlers, "Hei?")[-1]
     assert "noe gikk galt" in chat[-1]["content"] and records == []
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        yield StreamEvent("stage", text="Søker i dokumentene …")
+        raise TimeBudgetExceeded(30)
+
+    fake_service.ask_stream = slow  # type: ignore[method-assign]
+    chat, records, _ = run(handlers, "Hei?")[-1]
+    assert "Svaret tok for lang tid (over 30 s)" in chat[-1]["content"] and records == []
 
 
 def test_filter_choices_from_documents(handlers: ChatHandlers) -> None:
