@@ -18,6 +18,7 @@ import pytest
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
+from assistant.documents import DocumentAdmin, Progress
 from assistant.service import StreamEvent
 from assistant.types import Answer, Citation, Turn
 from vectorstore.settings import Settings, load_settings
@@ -321,6 +322,25 @@ class FakeService:
                     self.finished += 1
                 else:
                     self.closed += 1
+
+
+#: The repository's corpus folder (its manifest names the fake's documents too).
+REPO_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+class SyncingAdmin(DocumentAdmin):
+    """Re-ingest = the fake service's index becomes the corpus manifest."""
+
+    def __init__(self, settings: Settings, service: FakeService) -> None:
+        super().__init__(settings)
+        self.service = service
+
+    def reindex(self, progress: Progress | None = None) -> object:
+        if progress is not None:
+            progress("lager vektorer", 0.5)
+            progress("ferdig", 1.0)
+        self.service.sync_with_corpus(self.corpus_dir)
+        return None
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from app import build_app
-from tests.web.conftest import FakeService, RunningApp, free_port
+from tests.web.conftest import REPO_CORPUS, FakeService, RunningApp, SyncingAdmin, free_port
 from tests.web.test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, REAL
-from tests.web.test_staff import REPO_CORPUS, SyncingAdmin
 from vectorstore.settings import load_settings
 from web.feedback import FeedbackStore
 

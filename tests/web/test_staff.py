@@ -12,31 +12,13 @@ from typing import Any
 
 import pytest
 
-from assistant.documents import DocumentAdmin, Progress
 from assistant.ingestion import IngestJobs
-from tests.web.conftest import FakeService
-from vectorstore.settings import Settings, load_settings
+from tests.web.conftest import REPO_CORPUS, FakeService, SyncingAdmin
+from vectorstore.settings import load_settings
 from web.feedback import FeedbackStore
 from web.handlers import ChatHandlers
 from web.ratelimit import SlidingWindowLimiter
 from web.staff import job_status
-
-REPO_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
-
-
-class SyncingAdmin(DocumentAdmin):
-    """Re-ingest = the fake service's index becomes the corpus manifest."""
-
-    def __init__(self, settings: Settings, service: FakeService) -> None:
-        super().__init__(settings)
-        self.service = service
-
-    def reindex(self, progress: Progress | None = None) -> object:
-        if progress is not None:
-            progress("lager vektorer", 0.5)
-            progress("ferdig", 1.0)
-        self.service.sync_with_corpus(self.corpus_dir)
-        return None
 
 
 @pytest.fixture
