@@ -91,7 +91,7 @@ def _question_row() -> tuple[gr.Textbox, gr.Button, gr.Button, gr.Button]:
         stop = gr.Button(
             "Stopp", variant="stop", elem_id="stop", visible=False, scale=0, min_width=90
         )
-        clear = gr.Button("Ny samtale", elem_id="new-chat", scale=0, min_width=120)
+        clear = gr.Button("Ny samtale", elem_id="new-chat", scale=0, min_width=140)
     return question, send, stop, clear
 
 
