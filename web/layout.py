@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from vectorstore.settings import Settings
 from web.assets import CSS, HEAD, bridge_js, chips_js
+from web.auth import StaffCredentials
 from web.content import (
     CHAT_PLACEHOLDER,
     INTRO,
@@ -210,7 +211,8 @@ def mount_page(
     """Serve ``demo`` at ``/`` of ``app`` (behind Gradio's login form when ``auth`` is set),
     in Norwegian from the first byte, with the indexed PDFs at ``/dokumenter/``."""
     if handlers is not None:
-        add_source_routes(app, handlers.documents, handlers.library)
+        login = StaffCredentials(*auth) if auth else None
+        add_source_routes(app, handlers.documents, handlers.library, login)
     app.add_middleware(NorwegianPage, title=TITLE)
     return gr.mount_gradio_app(
         app,

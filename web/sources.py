@@ -3,7 +3,8 @@ indexed PDF at its page, served read-only by the app; a web page's own address),
 route that serves those PDFs.
 
 Only a document the index lists, whose file is a PDF inside the corpus folder, is served; the
-URL names the document id, never a path.
+URL names the document id, never a path. In staff mode the route asks for the staff login
+(HTTP Basic, as the API does), since the page itself is behind it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 
 from vectorstore.types import Chunk
+from web.auth import StaffCredentials
 from web.service import PDF_ROUTE, ChatService, DocumentEntry, SourceLibrary
 
 log = logging.getLogger(__name__)
@@ -120,10 +122,22 @@ def pdf_response(
 
 
 def add_source_routes(
-    app: FastAPI, documents: Callable[[], Sequence[DocumentEntry]], library: SourceLibrary
+    app: FastAPI,
+    documents: Callable[[], Sequence[DocumentEntry]],
+    library: SourceLibrary,
+    credentials: StaffCredentials | None = None,
 ) -> None:
-    """``GET /dokumenter/{doc_id}.pdf`` (read-only; add before the page is mounted at ``/``)."""
+    """``GET /dokumenter/{doc_id}.pdf`` (read-only; add before the page is mounted at ``/``),
+    behind ``credentials`` when given."""
 
     @app.get(PDF_ROUTE + "/{name}", include_in_schema=False)
-    def source_pdf(name: str) -> Response:
+    def source_pdf(name: str, request: Request) -> Response:
+        if credentials is not None and not credentials.check_basic(
+            request.headers.get("authorization")
+        ):
+            return PlainTextResponse(
+                "Innlogging kreves.",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Basic realm="asker", charset="UTF-8"'},
+            )
         return pdf_response(name, documents, library)

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from assistant.documents import CorpusFiles
 from tests.conftest import build_pdf
 from tests.web.conftest import FakeService
+from web.auth import StaffCredentials
 from web.service import DocumentEntry, list_documents
 from web.sources import add_source_routes, card_href, enrich
 
@@ -69,3 +70,17 @@ def test_pdf_route_serves_only_indexed_pdfs(tmp_path: Path) -> None:
     for name in ("hemmelig.pdf", "temaplan-klima.pdf", "arsrapport-2024", "..%2Fmanifest.json"):
         assert client.get(f"/dokumenter/{name}").status_code == 404, name
     assert client.post("/dokumenter/arsrapport-2024.pdf").status_code == 405
+
+
+def test_pdf_route_asks_for_the_staff_login_in_staff_mode(tmp_path: Path) -> None:
+    library = CorpusFiles(corpus(tmp_path))
+    service = FakeService()
+    app = FastAPI()
+    add_source_routes(
+        app, lambda: list_documents(service, library), library, StaffCredentials("a", "b")
+    )
+    client = TestClient(app)
+    denied = client.get("/dokumenter/arsrapport-2024.pdf")
+    assert denied.status_code == 401 and denied.headers["www-authenticate"].startswith("Basic")
+    assert client.get("/dokumenter/arsrapport-2024.pdf", auth=("a", "x")).status_code == 401
+    assert client.get("/dokumenter/arsrapport-2024.pdf", auth=("a", "b")).status_code == 200
