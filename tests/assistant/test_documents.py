@@ -51,12 +51,12 @@ def test_add_copies_writes_the_manifest_and_reindexes(
         DocumentMeta("  Ny  plan for trær ", "Temaplan", 2026),
         lambda m, f: progress.append(m),
     )
-    assert entry.doc_id == "ny-plan-for-traer" and entry.file == "Ny_plan__utkast_.md"
+    assert entry.doc_id == "ny-plan-for-traer" and entry.file == "Ny_plan__utkast.md"
     assert (settings.corpus_dir / entry.file).read_text(encoding="utf-8").startswith("# Ny plan")
     after = manifest(settings.corpus_dir)
     assert after[: len(before)] == before  # the other entries are kept as they were
     assert after[-1] == {
-        "file": "Ny_plan__utkast_.md", "doc_id": "ny-plan-for-traer", "title": "Ny plan for trær",
+        "file": "Ny_plan__utkast.md", "doc_id": "ny-plan-for-traer", "title": "Ny plan for trær",
         "kind": "temaplan", "year": 2026, "origin": "lastet opp av ansatt (Ny plan (utkast).md)",
     }  # fmt: skip
     assert indexed_titles(settings)["ny-plan-for-traer"] == "Ny plan for trær"
