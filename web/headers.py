@@ -4,7 +4,10 @@ instead of a bare one when something fails unexpectedly.
 The Content-Security-Policy allows scripts only from the app itself plus, by hash, the inline
 scripts of the HTML page being served (Gradio writes its config into ``<script>`` tags, and the
 page's ``head`` script is injected by Gradio's frontend): no ``'unsafe-inline'`` for scripts,
-so markup that reaches the chat cannot run script even if it escaped the sanitiser. Styles
+so markup that reaches the chat cannot run script even if it escaped the sanitiser.
+``'unsafe-eval'`` is allowed because Gradio 6's HTML component compiles its ``${value}`` template
+with ``Function`` (every ``gr.HTML`` renders an error without it); it lets the app's own scripts
+evaluate strings, it does not let injected markup run. Styles
 need ``'unsafe-inline'`` (Gradio sets inline styles). Frames are refused twice over
 (``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``).
 """
@@ -27,7 +30,7 @@ MAX_HTML_BYTES = 8 * 1024 * 1024
 
 BASE_POLICY: tuple[tuple[str, str], ...] = (
     ("default-src", "'self'"),
-    ("script-src", "'self'"),
+    ("script-src", "'self' 'unsafe-eval'"),
     ("style-src", "'self' 'unsafe-inline'"),
     ("img-src", "'self' data: blob:"),
     ("font-src", "'self' data:"),
