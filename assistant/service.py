@@ -26,9 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.candidates import Candidate, CandidateGenerator
-from assistant.compose import Composition, QuoteComposer, top_passages
+from assistant.compose import Composition, QuoteComposer, closest_citations, top_passages
+from assistant.compute import Computer
+from assistant.compute_text import ComputedText, render
 from assistant.followup import resolve_followup
 from assistant.grounding import Source, ground
+from assistant.operands import HOME_KEY
 from assistant.reader import Judged, Reader, ReaderArtifact
 from assistant.types import (
     Answer,
@@ -40,7 +43,8 @@ from assistant.types import (
     Turn,
 )
 from assistant.values import RowValues
-from vectorstore.language import language_of
+from vectorstore.indicators import IndicatorStore
+from vectorstore.language import language_of, squash
 from vectorstore.passages import split_sentences
 from vectorstore.settings import Settings
 from vectorstore.store import Index
@@ -102,6 +106,7 @@ class AssistantService:
         self._reader = reader
         self._generator: CandidateGenerator | None = None
         self._values: RowValues | None = None
+        self._computer: tuple[str, Computer] | None = None
         self._lock = threading.RLock()
 
     # -- set-up ------------------------------------------------------------------------------
@@ -137,6 +142,23 @@ class AssistantService:
             if self._values is None or self._values.path != path:
                 self._values = RowValues(path)
             return self._values
+
+    def computer(self) -> Computer:
+        """The computation stage over this index generation's values, terms and places."""
+        with self._lock:
+            generation = self.index.manifest.generation
+            if self._computer is None or self._computer[0] != generation:
+                path = self.index.indicators_path()
+                places = IndicatorStore(path).places() if path.exists() else []
+                computer = Computer(
+                    self.values(),
+                    self.generator.corpus_terms(),
+                    frozenset({HOME_KEY, *(squash(p) for p in places)}),
+                    candidates=self.settings.compute_candidates,
+                    min_probability=self.settings.compute_min_probability,
+                )
+                self._computer = (generation, computer)
+            return self._computer[1]
 
     def default_answerer(self) -> str:
         name = self.settings.answerer
@@ -254,25 +276,25 @@ class AssistantService:
         clock.check()
         yield StreamEvent("stage", text=stages["read"])
         t_answer = time.perf_counter()
-        composition = QuoteComposer(self.values()).compose(judged, language)
-        if composition.refused or name == "extractive":
+        computed = self._compute(standalone, judged, language)
+        if computed is not None:
+            name = "compute"
+            composition = Composition(
+                computed.text,
+                computed.citations,
+                refused=computed.refused,
+                indicator=computed.indicator,
+                closest=closest_citations(judged) if computed.refused else (),
+            )
             yield StreamEvent("delta", text=composition.text)
         else:
-            yield StreamEvent("stage", text=stages["write"])
-            generated = yield from self._generate(name, standalone, judged, language, clock)
-            if generated is None:
-                note = f"{name}: no sentence it wrote could be grounded; the quote is shown"
-                composition = replace(composition, notes=(note,))
-                name = "extractive"
-                yield StreamEvent("delta", text=composition.text)
-            else:
-                composition = generated
+            composition, name = yield from self._answer(name, standalone, judged, language, clock)
         clock.mark("answer", t_answer)
         answer = Answer(
             question=question,
             answer=composition.text,
             refused=composition.refused,
-            answerer=name if not composition.indicator else "indicator",
+            answerer=name if not composition.indicator or computed else "indicator",
             citations=composition.citations,
             retrieved=judged.hits,
             timings_ms=clock.total(),
@@ -282,8 +304,36 @@ class AssistantService:
             notes=composition.notes,
             indicator=composition.indicator,
             closest=composition.closest,
+            computation=computed.computation if computed is not None else None,
         )
         yield StreamEvent("answer", answer=answer)
+
+    def _answer(
+        self, name: str, question: str, judged: Judged, language: Language, clock: _Clock
+    ) -> Generator[StreamEvent, None, tuple[Composition, str]]:
+        """The quoted answer, or with a generating answerer its grounded text (the quote when
+        no sentence it wrote could be grounded); returns the composition and who wrote it."""
+        composition = QuoteComposer(self.values()).compose(judged, language)
+        if composition.refused or name == "extractive":
+            yield StreamEvent("delta", text=composition.text)
+            return composition, name
+        yield StreamEvent("stage", text=STAGES[language]["write"])
+        generated = yield from self._generate(name, question, judged, language, clock)
+        if generated is None:
+            note = f"{name}: no sentence it wrote could be grounded; the quote is shown"
+            yield StreamEvent("delta", text=composition.text)
+            return replace(composition, notes=(note,)), "extractive"
+        return generated, name
+
+    # -- computed answers ------------------------------------------------------------------------
+    def _compute(self, question: str, judged: Judged, language: Language) -> ComputedText | None:
+        """The computation stage: a difference, sum, ratio, share, ranking, target or trend
+        computed from the reader's best candidates, or None when the question asks none or the
+        values are not there (:mod:`assistant.compute`)."""
+        computation = self.computer().run(judged, question)
+        if computation is None:
+            return None
+        return render(computation, question, language, self.values())
 
     # -- generated answers -----------------------------------------------------------------------
     def _generate(

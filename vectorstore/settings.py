@@ -85,6 +85,23 @@ class Settings(BaseSettings):
         "None = the threshold chosen on the dev split at training (in the reader's reader.json).",
     )
 
+    # --- computed answers and follow-ups ---------------------------------------------------------
+    compute_candidates: int = Field(
+        12,
+        description="The reader's best candidates whose values a computation may use "
+        "(assistant.compute).",
+    )
+    compute_min_probability: float = Field(
+        0.2,
+        description="A candidate's reader probability needed for its values to be operands of a "
+        "computation (chosen on the dev split's compute questions).",
+    )
+    followup_margin: float = Field(
+        0.0,
+        description="How much more confident the reader must be about the resolved follow-up "
+        "than about the question as typed for the resolved one to be used (dev split).",
+    )
+
     # --- answering -----------------------------------------------------------------------------
     answerer: Literal["auto", "llm", "openai", "extractive"] = Field(
         "auto", description="auto = llm when the local model is installed, else extractive."

@@ -1,0 +1,219 @@
+"""The sentences of a computed answer, per operation, in Norwegian or English.
+
+Each function returns the answer text (the calculation, then what it means) and the result
+as text ("−0,7 prosentpoeng"). Citation markers: one per value when the values come from
+different passages, else one at the end of the calculation.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from decimal import Decimal
+
+from assistant.compose import REFUSAL_EN, REFUSAL_NO
+from assistant.compute import Computation
+from assistant.compute_text import (
+    _expression,
+    _number,
+    _operand_text,
+    _result_unit,
+    _tag,
+    _with_unit,
+    shown,
+)
+from assistant.numbers import format_decimal
+from assistant.types import Language
+
+REFUSAL = {"no": REFUSAL_NO, "en": REFUSAL_EN}
+
+
+def _end_cite(index: dict[int, int]) -> str:
+    numbers = sorted(set(index.values()))
+    return "" if len(numbers) > 1 else f" [{numbers[0]}]"
+
+
+def _counts(c: Computation) -> bool:
+    return all(not o.unit for o in c.operands) and all(
+        o.value == o.value.to_integral_value() for o in c.operands
+    )
+
+
+def _compare_words(c: Computation, value: Decimal, lang: Language) -> str:
+    more = value > 0
+    if lang == "en":
+        if _counts(c):
+            return "more" if more else "fewer"
+        return "higher" if more else "lower"
+    if _counts(c):
+        return "flere" if more else "færre"
+    return "høyere" if more else "lavere"
+
+
+def _difference(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
+    a, b = c.operands
+    assert c.result is not None
+    unit = _result_unit(c.operation, c.operands, lang)
+    result = _with_unit(_number(c.result, c.operands), unit)
+    calc = f"{_expression(c, q, index, '−')} = {result}{_end_cite(index)}."
+    size = _with_unit(_number(abs(c.result), c.operands), unit)
+    if c.result == 0:
+        meaning = "No change." if lang == "en" else "Ingen forskjell."
+    elif c.dimension in ("year", "change"):
+        up = c.result > 0
+        span = f" fra {b.year} til {a.year}" if c.dimension == "year" else ""
+        if lang == "en":
+            span = span.replace(" fra ", " from ").replace(" til ", " to ")
+            meaning = f"{'An increase' if up else 'A decrease'} of {size}{span}."
+        else:
+            meaning = f"{'En økning' if up else 'En nedgang'} på {size}{span}."
+    else:
+        first, second = _tag(c, 0, q) or shown(a), _tag(c, 1, q) or shown(b)
+        words = _compare_words(c, c.result, lang)
+        than = "than" if lang == "en" else "enn"
+        meaning = f"{_cap(first)}: {size} {words} {than} {second}."
+    return f"{calc} {meaning}", result
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _sum(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
+    assert c.result is not None
+    unit = _result_unit(c.operation, c.operands, lang)
+    result = _with_unit(_number(c.result, c.operands), unit)
+    return f"{_expression(c, q, index, '+')} = {result}{_end_cite(index)}.", result
+
+
+def _ratio(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
+    assert c.result is not None
+    exact = format_decimal(c.result, 2)
+    rounded = format_decimal(c.result, 1)
+    result = exact if exact.endswith("0") or exact == rounded else f"{exact} ≈ {rounded}"
+    calc = f"{_expression(c, q, index, '/')} = {result}{_end_cite(index)}."
+    if lang == "en":
+        meaning = f"About {rounded} times as much."
+    else:
+        meaning = f"Om lag {rounded} ganger så mye."
+    return f"{calc} {meaning}", result
+
+
+def _share(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
+    assert c.result is not None
+    part, whole = c.operands
+    result = f"{format_decimal(c.result, 1)} %"
+    of = "of" if lang == "en" else "av"
+    cite = [f" [{index[0]}]", f" [{index[1]}]"] if len(set(index.values())) > 1 else ["", ""]
+    calc = f"{shown(part)}{cite[0]} {of} {shown(whole)}{cite[1]} = {result}{_end_cite(index)}."
+    return calc, result
+
+
+def _rank(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
+    top = c.operands[0]
+    name = str(top.year) if c.dimension == "year" else (top.place or top.label)
+    listed = ", ".join(
+        _operand_text(c, i, q, f" [{index[i]}]" if len(set(index.values())) > 1 else "")
+        for i in range(len(c.operands))
+    )
+    low = c.result is not None and c.operands[-1].value > top.value
+    if lang == "en":
+        head = f"{name} has the {'lowest' if low else 'highest'} value: {shown(top)}"
+    else:
+        head = f"{name} har {'lavest' if low else 'høyest'} verdi: {shown(top)}"
+    return f"{head}{_end_cite(index)}. ({listed}.)", name
+
+
+def _target(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
+    assert c.result is not None
+    unit = _result_unit(c.operation, c.operands, lang)
+    actual = c.operands[0]
+    goal_label = "target" if lang == "en" else "målet"
+    if len(c.operands) == 1:
+        goal = f"{c.extra.get('goal', '')}".replace(".", ",")
+        goal_text = f"{goal} ({goal_label}: {c.target})"
+        first = _operand_text(c, 0, q, "")
+    else:
+        goal_text = f"{shown(c.operands[1])} ({goal_label})"
+        first = shown(actual) + (f" ({actual.year})" if actual.year else "")
+        if len(set(index.values())) > 1:
+            first, goal_text = f"{first} [{index[0]}]", f"{goal_text} [{index[1]}]"
+    result = _with_unit(_number(c.result, c.operands, sign=False), unit)
+    calc = f"{first} − {goal_text} = {result}{_end_cite(index)}."
+    size = _with_unit(_number(abs(c.result), c.operands), unit)
+    return f"{calc} {_target_meaning(c, size, lang)}", result
+
+
+def _target_meaning(c: Computation, size: str, lang: Language) -> str:
+    over = c.result is not None and c.result > 0
+    if lang == "en":
+        where = f"{size} {'above' if over else 'below'} the target"
+        if c.reached is None:
+            return f"{_cap(where)}."
+        return f"The target is {'reached' if c.reached else 'not reached'}: {where}."
+    where = f"{size} {'over' if over else 'under'} målet"
+    if c.reached is None:
+        return f"{_cap(where)}."
+    return f"Målet er {'nådd' if c.reached else 'ikke nådd'}: {where}."
+
+
+def _trend(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
+    assert c.result is not None
+    ops = c.operands
+    label = ops[0].label if ops[0].record is not None else ""
+    series = ", ".join(f"{shown(o)} ({o.year})" for o in ops)
+    head = f"{label}: {series}" if label else series
+    unit = _result_unit(c.operation, ops, lang)
+    change = _with_unit(_number(c.result, ops, sign=True), unit)
+    steps = [b.value - a.value for a, b in itertools.pairwise(ops)]
+    direction = _direction(steps, c.result, lang)
+    first, last = ops[0], ops[-1]
+    if lang == "en":
+        span = f"from {first.year} to {last.year}: {shown(last)} − {shown(first)} = {change}"
+    else:
+        span = f"fra {first.year} til {last.year}: {shown(last)} − {shown(first)} = {change}"
+    return f"{head}{_end_cite(index)}. {direction}, {span}.", change
+
+
+def _direction(steps: list[Decimal], total: Decimal, lang: Language) -> str:
+    every_up = all(s > 0 for s in steps) and len(steps) > 1
+    every_down = all(s < 0 for s in steps) and len(steps) > 1
+    if lang == "en":
+        if every_up:
+            return "Rising every year"
+        if every_down:
+            return "Falling every year"
+        return "Up overall" if total > 0 else "Down overall" if total < 0 else "Unchanged"
+    if every_up:
+        return "Økte hvert år"
+    if every_down:
+        return "Gikk ned hvert år"
+    return "Økte samlet" if total > 0 else "Gikk ned samlet" if total < 0 else "Uendret"
+
+
+def _missing(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
+    found = ", ".join(_operand_text(c, i, q, "") for i in range(len(c.operands)))
+    where = c.operands[0].label
+    if lang == "en":
+        reason = f"«{where}» gives {found}, but no figure for {c.missing}."
+    else:
+        reason = f"«{where}» oppgir {found}, men ikke noe tall for {c.missing}."
+    return f"{REFUSAL[lang]} {reason}", ""
+
+
+_WRITERS: dict[str, Callable[[Computation, str, Language, dict[int, int]], tuple[str, str]]] = {
+    "difference": _difference,
+    "sum": _sum,
+    "ratio": _ratio,
+    "share": _share,
+    "rank": _rank,
+    "target": _target,
+    "trend": _trend,
+}
+
+
+def sentence(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
+    """The answer text and the result text of a computation."""
+    if c.missing:
+        return _missing(c, q, lang, index)
+    return _WRITERS[c.operation](c, q, lang, index)
