@@ -29,7 +29,7 @@ from assistant.candidates import Candidate, CandidateGenerator
 from assistant.compose import Composition, QuoteComposer, closest_citations, top_passages
 from assistant.compute import Computer
 from assistant.compute_text import ComputedText, render
-from assistant.followup import resolve_followup
+from assistant.followup import Cooccurrence, FollowupResolver
 from assistant.grounding import Source, ground
 from assistant.operands import HOME_KEY
 from assistant.reader import Judged, Reader, ReaderArtifact
@@ -107,6 +107,7 @@ class AssistantService:
         self._generator: CandidateGenerator | None = None
         self._values: RowValues | None = None
         self._computer: tuple[str, Computer] | None = None
+        self._followups: tuple[str, FollowupResolver] | None = None
         self._lock = threading.RLock()
 
     # -- set-up ------------------------------------------------------------------------------
@@ -159,6 +160,18 @@ class AssistantService:
                 )
                 self._computer = (generation, computer)
             return self._computer[1]
+
+    def followups(self) -> FollowupResolver:
+        """The follow-up resolver, knowing this generation's places and which words the
+        corpus's sentences and rows use together."""
+        with self._lock:
+            generation = self.index.manifest.generation
+            if self._followups is None or self._followups[0] != generation:
+                corpus = self.generator.corpus_terms()
+                siblings = Cooccurrence.of(t.lemmas | t.parts for t in corpus.candidate_terms)
+                resolver = FollowupResolver(self.computer().places, siblings.score)
+                self._followups = (generation, resolver)
+            return self._followups[1]
 
     def default_answerer(self) -> str:
         name = self.settings.answerer
@@ -264,14 +277,13 @@ class AssistantService:
             raise ValueError("Empty question / tomt spørsmål")
         clock = _Clock(self.settings.answer_time_budget_s)
         self.refresh()
-        standalone = resolve_followup(question, history)
         language: Language = "en" if language_of(question) == "en" else "no"
         name = answerer or self.default_answerer()
         stages = STAGES[language]
 
         yield StreamEvent("stage", text=stages["search"])
         t_read = time.perf_counter()
-        judged = self.judge(standalone, filters)
+        standalone, judged = self._understand(question, history, filters)
         clock.mark("retrieve", t_read)
         clock.check()
         yield StreamEvent("stage", text=stages["read"])
@@ -324,6 +336,28 @@ class AssistantService:
             yield StreamEvent("delta", text=composition.text)
             return replace(composition, notes=(note,)), "extractive"
         return generated, name
+
+    # -- follow-ups --------------------------------------------------------------------------------
+    def _understand(
+        self, question: str, history: Sequence[Turn], filters: SearchFilters | None
+    ) -> tuple[str, Judged]:
+        """The question as it stands alone, and the reader's verdict on it. A follow-up's
+        readings (:class:`assistant.followup.FollowupResolver`) and the question as typed are
+        all judged; the most confident reading is kept, the typed question only when the reader
+        is more confident about it by ``followup_margin``."""
+        resolution = self.followups().resolve(question, history) if history else None
+        if resolution is None or resolution.slot == "none":
+            return question, self.judge(question, filters)
+        best: tuple[str, Judged] | None = None
+        for reading in resolution.readings:
+            judged = self.judge(reading, filters)
+            if best is None or judged.confidence > best[1].confidence:
+                best = (reading, judged)
+        assert best is not None
+        raw = self.judge(question, filters)
+        if raw.confidence > best[1].confidence + self.settings.followup_margin:
+            return question, raw
+        return best
 
     # -- computed answers ------------------------------------------------------------------------
     def _compute(self, question: str, judged: Judged, language: Language) -> ComputedText | None:

@@ -322,10 +322,17 @@ OPERATION_NAMES: tuple[Operation, ...] = (
 
 def operation_of(question: str) -> Operation | None:
     """The computation a question asks for (:data:`OPERATIONS`), or None."""
-    text = " ".join(question[:2000].split())
+    found = operation_match(question)
+    return found[0] if found else None
+
+
+def operation_match(question: str) -> tuple[Operation, int, int] | None:
+    """The operation and where its words stand in ``question`` (start, end), or None."""
+    text = question[:2000]
     for pattern, op in _OPERATION_RES:
-        if pattern.search(text):
-            return op
+        match = pattern.search(text)
+        if match:
+            return op, match.start(), match.end()
     return None
 
 
@@ -400,8 +407,15 @@ _RELATIVE_YEAR_RES = tuple((re.compile(p, re.IGNORECASE), k) for p, k in RELATIV
 
 def relative_years(text: str) -> list[int]:
     """Offsets of the relative years ``text`` names ("og året før?" -> [-1])."""
-    found = [(m.start(), k) for pattern, k in _RELATIVE_YEAR_RES for m in pattern.finditer(text)]
-    return [k for _, k in sorted(found)]
+    return [k for _, _, k in relative_year_spans(text)]
+
+
+def relative_year_spans(text: str) -> list[tuple[int, int, int]]:
+    """Where ``text`` names a relative year: (start, end, offset), in order."""
+    found = [
+        (m.start(), m.end(), k) for pattern, k in _RELATIVE_YEAR_RES for m in pattern.finditer(text)
+    ]
+    return sorted(found)
 
 
 #: Words that join the parts of a clause list: values on either side are separate statements
@@ -425,4 +439,27 @@ LAST_YEARS = re.compile(
 #: Words that coordinate the things a question compares or adds up ("A og B", "A enn B").
 COORDINATION = re.compile(
     r",\s|\s(?:og|eller|enn|mot|versus|vs\.?|and|or|than)\s", re.IGNORECASE
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversations: what a follow-up leans on.
+
+#: Words that ask rather than name (question words, auxiliaries, conversational filler): a
+#: follow-up made only of these, years and places changes a slot of the previous question.
+QUESTION_WORDS = frozenset(
+    ["hva", "hvor", "hvem", "hvilke", "hvilken", "hvilket", "når", "hvordan", "hvorfor", "mange", "mye", "kva", "kor", "kven", "kvifor", "stor", "store", "høy", "høyt", "lav", "lavt", "lang", "langt", "ofte", "big", "large", "high", "low", "long", "korleis", "kva", "for", "what", "how", "who", "which", "when", "where", "why", "many", "much", "whom", "whose", "also", "too", "then", "so", "about", "da", "så", "også", "vel", "egentlig", "nå", "blant", "among", "med", "with", "og", "and", "men", "but", "enn", "than", "var", "er", "ble", "blir", "har", "hadde", "får", "fikk", "skal", "skulle", "kan", "kunne", "was", "were", "is", "are", "did", "does", "do", "has", "have", "had", "will", "would", "can", "could", "get", "got", "the", "a", "an", "of", "in", "i", "på", "for", "til", "to", "om", "at"]
+)
+#: Pronouns that point back at the previous question's subject ("hvem har ansvaret for den?").
+PRONOUNS = frozenset(
+    ["den", "det", "dem", "disse", "denne", "dette", "han", "hun", "ho", "dei", "dykk", "sånn", "slik", "it", "they", "them", "those", "these", "that", "this", "there", "der", "dit", "one", "ones", "its", "their"]
+)
+#: Pronouns that also stand as an empty subject ("Hvor mange var det i 2024?"): they point back
+#: only in a question that names nothing of its own.
+WEAK_PRONOUNS = frozenset({"det", "der", "there", "it", "that", "this", "de", "they"})
+#: Words that open a follow-up ("og i 2023?", "hva med Bærum?", "what about ...").
+FOLLOWUP_OPENING = re.compile(
+    r"^\s*(?:og|men|enn|hva med|hvordan med|hva om|samme for|så|kva med|and|but|what about"
+    r"|how about|same for|then|so)\b",
+    re.IGNORECASE,
 )

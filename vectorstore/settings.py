@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         "computation (chosen on the dev split's compute questions).",
     )
     followup_margin: float = Field(
-        0.0,
+        0.2,
         description="How much more confident the reader must be about the resolved follow-up "
         "than about the question as typed for the resolved one to be used (dev split).",
     )
