@@ -448,12 +448,26 @@ COORDINATION = re.compile(
 #: Words that ask rather than name (question words, auxiliaries, conversational filler): a
 #: follow-up made only of these, years and places changes a slot of the previous question.
 QUESTION_WORDS = frozenset(
-    ["hva", "hvor", "hvem", "hvilke", "hvilken", "hvilket", "når", "hvordan", "hvorfor", "mange", "mye", "kva", "kor", "kven", "kvifor", "stor", "store", "høy", "høyt", "lav", "lavt", "lang", "langt", "ofte", "big", "large", "high", "low", "long", "korleis", "kva", "for", "what", "how", "who", "which", "when", "where", "why", "many", "much", "whom", "whose", "also", "too", "then", "so", "about", "da", "så", "også", "vel", "egentlig", "nå", "blant", "among", "med", "with", "og", "and", "men", "but", "enn", "than", "var", "er", "ble", "blir", "har", "hadde", "får", "fikk", "skal", "skulle", "kan", "kunne", "was", "were", "is", "are", "did", "does", "do", "has", "have", "had", "will", "would", "can", "could", "get", "got", "the", "a", "an", "of", "in", "i", "på", "for", "til", "to", "om", "at"]
-)
+    {
+        "hva", "hvor", "hvem", "hvilke", "hvilken", "hvilket", "når", "hvordan", "hvorfor", "mange",
+        "mye", "kva", "kor", "kven", "kvifor", "stor", "store", "høy", "høyt", "lav", "lavt",
+        "lang", "langt", "ofte", "big", "large", "high", "low", "long", "korleis", "for", "what",
+        "how", "who", "which", "when", "where", "why", "many", "much", "whom", "whose", "also",
+        "too", "then", "so", "about", "da", "så", "også", "vel", "egentlig", "nå", "blant", "among",
+        "med", "with", "og", "and", "men", "but", "enn", "than", "var", "er", "ble", "blir", "har",
+        "hadde", "får", "fikk", "skal", "skulle", "kan", "kunne", "was", "were", "is", "are", "did",
+        "does", "do", "has", "have", "had", "will", "would", "can", "could", "get", "got", "the",
+        "a", "an", "of", "in", "i", "på", "til", "to", "om", "at"
+    }
+)  # fmt: skip
 #: Pronouns that point back at the previous question's subject ("hvem har ansvaret for den?").
 PRONOUNS = frozenset(
-    ["den", "det", "dem", "disse", "denne", "dette", "han", "hun", "ho", "dei", "dykk", "sånn", "slik", "it", "they", "them", "those", "these", "that", "this", "there", "der", "dit", "one", "ones", "its", "their"]
-)
+    {
+        "den", "det", "dem", "disse", "denne", "dette", "han", "hun", "ho", "dei", "dykk", "sånn",
+        "slik", "it", "they", "them", "those", "these", "that", "this", "there", "der", "dit",
+        "one", "ones", "its", "their"
+    }
+)  # fmt: skip
 #: Pronouns that also stand as an empty subject ("Hvor mange var det i 2024?"): they point back
 #: only in a question that names nothing of its own.
 WEAK_PRONOUNS = frozenset({"det", "der", "there", "it", "that", "this", "de", "they"})
