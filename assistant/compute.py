@@ -46,6 +46,7 @@ from vectorstore.language import (
     words,
     years_in,
 )
+from vectorstore.numbers import parse_decimal
 
 #: Words after "andel av" / "share of" that name the whole a share is of.
 _SHARE_OF = re.compile(
@@ -598,8 +599,6 @@ def parse_target(text: str) -> tuple[str, Decimal] | None:
     match = _TARGET_VALUE.search(text)
     if match is None:
         return None
-    from assistant.numbers import parse_decimal
-
     value = parse_decimal(match.group(2))
     if value is None:
         return None

@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.compute import Computation
-from assistant.numbers import format_decimal
 from assistant.operands import Operand
 from assistant.types import Citation, Language
 from assistant.values import RowValues
 from vectorstore.language import terms, words
+from vectorstore.numbers import format_decimal
 
 _UNIT_WORDS = {"kr": "kroner", "kg": "kilo", "mill. kr": "mill. kroner", "mrd. kr": "mrd. kroner"}
 _POINTS = {"no": "prosentpoeng", "en": "percentage points"}

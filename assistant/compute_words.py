@@ -22,8 +22,8 @@ from assistant.compute_text import (
     _with_unit,
     shown,
 )
-from assistant.numbers import format_decimal
 from assistant.types import Language
+from vectorstore.numbers import format_decimal
 
 REFUSAL = {"no": REFUSAL_NO, "en": REFUSAL_EN}
 

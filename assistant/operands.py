@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from assistant.candidates import Candidate
-from assistant.numbers import Quantity, parse_decimal, quantities_in
 from assistant.values import RowValues
 from vectorstore.indicators import HOME_PLACE, IndicatorRecord
 from vectorstore.language import (
@@ -36,6 +35,7 @@ from vectorstore.language import (
     words,
     years_in,
 )
+from vectorstore.numbers import Quantity, parse_decimal, quantities_in
 
 #: The home municipality's key (a record without a place is Asker's).
 HOME_KEY = squash(HOME_PLACE)

@@ -43,6 +43,7 @@ from assistant.types import (
     Turn,
 )
 from assistant.values import RowValues
+from vectorstore.contradictions import Contradiction, Statement, read_contradictions
 from vectorstore.indicators import IndicatorStore
 from vectorstore.language import language_of, squash
 from vectorstore.passages import split_sentences
@@ -108,6 +109,7 @@ class AssistantService:
         self._values: RowValues | None = None
         self._computer: tuple[str, Computer] | None = None
         self._followups: tuple[str, FollowupResolver] | None = None
+        self._contradictions: tuple[str, list[Contradiction]] | None = None
         self._lock = threading.RLock()
 
     # -- set-up ------------------------------------------------------------------------------
@@ -225,6 +227,16 @@ class AssistantService:
             for d in self.index.documents()
         ]
 
+    def contradictions(self) -> list[Contradiction]:
+        """Where the indexed documents give two values for one figure (found at ingest,
+        :mod:`vectorstore.contradictions`)."""
+        with self._lock:
+            generation = self.index.manifest.generation
+            if self._contradictions is None or self._contradictions[0] != generation:
+                found = read_contradictions(self.index.generation_path)
+                self._contradictions = (generation, found)
+            return self._contradictions[1]
+
     def neighbours(self, chunk_id: str) -> tuple[Chunk | None, Chunk | None]:
         return self.index.neighbours(chunk_id)
 
@@ -301,6 +313,10 @@ class AssistantService:
             yield StreamEvent("delta", text=composition.text)
         else:
             composition, name = yield from self._answer(name, standalone, judged, language, clock)
+        noted = self._with_contradictions(composition, language)
+        if noted is not composition:
+            yield StreamEvent("delta", text=noted.text[len(composition.text) :])
+            composition = noted
         clock.mark("answer", t_answer)
         answer = Answer(
             question=question,
@@ -359,6 +375,32 @@ class AssistantService:
             return question, raw
         return best
 
+    # -- contradictions ----------------------------------------------------------------------------
+    def _with_contradictions(self, composition: Composition, language: Language) -> Composition:
+        """The answer, with a note citing both sides when a value it cites is given otherwise
+        elsewhere in the documents."""
+        if composition.refused or not self.contradictions():
+            return composition
+        citations = list(composition.citations)
+        notes: list[str] = []
+        for citation in composition.citations:
+            for found in self.contradictions():
+                sides = found.sides(citation.chunk.id, citation.supporting_sentence, citation.value)
+                other = self.index.get(sides[1].chunk_id) if sides else None
+                if sides is None or other is None:
+                    continue
+                n = next((c.n for c in citations if c.chunk.id == other.id), len(citations) + 1)
+                if n > len(citations):
+                    citations.append(
+                        Citation(n, other, sides[1].text, value=sides[1].value_text,
+                                 value_year=sides[1].year)
+                    )  # fmt: skip
+                notes.append(_contradiction_note(citation, n, sides, other, language))
+        if not notes:
+            return composition
+        text = " ".join([composition.text, *dict.fromkeys(notes)])
+        return replace(composition, text=text, citations=tuple(citations))
+
     # -- computed answers ------------------------------------------------------------------------
     def _compute(self, question: str, judged: Judged, language: Language) -> ComputedText | None:
         """The computation stage: a difference, sum, ratio, share, ranking, target or trend
@@ -401,6 +443,26 @@ class AssistantService:
             chunk = best[n - 1].chunk
             citations.setdefault(n, Citation(n, chunk, supporting))
         return Composition(" ".join(s for s, _, _ in kept), tuple(citations.values()))
+
+
+def _contradiction_note(
+    citation: Citation,
+    n: int,
+    sides: tuple[Statement, Statement],
+    other: Chunk,
+    language: Language,
+) -> str:
+    """ "Merk: Årsrapport 2024 oppgir både 9,8 prosent (s. 40) [1] og 9,7 prosent (s. 52) [2]."""
+    here, there = sides
+    first = f"{here.value_text} (s. {here.page or '?'}) [{citation.n}]"
+    second = f"{there.value_text} (s. {there.page or '?'}) [{n}]"
+    if language == "en":
+        if other.doc_id == citation.chunk.doc_id:
+            return f"Note: {citation.chunk.title} gives both {first} and {second}."
+        return f"Note: {citation.chunk.title} gives {first}, {other.title} gives {second}."
+    if other.doc_id == citation.chunk.doc_id:
+        return f"Merk: {citation.chunk.title} oppgir både {first} og {second}."
+    return f"Merk: {citation.chunk.title} oppgir {first}, mens {other.title} oppgir {second}."
 
 
 def _pieces(candidate: Candidate, judged: Judged) -> list[str]:

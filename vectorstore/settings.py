@@ -102,6 +102,20 @@ class Settings(BaseSettings):
         "than about the question as typed for the resolved one to be used (dev split).",
     )
 
+    contradiction_min_cosine: float = Field(
+        0.9,
+        description="Two sentences whose vectors are at least this close (and whose words "
+        "mostly agree) say the same thing; a different number in them is a contradiction.",
+    )
+    contradiction_min_overlap: float = Field(
+        0.4, description="Share of content words two such sentences must have in common."
+    )
+    contradiction_max_ratio: float = Field(
+        2.0,
+        description="Two values further apart than this factor are different figures, not one "
+        "figure given twice.",
+    )
+
     # --- answering -----------------------------------------------------------------------------
     answerer: Literal["auto", "llm", "openai", "extractive"] = Field(
         "auto", description="auto = llm when the local model is installed, else extractive."
