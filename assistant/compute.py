@@ -241,15 +241,15 @@ def _name_filter(
 def _years_asked(asked: ComputeQuestion, available: Sequence[int]) -> list[int]:
     """The years a question compares or sums over, from the years a series has."""
     have = sorted(set(available))
-    if asked.since is not None and have:
-        return [y for y in have if y >= asked.since]
-    if asked.last and have:
-        return have[-asked.last :]
     if len(asked.years) >= 2:
         lo, hi = min(asked.years), max(asked.years)
         if asked.operation in ("sum", "trend"):
             return [y for y in have if lo <= y <= hi] or list(asked.years)
         return list(asked.years)
+    if asked.since is not None and have:
+        return [y for y in have if y >= asked.since]
+    if asked.last and have:
+        return have[-asked.last :]
     return []
 
 
@@ -318,7 +318,7 @@ def _from_to(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | No
         text = candidate.text
         for a, b in pairwise(mine):
             before = text[max(0, a.start - 6) : a.start]
-            between = text[a.start + len(a.text) : b.start]
+            between = text[a.end : b.start]
             if FROM.search(before) and TO.fullmatch(between.strip()) and _compatible(a, b):
                 return Computation(asked.operation, (a, b), None, "change")
     return None

@@ -61,6 +61,7 @@ class Operand:
     record: IndicatorRecord | None = None
     #: Where a sentence's value stands in the sentence (-1 for a table value).
     start: int = -1
+    end: int = -1
     #: What a sentence's number without a unit counts ("innsatsområde"), as terms.
     counted: frozenset[str] = frozenset()
 
@@ -83,8 +84,7 @@ def _name_like(label: str, places: frozenset[str]) -> bool:
     words = label.split()
     return squash(label) in places or (
         0 < len(words) <= 2
-        and words[0][:1].isupper()
-        and all(len(w) > 1 for w in words)
+        and all(w[:1].isupper() or w.isdigit() for w in words)
         and not any(ch in label for ch in "(%,")
     )
 
@@ -174,6 +174,7 @@ class OperandFinder:
                         "",
                     ),
                     start=q.start,
+                    end=q.end,
                     counted=self._counted(text, q),
                 )
             )
