@@ -158,6 +158,7 @@ def test_a_sum_over_years_and_a_trend(table_chunks: tuple[RowValues, Chunk, Chun
         values, "Hva blir andelene til sammen fra 2021 til 2023?", (_row(table), 0.9)
     )
     assert found is not None and found.result == Decimal("182.9")
+    assert shown is not None and shown.text.startswith("58,0 % (2021) + 61,9 % (2022) + 63,0 %")
     trend, text = _compute(values, "Hvordan har andelen heltid utviklet seg?", (_row(table), 0.9))
     assert trend is not None and text is not None
     assert trend.result == Decimal("6.2")
