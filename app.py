@@ -28,7 +28,9 @@ from web.feedback import FeedbackStore
 from web.handlers import ChatHandlers
 from web.layout import build_blocks, mount_page
 from web.ratelimit import SlidingWindowLimiter
+from web.security import install_protections
 from web.service import ChatService
+from web.throttle import AnswerGate, LoginPolicy, LoginThrottle
 
 log = logging.getLogger("asker.app")
 
@@ -49,12 +51,17 @@ def build_app(
         if settings.mode == "staff"
         else None
     )
-    handlers = ChatHandlers(service, settings, feedback, limiter, jobs)
+    handlers = ChatHandlers(
+        service, settings, feedback, limiter, jobs, AnswerGate.from_settings(settings)
+    )
     demo = build_blocks(handlers, settings)
     app = FastAPI(title="Asker-assistenten", docs_url=None, redoc_url=None, openapi_url=None)
-    add_api_routes(app, handlers, settings)
+    login = LoginThrottle(LoginPolicy.from_settings(settings))
+    add_api_routes(app, handlers, settings, login)
     app.state.handlers = handlers
-    return mount_page(app, demo, settings, auth), demo
+    mounted = mount_page(app, demo, settings, auth)
+    install_protections(mounted, settings, page_head=demo.head or "", login=login)
+    return mounted, demo
 
 
 def ensure_index_if_possible(settings: Settings, echo: Callable[[str], None] = print) -> None:
@@ -96,7 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     app, _ = build_app(service, settings)
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     print(f"Asker-assistenten ({settings.mode}): http://{shown_host}:{settings.port}/", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    # uvicorn never takes the client address from X-Forwarded-For (it would believe it from
+    # 127.0.0.1); web.identity does, from the trusted proxies only. No "server: uvicorn".
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        proxy_headers=False,
+        server_header=False,
+    )
     return 0
 
 

@@ -58,21 +58,65 @@ class IngestJob:
         return self.status in ("ferdig", "feilet")
 
 
+#: Longest stored file name (the suffix kept).
+MAX_NAME_CHARS = 120
+#: Where a PDF's ``%PDF-`` header must start (the format allows a little junk before it).
+PDF_HEADER_WITHIN = 1024
+#: Beginnings of binary formats that are never text (archives, executables, images, Office).
+BINARY_MAGIC = (
+    b"%PDF-", b"PK\x03\x04", b"\x7fELF", b"MZ", b"\x89PNG", b"GIF8", b"\xff\xd8\xff",
+    b"\xd0\xcf\x11\xe0", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!",
+)  # fmt: skip
+
+
 def safe_name(name: str) -> str:
-    """A file name with only letters, digits, ``.``, ``_`` and ``-`` (others become ``_``)."""
-    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name) or "dokument"
+    """A file name with only letters, digits, ``.``, ``_`` and ``-`` (others become ``_``), not
+    hidden (no leading dot), at most :data:`MAX_NAME_CHARS` long with its suffix kept."""
+    base = Path(name.replace("\\", "/")).name
+    clean = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in base).lstrip(".")
+    stem, dot, suffix = clean.rpartition(".")
+    if not dot:
+        stem, suffix = clean, ""
+    suffix = suffix[:16]
+    stem = stem[: MAX_NAME_CHARS - len(suffix) - 1].strip("._-") or "dokument"
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def sniff_content(source: Path, suffix: str) -> None:
+    """Raise ValueError when the content is not what the suffix says: a PDF must have the PDF
+    header; txt, md and html must be UTF-8 text (no NUL bytes, no binary format's header)."""
+    with open(source, "rb") as fh:
+        head = fh.read(PDF_HEADER_WITHIN)
+        if suffix == ".pdf":
+            if b"%PDF-" not in head:
+                raise ValueError("Filen er ikke en PDF (innholdet passer ikke med .pdf).")
+            return
+        if head.startswith(BINARY_MAGIC):
+            raise ValueError(f"Filen er ikke tekst (innholdet passer ikke med {suffix}).")
+        fh.seek(0)
+        data = fh.read()
+    if b"\x00" in data:
+        raise ValueError(f"Filen er ikke tekst (innholdet passer ikke med {suffix}).")
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError("Teksten er ikke UTF-8. Lagre filen som UTF-8 og prøv igjen.") from exc
 
 
 def check_upload(source: Path, max_file_mb: float) -> None:
-    """Raise ValueError (with a Norwegian message) for a type or size the queue does not take."""
+    """Raise ValueError (with a Norwegian message) for a type, size or content the queue does
+    not take (the content is sniffed, not only the suffix)."""
     suffix = source.suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise ValueError(
             f"Filtypen {suffix or '(ingen)'} støttes ikke. Bruk PDF, txt, md eller html."
         )
+    if not source.is_file():
+        raise ValueError("Fant ikke filen.")
     size_mb = source.stat().st_size / 1_000_000
     if size_mb > max_file_mb:
         raise ValueError(f"Filen er for stor ({size_mb:.1f} MB, grensen er {max_file_mb} MB).")
+    sniff_content(source, suffix)
 
 
 class IngestJobs:

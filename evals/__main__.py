@@ -4,6 +4,8 @@
                         [--no-baseline] [--out DIR]
     python -m evals bench [--out DIR] [--questions N]
     python -m evals check [--floors FILE]
+    python -m evals load [--url http://127.0.0.1:7860] [--clients 50] [--seconds 60]
+                         [--distinct-identities] [--pid PID] [--out FILE]
 
 Settings come from the environment as everywhere (``ASKER_DATA_DIR``, ``ASKER_EMBEDDING_BACKEND``
 ...). ``run`` and ``check`` build or update the index first when it is stale.
@@ -19,7 +21,7 @@ from typing import Any
 
 import click
 
-from evals.dataset import QUESTIONS_PATH, QUICK_PATH, load_questions
+from evals.dataset import QUESTIONS_PATH, load_questions
 from evals.runner import EvalRun, QuestionRecord, flat_metrics, run_eval
 
 FLOORS_PATH = Path(__file__).resolve().parent / "floors.json"
@@ -165,6 +167,14 @@ def score(
     summary = result.summary()
     for key, value in summary.items():
         click.echo(f"{key:28s} {json.dumps(value)}")
+    if split != "train":
+        from evals.questionrun import summarize, untouched
+
+        fresh = untouched(items, load_split("train"), [c.text for c in service.index.chunks])
+        kept = [o for o in result.outcomes if o.id.split("#")[0] in fresh]
+        click.echo(f"\nPassages no training question touched ({len(fresh)} items):")
+        for key, value in summarize(kept).items():
+            click.echo(f"  {key:26s} {json.dumps(value)}")
     target = out or Path("evals/results") / f"{split}-{name}-{time.strftime('%Y%m%dT%H%M%S')}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(result.to_dict(records), indent=1, ensure_ascii=False))
@@ -180,6 +190,51 @@ def bench(out: Path | None, n_questions: int, skip_llm: bool) -> None:
     from evals.bench import run_bench
 
     run_bench(out_dir=out, n_questions=n_questions, with_llm=not skip_llm)
+
+
+@main.command()
+@click.option("--url", default="http://127.0.0.1:7860", show_default=True, help="Loopback only.")
+@click.option("--clients", type=click.IntRange(1, 500), default=50, show_default=True)
+@click.option("--seconds", type=click.FloatRange(1, 600), default=60.0, show_default=True)
+@click.option(
+    "--distinct-identities",
+    is_flag=True,
+    help="X-Forwarded-For per client (meaningful when the app trusts 127.0.0.1 as a proxy).",
+)
+@click.option("--no-wait", is_flag=True, help="Do not wait out Retry-After after 429/503.")
+@click.option("--timeout-s", type=float, default=30.0, show_default=True)
+@click.option("--pid", type=int, default=None, help="The server's pid (default: found by port).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def load(
+    url: str,
+    clients: int,
+    seconds: float,
+    distinct_identities: bool,
+    no_wait: bool,
+    timeout_s: float,
+    pid: int | None,
+    out: Path | None,
+) -> None:
+    """N clients asking POST /api/ask of a running app for T seconds (loopback only)."""
+    from evals.load import LoadConfig, run_load, write_report
+
+    config = LoadConfig(
+        url=url,
+        clients=clients,
+        seconds=seconds,
+        distinct_identities=distinct_identities,
+        wait_retry_after=not no_wait,
+        timeout_s=timeout_s,
+        pid=pid,
+    )
+    try:
+        report = run_load(config)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(report.summary())
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = out or Path(__file__).resolve().parent / "results" / f"load-{stamp}.json"
+    click.echo(f"Report: {write_report(report, path)}")
 
 
 def load_floors(path: Path) -> dict[str, float]:
@@ -202,6 +257,22 @@ def check_floors(values: dict[str, float | None], floors: dict[str, float]) -> l
     return failures
 
 
+#: ``python -m evals check`` scores every item of the test split whose id hashes into this share
+#: (a fixed sample, the same on every run; the test split is scored in aggregate only).
+CHECK_SAMPLE_SHARE = 0.25
+
+
+def check_sample(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fixed sample of ``items`` that ``check`` scores."""
+    import hashlib
+
+    def position(item: dict[str, Any]) -> float:
+        digest = hashlib.sha256(str(item.get("id")).encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64
+
+    return [item for item in items if position(item) < CHECK_SAMPLE_SHARE]
+
+
 @main.command()
 @click.option(
     "--floors",
@@ -210,30 +281,29 @@ def check_floors(values: dict[str, float | None], floors: dict[str, float]) -> l
     default=FLOORS_PATH,
     show_default=True,
 )
-@click.option(
-    "--set",
-    "question_set",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=QUICK_PATH,
-    show_default=True,
-)
-def check(floors_path: Path, question_set: Path) -> None:
-    """The quick set with the extractive answerer; exit 1 when below the floors."""
-    questions = load_questions(question_set)
-    _, service, name = _service("extractive")
-    result = run_eval(questions, service, name, system="ours")
-    values = flat_metrics(result.summary)
-    floors = load_floors(floors_path)
-    for key, value in values.items():
-        shown = "-" if value is None else f"{value:.3f}"
-        click.echo(f"{key:28s} {shown}")
-    failures = check_floors(values, floors)
+def check(floors_path: Path) -> None:
+    """A fixed sample of the test split, default answerer; exit 1 when below the floors."""
+    from evals.questiondata import load_split
+    from evals.questionrun import run_split
+
+    items = check_sample(load_split("test"))
+    _, service, name = _service(None)
+    result = run_split(items, service, "test-sample", name)
+    summary = result.summary()
+    values: dict[str, float | None] = {}
+    for key, value in summary.items():
+        if isinstance(value, dict) and "rate" in value:
+            values[key] = value["rate"]
+            click.echo(f"{key:28s} {value['rate']!s:>8} (n={value['n']})")
+    values["latency_p95_ms"] = summary["latency_ms"]["p95"]
+    click.echo(f"{'latency_p95_ms':28s} {values['latency_p95_ms']}")
+    failures = check_floors(values, load_floors(floors_path))
     if failures:
         click.echo("\nBELOW THE FLOORS:", err=True)
         for line in failures:
             click.echo(f"  {line}", err=True)
         sys.exit(1)
-    click.echo(f"\nAll floors met ({floors_path.name}).")
+    click.echo(f"\nAll floors met ({floors_path.name}, {len(items)} items of the test split).")
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def split_corpus(settings: Settings) -> list[Chunk]:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             continue
         try:
-            doc = load_document(path, max_bytes)
+            doc = load_document(path, max_bytes, corpus_dir)
         except LoadError as exc:
             log.warning("baseline skips %s: %s", path.name, exc)
             continue

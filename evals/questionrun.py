@@ -155,6 +155,36 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     return groups
 
 
+def untouched(
+    items: Sequence[dict[str, Any]], train: Sequence[dict[str, Any]], passages: Sequence[str]
+) -> set[str]:
+    """Ids of ``items`` whose evidence passages (the indexed ``passages`` holding their first
+    evidence span, or near-miss span) hold no train question's evidence."""
+
+    def spans(item: dict[str, Any]) -> list[str]:
+        out: list[str] = []
+        for question in item.get("turns", [item]):
+            out += list(question.get("evidence") or [])[:1]
+            if question.get("near"):
+                out.append(question["near"])
+        return out
+
+    def holding(span: str) -> set[int]:
+        key = metrics.squash(span)
+        return {i for i, text in enumerate(squashed) if key and key in text}
+
+    squashed = [metrics.squash(p) for p in passages]
+    touched: set[int] = set()
+    for item in train:
+        for span in spans(item):
+            touched |= holding(span)
+    return {
+        str(item.get("id"))
+        for item in items
+        if not any(holding(span) & touched for span in spans(item))
+    }
+
+
 @dataclass
 class SplitRun:
     split: str

@@ -5,8 +5,11 @@ Markdown and HTML headings come out as ``#``-lines so that the chunker sees one 
 
 from __future__ import annotations
 
+import errno
 import itertools
+import os
 import re
+import stat
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -46,22 +49,82 @@ class LoadedDocument:
         return page
 
 
-def load_document(path: Path, max_bytes: int) -> LoadedDocument:
+# --- which files may be read ---------------------------------------------------------------
+def corpus_entry_problem(path: Path, root: Path) -> str | None:
+    """Why the corpus entry ``path`` may not be read (Norwegian / English), or None: a regular
+    file, or a symlink to a regular file inside ``root`` (the corpus folder). A symlink out of
+    the folder, a symlink loop, a dangling symlink and anything but a file are refused."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        return f"kan ikke leses / cannot be read: {exc.strerror or exc}"
+    if stat.S_ISLNK(info.st_mode):
+        return _symlink_problem(path, root)
+    if not stat.S_ISREG(info.st_mode):
+        return "ikke en vanlig fil / not a regular file"
+    return None
+
+
+def _symlink_problem(path: Path, root: Path) -> str | None:
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11 reports a loop so
+        return "symbolsk lenke i en løkke / symlink loop"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolsk lenke i en løkke / symlink loop"
+        return f"symbolsk lenke til noe som ikke finnes / dangling symlink -> {os.readlink(path)}"
+    if not target.is_relative_to(root.resolve()):
+        return (
+            "symbolsk lenke ut av dokumentmappen / symlink pointing outside the corpus folder "
+            f"-> {os.readlink(path)}"
+        )
+    if not target.is_file():
+        return "symbolsk lenke til noe annet enn en fil / symlink to something that is not a file"
+    return None
+
+
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path`` (a symlink already checked is read through its target), opened
+    without following a last-moment symlink and checked to be a regular file of at most
+    ``max_bytes`` before anything is read."""
+    try:
+        real = path.resolve(strict=True)
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
+        reason = getattr(exc, "strerror", None) or exc
+        raise LoadError(f"kan ikke leses / cannot be read: {reason}") from exc
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError("ikke en vanlig fil / not a regular file")
+        size = info.st_size
+        if size > max_bytes:
+            mb = 1024 * 1024  # the limit is set in these units (settings.max_file_mb)
+            raise LoadError(
+                f"filen er for stor ({size / mb:.1f} MB > {max_bytes / mb:g} MB) / file too large"
+            )
+        if size == 0:
+            raise LoadError("filen er tom / the file is empty")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:  # it grew after it was measured
+        raise LoadError("filen er for stor / file too large")
+    return data
+
+
+def load_document(path: Path, max_bytes: int, root: Path | None = None) -> LoadedDocument:
+    """The document at ``path``; with ``root`` (the corpus folder), only when
+    :func:`corpus_entry_problem` finds nothing wrong with it. Raises :class:`LoadError`."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(
             f"filtypen {suffix or '(ingen)'} støttes ikke / unsupported file type "
             f"(supported: {', '.join(SUPPORTED_SUFFIXES)})"
         )
-    size = path.stat().st_size
-    if size > max_bytes:
-        mb = 1024 * 1024  # the limit is set in these units (settings.max_file_mb)
-        raise LoadError(
-            f"filen er for stor ({size / mb:.1f} MB > {max_bytes / mb:g} MB) / file too large"
-        )
-    if size == 0:
-        raise LoadError("filen er tom / the file is empty")
-    data = path.read_bytes()
+    problem = corpus_entry_problem(path, root) if root is not None else None
+    if problem is not None:
+        raise LoadError(problem)
+    data = read_regular_file(path, max_bytes)
     if suffix == ".pdf":
         doc = _load_pdf(data)
     else:

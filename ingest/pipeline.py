@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.chunking import chunk_document
-from ingest.loaders import LoadedDocument, LoadError, load_document
+from ingest.loaders import LoadedDocument, LoadError, corpus_entry_problem, load_document
 from ingest.tables import TABLES_VERSION, extract_indicator_records, find_tables
 from vectorstore.contradictions import ContradictionRules, find_contradictions, write_contradictions
 from vectorstore.embedding_cache import EmbeddingCache
@@ -69,6 +69,9 @@ class IngestReport:
     skipped: tuple[SkippedFile, ...] = ()
     embedded: int = 0
     reused_vectors: int = 0
+    #: Sentences and table rows embedded (the reader's candidates), and how many were new.
+    candidates: int = 0
+    candidates_embedded: int = 0
     indicator_records: int = 0
     seconds: float = 0.0
 
@@ -86,7 +89,8 @@ class IngestReport:
         if self.indexed:
             lines.append(f"Indexed / indeksert: {', '.join(self.indexed)}")
             lines.append(
-                f"Embedded {self.embedded} new passages, reused {self.reused_vectors} vectors."
+                f"Embedded {self.embedded} new passages, reused {self.reused_vectors} vectors; "
+                f"{self.candidates_embedded} of {self.candidates} sentences and rows were new."
             )
         if self.removed:
             lines.append(f"Removed / fjernet: {', '.join(self.removed)}")
@@ -156,7 +160,9 @@ def read_corpus_manifest(corpus_dir: Path) -> dict[str, DocumentInfo]:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every candidate file (hidden files and the manifest excluded), sorted by name."""
+    """Every candidate entry (hidden ones, folders and the manifest excluded), sorted by name.
+    Symlinks and other non-regular entries are listed too, so that ingesting them is refused
+    and reported (:func:`ingest.loaders.corpus_entry_problem`) rather than silently skipped."""
     if not corpus_dir.is_dir():
         raise FileNotFoundError(
             f"Corpus folder not found: {corpus_dir} / Fant ikke dokumentmappen {corpus_dir}"
@@ -164,8 +170,22 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted(
         p
         for p in corpus_dir.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST_NAME
+        if not p.name.startswith(".") and p.name != MANIFEST_NAME and not _real_folder(p)
     )
+
+
+def _real_folder(path: Path) -> bool:
+    """A folder itself (not a symlink to one: that is reported)."""
+    return path.is_dir() and not path.is_symlink()
+
+
+def entry_sha256(path: Path, corpus_dir: Path) -> str:
+    """The file's sha256; for a refused entry a digest of why (never read through it), so
+    that the index notices when the entry changes."""
+    problem = corpus_entry_problem(path, corpus_dir)
+    if problem is None:
+        return file_sha256(path)
+    return hashlib.sha256(f"refused\n{problem}".encode()).hexdigest()
 
 
 def file_sha256(path: Path) -> str:
@@ -198,9 +218,15 @@ class ProcessedDocument:
 
 
 def process_document(path: Path, info: DocumentInfo, settings: Settings) -> ProcessedDocument:
-    """Load, find tables, chunk and extract indicator records. Raises :class:`LoadError`."""
+    """Load, find tables, chunk and extract indicator records. Raises :class:`LoadError`
+    (also for an entry that is not a regular file inside the corpus folder)."""
+    problem = corpus_entry_problem(path, settings.corpus_dir)
+    if problem is not None:
+        raise LoadError(problem)
     sha = file_sha256(path)
-    doc: LoadedDocument = load_document(path, int(settings.max_file_mb * 1024 * 1024))
+    doc: LoadedDocument = load_document(
+        path, int(settings.max_file_mb * 1024 * 1024), settings.corpus_dir
+    )
     tables = find_tables(doc.text)
     chunks = chunk_document(
         doc,
@@ -264,7 +290,7 @@ def _plan(settings: Settings) -> _Plan:
         if info.doc_id in seen_ids:  # two files slugging to one id: keep both, distinctly
             info = DocumentInfo(**{**info.__dict__, "doc_id": slugify(path.name)})
         seen_ids.add(info.doc_id)
-        sha = file_sha256(path)
+        sha = entry_sha256(path, settings.corpus_dir)
         plan.files.append((path, info, sha))
         plan.fingerprints[path.name] = _source_fingerprint(sha, info)
     return plan
@@ -432,7 +458,9 @@ def _build(
         )
         if on_progress:
             on_progress("lager vektorer for setninger og tabellrader", 0.9)
-        embedded += _write_candidates(writer, chunks, embedder, cache, settings)
+        candidates, candidates_embedded = _write_candidates(
+            writer, chunks, embedder, cache, settings
+        )
         if progress_bar is not None:
             progress_bar.close()
         if on_progress:
@@ -489,6 +517,8 @@ def _build(
         skipped=tuple(skipped),
         embedded=embedded,
         reused_vectors=len(set(texts)) - embedded,
+        candidates=candidates,
+        candidates_embedded=candidates_embedded,
         indicator_records=n_records,
         seconds=time.perf_counter() - started,
     )
@@ -500,9 +530,9 @@ def _write_candidates(
     embedder: Embedder,
     cache: EmbeddingCache,
     settings: Settings,
-) -> int:
+) -> tuple[int, int]:
     """Embed every sentence and table row (:func:`vectorstore.passages.candidate_spans`) and
-    write them beside the chunks; returns how many vectors had to be computed."""
+    write them beside the chunks; returns how many there are and how many had to be embedded."""
     spans = [(chunk.id, span) for chunk in chunks for span in candidate_spans(chunk)]
     vectors, embedded = embed_with_cache(
         [span.for_embedding() for _, span in spans],
@@ -511,7 +541,7 @@ def _write_candidates(
         settings.embedding_batch_size,
     )
     writer.write_candidates(spans, vectors)
-    return embedded
+    return len(spans), embedded
 
 
 def _write_contradictions(

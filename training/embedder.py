@@ -154,8 +154,8 @@ def _fit(model: Any, pairs: Sequence[Pair], config: EmbedderConfig, work: Path) 
         SentenceTransformerTrainer,
         SentenceTransformerTrainingArguments,
     )
-    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from sentence_transformers.base.sampler import BatchSamplers
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
     dataset = Dataset.from_dict(
         {

@@ -161,7 +161,7 @@ def scores_at(results: Sequence[Outcome], threshold: float) -> dict[str, float]:
 
 def choose_threshold(results: Sequence[Outcome]) -> dict[str, float]:
     """The threshold (on a 0.01 grid) with the best balanced accuracy; ties to the lower one."""
-    grid = [round(t, 2) for t in np.arange(0.01, 1.0, 0.01)]
+    grid = [round(float(t), 2) for t in np.arange(0.01, 1.0, 0.01)]
     return max(
         (scores_at(results, t) for t in grid), key=lambda s: (s["balanced"], -s["threshold"])
     )

@@ -10,11 +10,12 @@ Values come from, in rising priority: the defaults below, environment variables 
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,6 +175,66 @@ class Settings(BaseSettings):
     )
     staff_username: str | None = None
     staff_password: SecretStr | None = None
+
+    # --- safety on the public internet (web/identity.py, web/throttle.py, web/security.py) -----
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Addresses or networks (CIDR) of the reverse proxies whose X-Forwarded-For "
+        "is believed; empty (the default): the header is ignored and the peer address is the "
+        "client. From the environment as a comma-separated list "
+        "(ASKER_TRUSTED_PROXIES=127.0.0.1,10.0.0.0/8).",
+    )
+    busy_wait_s: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds a question waits for one of the concurrency_limit answering slots; "
+        "then the page and the API say the service is busy (API: 503 with Retry-After).",
+    )
+    busy_retry_after_s: int = Field(
+        5, ge=1, description="Retry-After (seconds) of a 503 'busy' or 'took too long' answer."
+    )
+    page_requests_per_minute: int = Field(
+        60,
+        description="Requests per minute one client may send to the page's Gradio routes "
+        "(POST /gradio_api/...: questions, ratings, page loads); more get 429. 0 turns it off.",
+    )
+    max_page_request_bytes: int = Field(
+        1_048_576,
+        ge=1,
+        description="Largest body of a POST to the page's Gradio routes (the chat so far travels "
+        "with each question); larger gets 413.",
+    )
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        description="Wrong staff logins in a row (per user name and per address) before "
+        "logins are refused with 429.",
+    )
+    login_failure_window_s: float = Field(
+        900.0,
+        gt=0,
+        description="Seconds without a wrong login after which the count starts again.",
+    )
+    login_lock_s: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds of the first lock; each further wrong login doubles it "
+        "(up to login_lock_max_s). While locked even the right password is refused.",
+    )
+    login_lock_max_s: float = Field(3600.0, gt=0, description="Longest login lock, in seconds.")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        """A comma- or space-separated string (the environment) or a list; each entry must be
+        an IP address or network."""
+        items = value.replace(",", " ").split() if isinstance(value, str) else value
+        if items is None:
+            return ()
+        entries = tuple(str(item).strip() for item in items if str(item).strip())
+        for entry in entries:
+            ipaddress.ip_network(entry, strict=False)  # ValueError -> a settings error
+        return entries
 
     # --- derived paths -------------------------------------------------------------------------
     @property

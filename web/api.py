@@ -7,7 +7,6 @@ A request is checked whole (login in staff mode, then size, JSON and every field
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,12 +14,20 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from assistant.types import Answer, Turn
+from assistant.types import Answer, TimeBudgetExceeded, Turn
 from vectorstore.settings import Settings
 from vectorstore.types import SearchFilters
-from web.auth import StaffCredentials
+from web.auth import StaffCredentials, basic_username
 from web.handlers import MSG_ERROR, ChatHandlers, client_key
 from web.ratelimit import rate_limit_message
+from web.throttle import (
+    AnswerGate,
+    LoginPolicy,
+    LoginThrottle,
+    busy_message,
+    login_locked_message,
+    too_slow_message,
+)
 from web.validation import (
     AskRequest,
     Invalid,
@@ -33,9 +40,6 @@ from web.validation import (
 
 log = logging.getLogger(__name__)
 
-#: Seconds a ``POST /api/ask`` waits for a free answering slot before giving up with 503.
-API_SLOT_WAIT_S = 120.0
-MSG_BUSY = "Tjenesten er opptatt akkurat nå. Prøv igjen om litt."
 MSG_LOGIN = "Innlogging kreves."
 
 
@@ -56,21 +60,32 @@ def parse_api_payload(
     return checked.question, list(checked.history), checked.filters
 
 
-class AnswerSlots:
-    """At most ``limit`` answers computed at once; a request waits for a slot a while."""
-
-    def __init__(self, limit: int, wait_s: float = API_SLOT_WAIT_S) -> None:
-        self._slots = threading.BoundedSemaphore(max(1, limit))
-        self.wait_s = wait_s
-
-    def ask(self, handlers: ChatHandlers, request: AskRequest) -> Answer | None:
-        """The service's answer, or None when no slot came free in time."""
-        if not self._slots.acquire(timeout=self.wait_s):
+def answer_in_slot(gate: AnswerGate, handlers: ChatHandlers, request: AskRequest) -> Answer | None:
+    """The service's answer, or None when no answering slot came free in time."""
+    with gate.slot() as admitted:
+        if not admitted:
             return None
-        try:
-            return handlers.service.ask(request.question, request.history, request.filters)
-        finally:
-            self._slots.release()
+        return handlers.service.ask(request.question, request.history, request.filters)
+
+
+def staff_login_refusal(
+    credentials: StaffCredentials, throttle: LoginThrottle, request: Request
+) -> JSONResponse | None:
+    """None when the Basic login is right; else 429 while locked (even for the right
+    password), 401 for a wrong or missing one (counted)."""
+    header = request.headers.get("authorization")
+    username = basic_username(header)
+    address = client_key(request)
+    decision = throttle.check(username or "", address)
+    if not decision.allowed:
+        seconds = decision.retry_after_whole_s
+        return error(429, login_locked_message(seconds), {"Retry-After": str(seconds)})
+    if credentials.check_basic(header):
+        throttle.succeeded(username or "", address)
+        return None
+    if username is not None:  # an attempt; a request without a login is not a failure
+        throttle.failed(username, address)
+    return error(401, MSG_LOGIN, {"WWW-Authenticate": 'Basic realm="asker"'})
 
 
 async def checked_request(request: Request, limits: Limits) -> AskRequest | Invalid:
@@ -84,10 +99,14 @@ async def checked_request(request: Request, limits: Limits) -> AskRequest | Inva
     return validate_body(body, limits)
 
 
-def add_api_routes(app: FastAPI, handlers: ChatHandlers, settings: Settings) -> None:
-    slots = AnswerSlots(settings.concurrency_limit)
+def add_api_routes(
+    app: FastAPI, handlers: ChatHandlers, settings: Settings, login: LoginThrottle | None = None
+) -> None:
+    gate = handlers.gate
     credentials = StaffCredentials.from_settings(settings) if settings.mode == "staff" else None
+    throttle = login if login is not None else LoginThrottle(LoginPolicy.from_settings(settings))
     limits = Limits.from_settings(settings)
+    retry = {"Retry-After": str(gate.retry_after_s)}
 
     @app.get("/api/health")
     def health() -> dict[str, str]:
@@ -95,24 +114,28 @@ def add_api_routes(app: FastAPI, handlers: ChatHandlers, settings: Settings) -> 
 
     @app.post("/api/ask")
     async def api_ask(request: Request) -> JSONResponse:
-        if credentials is not None and not credentials.check_basic(
-            request.headers.get("authorization")
-        ):
-            return error(401, MSG_LOGIN, {"WWW-Authenticate": 'Basic realm="asker"'})
+        if credentials is not None:
+            refused = staff_login_refusal(credentials, throttle, request)
+            if refused is not None:
+                return refused
         checked = await checked_request(request, limits)
         if isinstance(checked, Invalid):
             return error(checked.status, checked.message)
         decision = handlers.rate_check(client_key(request))
         if not decision.allowed:
-            retry = {"Retry-After": str(decision.retry_after_whole_s)}
-            return error(429, rate_limit_message(decision), retry)
+            limited = {"Retry-After": str(decision.retry_after_whole_s)}
+            return error(429, rate_limit_message(decision), limited)
         try:
-            answer = await run_in_threadpool(slots.ask, handlers, checked)
+            answer = await run_in_threadpool(answer_in_slot, gate, handlers, checked)
+        except TimeBudgetExceeded:
+            log.warning("POST /api/ask stopped by the time budget")
+            return error(503, too_slow_message(gate.retry_after_s), retry)
         except Exception:
             log.exception("POST /api/ask failed")
             return error(500, MSG_ERROR)
         if answer is None:
-            return error(503, MSG_BUSY)
+            handlers.limiter.refund(client_key(request))  # a busy answer does not count
+            return error(503, busy_message(gate.retry_after_s), retry)
         data = answer.to_dict()
         handlers.record_refusal(checked.question, data)
         return JSONResponse(data)

@@ -38,20 +38,35 @@ class StaffCredentials:
 
     def check_basic(self, header: str | None) -> bool:
         """Does an ``Authorization: Basic ...`` header carry these credentials?"""
-        if not header or len(header) > MAX_AUTH_HEADER_CHARS:
+        decoded = decode_basic(header)
+        if decoded is None:
             return False
-        scheme, _, encoded = header.partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            return False
-        user, _, password = decoded.partition(":")
+        user, password = decoded
         # Both compared every time, so that the time taken does not tell which one was wrong.
         user_ok = secrets.compare_digest(user.encode(), self.username.encode())
         password_ok = secrets.compare_digest(password.encode(), self.password.encode())
         return user_ok and password_ok
+
+
+def decode_basic(header: str | None) -> tuple[str, str] | None:
+    """(user, password) from an ``Authorization: Basic ...`` header; None when it is none."""
+    if not header or len(header) > MAX_AUTH_HEADER_CHARS:
+        return None
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    user, _, password = decoded.partition(":")
+    return user, password
+
+
+def basic_username(header: str | None) -> str | None:
+    """The user name a Basic header tries (for throttling), or None when it carries none."""
+    decoded = decode_basic(header)
+    return decoded[0] if decoded is not None else None
 
 
 def staff_credentials(settings: Settings) -> tuple[str, str]:

@@ -10,14 +10,16 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.types import Turn
+from assistant.types import TimeBudgetExceeded, Turn
 from vectorstore.settings import Settings
 from vectorstore.types import Chunk, SearchFilters
 from web.feedback import FeedbackStore
+from web.identity import rate_key
 from web.ratelimit import RateDecision, SlidingWindowLimiter, rate_limit_message
 from web.rendering import render_answer, render_message, render_streaming, render_user_message
 from web.service import ChatService, IngestQueue, list_documents
 from web.staff import StaffTools
+from web.throttle import AnswerGate, busy_message, too_slow_message
 from web.validation import AskRequest, Invalid, Limits, page_history, validate_ask
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,11 @@ ChatState = tuple[list[dict[str, Any]], list[dict[str, Any]], str]
 
 
 def client_key(request: Any) -> str:
-    """The client a request came from (its address); "unknown" when there is none."""
+    """The client a request came from (its address, an IPv6 address's /64; see
+    :mod:`web.identity`); "unknown" when there is none."""
     client = getattr(request, "client", None)
     host = getattr(client, "host", None)
-    return str(host) if host else "unknown"
+    return rate_key(str(host)) if host else "unknown"
 
 
 def turns_from_records(records: Sequence[Mapping[str, Any]]) -> list[Turn]:
@@ -129,8 +132,11 @@ class ChatHandlers:
         feedback: FeedbackStore,
         limiter: SlidingWindowLimiter,
         jobs: IngestQueue | None = None,
+        gate: AnswerGate | None = None,
     ) -> None:
         self.service = service
+        #: The answering slots, shared with the API (web.throttle).
+        self.gate = gate if gate is not None else AnswerGate.from_settings(settings)
         self.settings = settings
         self.limits = Limits.from_settings(settings)
         self.feedback = feedback
@@ -184,7 +190,14 @@ class ChatHandlers:
             chat.append(_notice(rate_limit_message(decision)))
             yield list(chat), list(recs), message
             return
-        yield from self._answer(checked, chat, recs)
+        with self.gate.slot() as admitted:
+            if not admitted:
+                self.limiter.refund(client_key(request))  # a busy answer does not count
+                chat.append({"role": "user", "content": render_user_message(checked.question)})
+                chat.append(_notice(busy_message(self.gate.retry_after_s)))
+                yield list(chat), list(recs), message
+                return
+            yield from self._answer(checked, chat, recs)
 
     def _refuse(
         self, problem: Invalid, message: Any, chat: list[dict[str, Any]], recs: list[dict[str, Any]]
@@ -208,6 +221,7 @@ class ChatHandlers:
         yield list(chat), list(recs), ""
         text = ""
         final: dict[str, Any] | None = None
+        failure = MSG_ERROR
         try:
             for event in self.service.ask_stream(
                 request.question, request.history, request.filters
@@ -218,11 +232,14 @@ class ChatHandlers:
                     yield list(chat), list(recs), ""
                 elif event.kind == "answer" and event.answer is not None:
                     final = event.answer.to_dict()
+        except TimeBudgetExceeded:
+            log.warning("a question was stopped by the time budget")
+            final, failure = None, too_slow_message(self.gate.retry_after_s)
         except Exception:
             log.exception("answering failed for a question")
             final = None
         if final is None:
-            chat[-1] = _notice(MSG_ERROR)
+            chat[-1] = _notice(failure)
             yield list(chat), list(recs), ""
             return
         prefix = f"{len(recs) + 1}-{uuid.uuid4().hex[:6]}"

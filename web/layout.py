@@ -12,6 +12,7 @@ from assistant.ingestion import UPLOAD_SUFFIXES
 from vectorstore.settings import Settings
 from web.handlers import ChatHandlers
 from web.rendering import CSS, HEAD_JS
+from web.throttle import page_workers
 
 TITLE = "Spør om Asker kommunes planer og årsrapporter"
 INTRO = (
@@ -236,7 +237,8 @@ def build_blocks(handlers: ChatHandlers, settings: Settings) -> gr.Blocks:
         if staff_tabs is not None:
             _wire_staff(demo, handlers, staff_tabs)
     demo.queue(
-        default_concurrency_limit=max(1, settings.concurrency_limit),
+        # Above the answering slots: a question past them hears "opptatt" (web.throttle).
+        default_concurrency_limit=page_workers(settings),
         max_size=max(16, settings.concurrency_limit * 16),
     )
     return demo

@@ -77,6 +77,13 @@ class SlidingWindowLimiter:
             hits.append(now)
             return RateDecision(allowed=True, remaining=self.limit - len(hits))
 
+    def refund(self, key: str) -> None:
+        """Take back ``key``'s latest hit (a request refused after it was counted: busy)."""
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits:
+                hits.pop()
+
     def reset(self, key: str | None = None) -> None:
         with self._lock:
             if key is None:

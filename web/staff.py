@@ -13,6 +13,7 @@ from typing import Any, Literal
 from assistant.ingestion import IngestJob
 from web.feedback import FeedbackStore
 from web.service import ChatService, IngestQueue, list_documents
+from web.uploads import upload_folder, widget_upload
 
 #: Seconds between two looks at an upload's progress.
 POLL_S = 0.5
@@ -26,11 +27,18 @@ class StaffTools:
     """What the staff tabs show and do."""
 
     def __init__(
-        self, service: ChatService, feedback: FeedbackStore, jobs: IngestQueue | None
+        self,
+        service: ChatService,
+        feedback: FeedbackStore,
+        jobs: IngestQueue | None,
+        upload_root: Path | None = None,
     ) -> None:
         self.service = service
         self.feedback = feedback
         self.jobs = jobs
+        #: Where the upload widget stores files (default: Gradio's upload folder, looked up
+        #: at each upload); the handler takes no other path (web.uploads).
+        self.upload_root = upload_root
 
     def document_rows(self) -> list[list[Any]]:
         """Uploads still in progress (or failed), then the indexed documents."""
@@ -59,12 +67,12 @@ class StaffTools:
         if self.jobs is None:
             yield "Opplasting er ikke slått på.", self.document_rows()
             return
-        path = getattr(file, "name", None) or (file if isinstance(file, str) else None)
-        if not path:
-            yield "Velg en fil først.", self.document_rows()
+        upload = widget_upload(file, self.upload_root or upload_folder())
+        if isinstance(upload, str):
+            yield upload, self.document_rows()
             return
         try:
-            job = self.jobs.submit(path)
+            job = self.jobs.submit(upload.path)
         except (ValueError, OSError) as exc:
             yield f"Kunne ikke laste opp: {exc}", self.document_rows()
             return

@@ -39,7 +39,6 @@ Reason = Literal[
 
 MSG_BAD_JSON = "Forespørselen må være gyldig JSON."
 MSG_NO_CONSTANTS = "Forespørselen må være gyldig JSON: NaN og Infinity er ikke tillatt."
-MSG_TOO_DEEP = f"Forespørselen er for dypt nestet (høyst {MAX_JSON_DEPTH} nivåer)."
 MSG_NOT_OBJECT = "Forventet et JSON-objekt med feltet «question»."
 MSG_EMPTY = "Feltet «question» må være en tekst som ikke er tom."
 MSG_BAD_TEXT = "Teksten inneholder ugyldige tegn."
@@ -159,21 +158,53 @@ def nesting_exceeds(text: str, limit: int) -> bool:
     return False
 
 
-def parse_json_object(body: bytes) -> Mapping[str, object] | Invalid:
-    """A JSON object from a UTF-8 body, strictly: anything else is a 400."""
+def too_deep_message(max_depth: int) -> str:
+    return f"Forespørselen er for dypt nestet (høyst {max_depth} nivåer)."
+
+
+def lone_surrogate_in(value: object) -> bool:
+    """Does a parsed JSON value hold a string (or key) that cannot be written as UTF-8?
+    (Iterative: the nesting is bounded before parsing, the walk needs no recursion anyway.)"""
+    pending: list[object] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not encodable(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def parse_strict_json(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> object | Invalid:
+    """Any JSON value from a UTF-8 body, strictly: not UTF-8, NaN/Infinity, nesting deeper than
+    ``max_depth``, a lone surrogate anywhere or anything unparsable is a 400."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return Invalid("bad_json", MSG_BAD_JSON)
-    if nesting_exceeds(text, MAX_JSON_DEPTH):
-        return Invalid("bad_json", MSG_TOO_DEEP)
+    if nesting_exceeds(text, max_depth):
+        return Invalid("bad_json", too_deep_message(max_depth))
     try:
         payload = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         message = MSG_NO_CONSTANTS if "is not allowed" in str(exc) else MSG_BAD_JSON
         return Invalid("bad_json", message)
     except RecursionError:  # pragma: no cover - the depth check comes first
-        return Invalid("bad_json", MSG_TOO_DEEP)
+        return Invalid("bad_json", too_deep_message(max_depth))
+    if lone_surrogate_in(payload):
+        return Invalid("bad_text", MSG_BAD_TEXT)
+    return payload
+
+
+def parse_json_object(body: bytes) -> Mapping[str, object] | Invalid:
+    """A JSON object from a UTF-8 body, strictly: anything else is a 400."""
+    payload = parse_strict_json(body, MAX_JSON_DEPTH)
+    if isinstance(payload, Invalid):
+        return payload
     if not isinstance(payload, dict):
         return Invalid("not_object", MSG_NOT_OBJECT)
     return payload

@@ -72,6 +72,19 @@ def test_bad_file_exits_3(small_corpus: Path, tmp_path: Path, embedder: HashEmbe
     assert "3 documents" in output
 
 
+def test_symlink_out_of_the_corpus_exits_3(
+    small_corpus: Path, tmp_path: Path, embedder: HashEmbedder
+) -> None:
+    (tmp_path / "passwd").write_text("root:x:0:0", encoding="utf-8")
+    (small_corpus / "x.txt").symlink_to(tmp_path / "passwd")
+    (small_corpus / "loop.txt").symlink_to(small_corpus / "loop.txt")
+    code, output = invoke("--data-dir", tmp_path / "data", "--corpus", small_corpus, "--quiet")
+    assert code == 3, output
+    assert "SKIPPED / HOPPET OVER x.txt: symbolsk lenke ut av dokumentmappen" in output
+    assert "SKIPPED / HOPPET OVER loop.txt: symbolsk lenke i en løkke / symlink loop" in output
+    assert "3 documents" in output
+
+
 def test_rebuild_flag(small_corpus: Path, tmp_path: Path, embedder: HashEmbedder) -> None:
     data = tmp_path / "data"
     invoke("--data-dir", data, "--corpus", small_corpus, "--quiet")

@@ -4,6 +4,7 @@ reasons a file is refused."""
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import re
 from collections.abc import Callable, Sequence
@@ -11,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders import LoadedDocument, LoadError, PageStart, html_to_text, load_document
+from ingest.loaders import (
+    LoadedDocument,
+    LoadError,
+    PageStart,
+    corpus_entry_problem,
+    html_to_text,
+    load_document,
+    read_regular_file,
+)
 from tests.conftest import CORPUS, PDF_PAGES
 
 MB = 1024 * 1024
@@ -298,3 +307,80 @@ def test_file_at_the_size_limit_is_accepted(tmp_path: Path) -> None:
     assert load_document(path, 100).text == "x" * 100
     with pytest.raises(LoadError, match="for stor"):
         load_document(path, 99)
+
+
+# --------------------------------------------------------------------------------------------
+# Only regular files inside the corpus folder
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "plan.txt").write_text("Planen gjelder fram til 2030.", encoding="utf-8")
+    return folder
+
+
+def test_a_regular_file_and_a_link_inside_the_corpus_are_read(corpus: Path) -> None:
+    (corpus / "lenke.txt").symlink_to(corpus / "plan.txt")
+    assert corpus_entry_problem(corpus / "plan.txt", corpus) is None
+    assert corpus_entry_problem(corpus / "lenke.txt", corpus) is None
+    assert load_document(corpus / "lenke.txt", MB, corpus).text == "Planen gjelder fram til 2030."
+
+
+def test_a_link_out_of_the_corpus_is_refused_without_reading_it(
+    corpus: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0", encoding="utf-8")
+    (corpus / "x.txt").symlink_to(secret)
+    (corpus / "opp.txt").symlink_to(Path("..") / "passwd")  # relative, still out
+    for name in ("x.txt", "opp.txt"):
+        problem = corpus_entry_problem(corpus / name, corpus)
+        assert problem is not None and "symlink pointing outside the corpus folder" in problem
+        with pytest.raises(LoadError, match="symbolsk lenke ut av dokumentmappen"):
+            load_document(corpus / name, MB, corpus)
+    # Without a root (a single file given by hand) the loader reads what it is given.
+    assert load_document(corpus / "x.txt", MB).text == "root:x:0:0"
+
+
+def test_loops_dangling_links_and_non_files_are_named(corpus: Path) -> None:
+    (corpus / "a.txt").symlink_to(corpus / "b.txt")
+    (corpus / "b.txt").symlink_to(corpus / "a.txt")
+    (corpus / "selv.txt").symlink_to(corpus / "selv.txt")
+    (corpus / "borte.txt").symlink_to(corpus / "finnes-ikke.txt")
+    (corpus / "mappe.txt").mkdir()
+    (corpus / "mappelenke.txt").symlink_to(corpus / "mappe.txt")
+    os.mkfifo(corpus / "rør.txt")
+    problems = {p.name: corpus_entry_problem(p, corpus) for p in corpus.iterdir()}
+    assert problems["a.txt"] == problems["selv.txt"] == "symbolsk lenke i en løkke / symlink loop"
+    assert "dangling symlink -> " in str(problems["borte.txt"])
+    assert problems["mappe.txt"] == "ikke en vanlig fil / not a regular file"
+    assert "not a file" in str(problems["mappelenke.txt"])
+    assert problems["rør.txt"] == "ikke en vanlig fil / not a regular file"
+    with pytest.raises(LoadError, match="not a regular file"):
+        load_document(corpus / "rør.txt", MB, corpus)  # refused, not read (it would block)
+    # Without a root too, a loop or a FIFO is a LoadError, never a crash or a hang.
+    for name in ("a.txt", "borte.txt", "rør.txt"):
+        with pytest.raises(LoadError):
+            load_document(corpus / name, MB)
+
+
+def test_reading_never_follows_a_link_swapped_in_at_the_last_moment(
+    corpus: Path, tmp_path: Path
+) -> None:
+    # read_regular_file opens the checked target with O_NOFOLLOW: a symlink found there is
+    # refused rather than followed.
+    secret = tmp_path / "hemmelig.txt"
+    secret.write_text("hemmelig", encoding="utf-8")
+    swapped = corpus / "byttet.txt"
+    swapped.symlink_to(secret)
+    original_resolve = Path.resolve
+
+    def no_resolve(self: Path, strict: bool = False) -> Path:
+        return self if self == swapped else original_resolve(self, strict=strict)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Path, "resolve", no_resolve)
+        with pytest.raises(LoadError, match="cannot be read"):
+            read_regular_file(swapped, MB)

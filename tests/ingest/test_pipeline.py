@@ -92,8 +92,12 @@ def test_cold_ingest_indexes_everything(settings: Settings, hash_embedder: HashE
     ids = [c.id for c in chunks]
     assert len(ids) == len(set(ids))
     passages = {passage_for_embedding(c) for c in chunks}
+    candidates = {span.for_embedding() for span in index.candidates.spans}
     assert report.embedded == len(passages)
-    assert sorted(hash_embedder.embedded) == sorted(passages)
+    assert report.candidates == len(index.candidates.spans) > report.chunks
+    # Every passage and every sentence/row is embedded, each distinct text once.
+    assert set(hash_embedder.embedded) == passages | candidates
+    assert len(hash_embedder.embedded) == report.embedded + report.candidates_embedded
     # The manifest's metadata reaches the chunks.
     klima = [c for c in chunks if c.doc_id == "temaplan-klima"]
     assert {(c.kind, c.year, c.title) for c in klima} == {
@@ -147,8 +151,10 @@ def test_modified_file_is_the_only_one_rechunked(
     settings: Settings, hash_embedder: HashEmbedder
 ) -> None:
     first = run_ingest(settings, hash_embedder)
-    before = open_index(settings, hash_embedder).chunks
+    old_index = open_index(settings, hash_embedder)
+    before = old_index.chunks
     old_passages = {passage_for_embedding(c) for c in before}
+    old_texts = old_passages | {span.for_embedding() for span in old_index.candidates.spans}
     hash_embedder.reset()
 
     append(settings.corpus_dir / KLIMA, NEW_SECTIONS)
@@ -157,11 +163,14 @@ def test_modified_file_is_the_only_one_rechunked(
     assert report.changed is True
     assert report.indexed == (KLIMA,)
     assert sorted(report.unchanged) == sorted([SMALL_CORPUS_PDF, KOMMUNEPLAN])
-    after = open_index(settings, hash_embedder).chunks
+    new_index = open_index(settings, hash_embedder)
+    after = new_index.chunks
     new_passages = {passage_for_embedding(c) for c in after}
+    new_texts = new_passages | {span.for_embedding() for span in new_index.candidates.spans}
     # Only text that was not embedded before is embedded now.
-    assert set(hash_embedder.embedded) == new_passages - old_passages
-    assert len(hash_embedder.embedded) == report.embedded >= 4
+    assert set(hash_embedder.embedded) == new_texts - old_texts
+    assert len(hash_embedder.embedded) == report.embedded + report.candidates_embedded
+    assert report.embedded >= 4
     assert report.reused_vectors == len(new_passages) - report.embedded
     assert all("klima" in c.doc_id for c in after if passage_for_embedding(c) not in old_passages)
     # Unchanged documents keep their chunks exactly.
@@ -473,7 +482,7 @@ def test_embedder_failure_leaves_the_previous_index_serving(
     assert report.indexed == (KLIMA,)
     assert resumed.embedded
     assert not set(resumed.embedded) & set(failing.embedded)
-    assert report.embedded == len(resumed.embedded)
+    assert report.embedded + report.candidates_embedded == len(resumed.embedded)
     hits = open_index(settings, resumed).search("bildelingsordning", 3, mode="lexical")
     assert hits and "bildelingsordning" in hits[0].chunk.text
 
@@ -539,7 +548,8 @@ def test_new_model_reembeds_everything_without_mixing_vectors(
 
     assert report.changed is True
     assert sorted(report.indexed) == sorted(ALL_FILES)
-    assert report.embedded == first.embedded == len(set(other.embedded))
+    assert report.embedded == first.embedded
+    assert report.embedded + report.candidates_embedded == len(set(other.embedded))
     index = Index(settings, other)
     assert index.manifest.embedding_model == "another-model"
     assert index.manifest.dimension == 32

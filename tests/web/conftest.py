@@ -312,7 +312,12 @@ def start_app(
     port = free_port()
     fastapi_app, _ = app_module.build_app(service, settings, feedback=feedback)
     config = uvicorn.Config(
-        fastapi_app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+        fastapi_app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+        proxy_headers=False,  # as app.main runs it: the client address is web.identity's
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -202,10 +202,14 @@ def test_staff_upload_handler_and_document_list(
     fake_service: FakeService,
     feedback_store: FeedbackStore,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     jobs = IngestJobs(fake_service, staff_settings.data_dir / "uploads", 5)
     h = ChatHandlers(fake_service, staff_settings, feedback_store, SlidingWindowLimiter(100), jobs)
-    src = tmp_path / "notat.txt"
+    # Where Gradio's upload widget stores a file: a folder of its own in the upload folder.
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    src = tmp_path / "gradio" / "3f2a" / "notat.txt"
+    src.parent.mkdir(parents=True)
     src.write_text("Et notat.", encoding="utf-8")
     steps = list(h.upload(SimpleNamespace(name=str(src))))
     assert "ferdig" in steps[-1][0]

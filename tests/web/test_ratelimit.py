@@ -81,6 +81,15 @@ def test_reset() -> None:
     assert limiter.hit("a").allowed
 
 
+def test_refund_gives_back_the_latest_hit() -> None:
+    limiter = SlidingWindowLimiter(2, 60.0, clock=Clock())
+    assert limiter.hit("a").allowed and limiter.hit("a").allowed
+    limiter.refund("a")  # the second was refused after counting (busy)
+    assert limiter.hit("a").allowed
+    assert not limiter.hit("a").allowed
+    limiter.refund("unknown")  # nothing to give back: no error
+
+
 def test_thread_safety_exact_count() -> None:
     limiter = SlidingWindowLimiter(50, 60.0)
     allowed: list[bool] = []

@@ -1,0 +1,110 @@
+"""Training: evidence matching, hard negatives, the threshold, and a reader trained end to end
+on the small test index (hash embedder) that then answers and refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.reader import Reader, ReaderArtifact
+from assistant.service import AssistantService
+from tests.assistant.conftest import BuiltIndex
+from training.corpus import CorpusCandidates, same_text
+from training.embedder import EmbedderConfig, Pair, build_pairs, training_id
+from training.reader import Outcome, choose_threshold, scores_at, train_reader
+
+
+def test_same_text_ignores_line_breaks_and_accepts_a_differently_cut_span() -> None:
+    assert same_text("Sykefraværet var 9,3 % i 2024.", "sykefraværet var\n9,3 %")
+    assert same_text(
+        "Asker kommune hadde 5 400 årsverk ved utgangen av 2024.",
+        "Asker kommune hadde 5 400 årsverk ved utgangen av 2024. Kommunen arbeider videre.",
+    )
+    assert not same_text("2024", "Sykefraværet var 9,3 % i 2024.")
+    assert not same_text("Biblioteket har åpent hver dag.", "Sykefraværet var 9,3 % i 2024.")
+
+
+def test_positives_find_the_evidence_candidate(built_index: BuiltIndex) -> None:
+    corpus = CorpusCandidates(built_index.index.chunks)
+    question = {"evidence": ["Asker kommune hadde 5 400 årsverk ved utgangen av 2024."]}
+    found = corpus.positives(question)
+    assert len(found) == 1 and "5 400 årsverk" in corpus.items[found[0]].span.text
+
+
+def test_a_hard_negative_never_holds_the_answer(built_index: BuiltIndex) -> None:
+    corpus = CorpusCandidates(built_index.index.chunks)
+    question = {
+        "question": "Hvor mange årsverk?",
+        "answers": ["5 400"],
+        "evidence": ["Asker kommune hadde 5 400 årsverk ved utgangen av 2024."],
+    }
+    scores = np.zeros((1, len(corpus.items)), dtype=np.float32)
+    pairs = build_pairs([question], corpus, scores, EmbedderConfig(negative_pool=50))
+    assert len(pairs) == 1
+    assert "5 400" in pairs[0].positive and "5 400" not in pairs[0].negative
+
+
+def test_the_model_id_names_its_inputs(tmp_path: Path) -> None:
+    (tmp_path / "model.safetensors").write_bytes(b"weights")
+    pairs = [Pair("q", "p", "n")]
+    first = training_id(pairs, EmbedderConfig(), tmp_path)
+    assert first == training_id(pairs, EmbedderConfig(), tmp_path)
+    assert first != training_id([Pair("q2", "p", "n")], EmbedderConfig(), tmp_path)
+    assert first != training_id(pairs, EmbedderConfig(epochs=3), tmp_path)
+
+
+def test_the_threshold_balances_answering_and_refusing() -> None:
+    results = [
+        Outcome(True, True, 0.9),
+        Outcome(True, True, 0.6),
+        Outcome(True, False, 0.7),
+        Outcome(False, False, 0.3),
+        Outcome(False, False, 0.65),
+    ]
+    at_half = scores_at(results, 0.5)
+    assert at_half["answerable_right"] == round(2 / 3, 4)
+    assert at_half["unanswerable_refused"] == 0.5
+    best = choose_threshold(results)
+    # Above 0.65 both unanswerable questions are refused and the 0.9 answer still stands.
+    assert best["threshold"] == 0.66 and best["balanced"] == round((1 / 3 + 1) / 2, 4)
+    assert best["balanced"] > at_half["balanced"]
+
+
+def _question(qid: str, text: str, evidence: str | None) -> dict[str, Any]:
+    base = {"id": qid, "question": text, "lang": "nb", "style": "document"}
+    if evidence is None:
+        return {**base, "type": "unanswerable", "answers": [], "evidence": []}
+    return {**base, "type": "fact", "answers": ["x"], "evidence": [evidence]}
+
+
+TRAIN = [
+    _question("t1", "Hvor mange årsverk hadde kommunen?", "Asker kommune hadde 5 400 årsverk"),
+    _question("t2", "Når åpnet biblioteket på Heggedal?", "åpnet det nye biblioteket på Heggedal"),
+    _question("t3", "Hva var netto driftsresultat?", "Netto driftsresultat ble ca. 250 mill."),
+    _question("t4", "Hvilke råd gir kommunen?", "Kommunen gir tre råd"),
+    _question("t5", "Hvor mange elbiler har brannvesenet?", None),
+    _question("t6", "Hva kostet den nye svømmehallen?", None),
+    _question("t7", "Når er biblioteket åpent?", "Biblioteket har åpent hver dag"),
+    _question("t8", "Hvem er ordfører i Bærum?", None),
+]
+DEV = [
+    _question("d1", "Hvor mange årsverk var det i kommunen?", "Asker kommune hadde 5 400 årsverk"),
+    _question("d2", "Hva kostet den nye skolen?", None),
+]
+
+
+def test_a_reader_trained_on_the_small_index_answers_and_refuses(
+    built_index: BuiltIndex, tmp_path: Path
+) -> None:
+    meta = train_reader(built_index.index, TRAIN, DEV, tmp_path / "reader")
+    assert meta["train_questions"] == len(TRAIN) and 0.0 < meta["threshold"] < 1.0
+    assert meta["recall_train"] == 1.0
+    reader = Reader(ReaderArtifact(tmp_path / "reader"))
+    service = AssistantService(built_index.settings, index=built_index.index, reader=reader)
+    judged = service.judge("Hvor mange årsverk hadde Asker kommune?")
+    best = judged.best
+    assert best is not None and "5 400 årsverk" in best[0].text
+    again = train_reader(built_index.index, TRAIN, DEV, tmp_path / "reader")
+    assert again["id"] == meta["id"]  # unchanged inputs: not retrained
