@@ -275,7 +275,7 @@ def _by_years(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | N
         chosen = [by_year[y] for y in sorted(years) if y in by_year]
         if len(chosen) == len(years):
             return Computation(asked.operation, tuple(chosen), None, "year")
-        if chosen and missing is None:
+        if chosen and missing is None and all(o.record is not None for o in chosen):
             gone = [str(y) for y in years if y not in by_year]
             missing = Computation(
                 asked.operation, tuple(chosen), None, "year", missing=", ".join(gone)

@@ -79,14 +79,19 @@ def _record_unit(record: IndicatorRecord) -> str:
     return unit_of(next(g for g in found.groups() if g)) if found else ""
 
 
-def _name_like(label: str, places: frozenset[str]) -> bool:
-    """A row label that names a place or a body ("Bærum", "Kostragruppe 12", "Velferd")."""
+def _name_like(label: str) -> bool:
+    """A label written as a name ("Bærum", "Kostragruppe 12", "Velferd")."""
     words = label.split()
-    return squash(label) in places or (
+    return (
         0 < len(words) <= 2
         and all(w[:1].isupper() or w.isdigit() for w in words)
         and not any(ch in label for ch in "(%,")
     )
+
+
+#: A table whose rows name at least this many known places has places as rows ("Asker",
+#: "Bærum", "Oslo", "Norge"): each name-like label of it is a place.
+PLACE_ROWS = 2
 
 
 @dataclass
@@ -107,6 +112,15 @@ class OperandFinder:
         names = {squash(n) for n in re.findall(r"\b[A-ZÆØÅ][\wæøå-]+(?:\s\d+)?", text)}
         return found.lemmas | found.parts | frozenset(n for n in names if n)
 
+    def _is_place_row(self, label: str, record: IndicatorRecord) -> bool:
+        """A row named after a place: a known place, or a name in a table of places."""
+        if squash(label) in self.places:
+            return True
+        if self.values is None or not _name_like(label):
+            return False
+        labels = self.values.table_labels(record)
+        return sum(1 for other in labels if squash(other) in self.places) >= PLACE_ROWS
+
     def _row(self, candidate: Candidate, probability: float) -> list[Operand]:
         if self.values is None:
             return []
@@ -114,7 +128,7 @@ class OperandFinder:
         if series is None:
             return []
         label = series.label
-        label_place = label if _name_like(label, self.places) else None
+        label_place = label if self._is_place_row(label, series.first) else None
         base = self._keys(label)
         out: list[Operand] = []
         for record in (*series.own, *series.others):
@@ -246,9 +260,21 @@ def _respectively(text: str, quantities: Sequence[Quantity]) -> dict[int, str]:
     return dict(zip(after, items, strict=True))
 
 
+#: "med 9,8 prosent fra 2022 til 2023": a number followed by two years is a change between them,
+#: the value of neither.
+_CHANGE_BETWEEN = re.compile(
+    r"^\W*(?:\w+\W+){0,3}?(?:fra|from|mellom|between)\s+(?:19|20)\d\d\s+(?:til|to|og|and)\s+"
+    r"(?:19|20)\d\d",
+    re.IGNORECASE,
+)
+
+
 def _year_of(text: str, quantity: Quantity, sentence_years: Sequence[int]) -> int | None:
     """The sentence's one year, or the year written right after the number ("41 kilo i
-    2021"), else the nearest year before it in the sentence."""
+    2021"), else the nearest year before it in the sentence; None for a change between two
+    years ("ned med 9,8 prosent fra 2022 til 2023")."""
+    if _CHANGE_BETWEEN.match(text[quantity.end : quantity.end + 60]):
+        return None
     if len(sentence_years) == 1:
         return sentence_years[0]
     if not sentence_years:

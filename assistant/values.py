@@ -109,6 +109,16 @@ class RowValues:
                 self._loaded = True
         return self._by_doc.get(doc_id, [])
 
+    def table_labels(self, record: IndicatorRecord) -> list[str]:
+        """The labels of the rows of ``record``'s table, in order."""
+        return list(
+            dict.fromkeys(
+                r.indicator
+                for r in self._records(record.doc_id)
+                if r.span_start == record.span_start
+            )
+        )
+
     def series(self, chunk: Chunk, row_text: str) -> RowSeries | None:
         """The records whose table lies in ``chunk`` and whose label begins ``row_text``."""
         row = squash(row_text)

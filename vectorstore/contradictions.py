@@ -22,6 +22,7 @@ but different figures, and are left out.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
@@ -290,22 +291,49 @@ def _differing(
         qa, qb = only_a[0], only_b[0]
         if unit == "" and not _counted(a, qa) & _counted(b, qb):
             continue
+        near_a, near_b = _near(a, qa), _near(b, qb)
+        if len(near_a & near_b) < LOCAL_OVERLAP * len(near_a | near_b) or not near_a & near_b:
+            continue  # the two numbers are said of different things
         if _close(qa.value, qb.value, rules.max_ratio):
             out.append((qa, qb))
     return out
 
 
+def _near(sentence: _Sentence, quantity: Quantity) -> frozenset[str]:
+    """The content words around a number (a few before, a few after): what it is said of."""
+    text = sentence.span.text
+    before = content_lemmas(text[max(0, quantity.start - NEAR_CHARS) : quantity.start])
+    after = content_lemmas(text[quantity.end : quantity.end + NEAR_CHARS])
+    return frozenset(w for w in before[-4:] + after[:3] if not w.isdigit())
+
+
+def _names(sentence: _Sentence) -> frozenset[str]:
+    """Capitalised words past the first ("Velferd", "Bærum"): what a sentence is about."""
+    found = re.findall(r"(?<!^)(?<![.:!?]\s)\b[A-ZÆØÅ][\wæøå-]+", sentence.span.text)
+    return frozenset(squash(n) for n in found)
+
+
+def _one_year(years: frozenset[int]) -> int | None:
+    return next(iter(years)) if len(years) == 1 else None
+
+
 def _sentence_statement(s: _Sentence, q: Quantity) -> Statement:
-    year = next(iter(s.years)) if len(s.years) == 1 else None
+    year = _one_year(s.years)
     return Statement(
         s.chunk.doc_id, s.chunk.id, s.chunk.page, s.span.text, q.text, q.unit, year, None, True
     )
 
 
+#: Characters around a number read for what it is said of, and the share of those words two
+#: numbers must have in common to be the same figure.
+NEAR_CHARS = 50
+LOCAL_OVERLAP = 0.2
 #: Sentences compared at once (rows of the similarity matrix), to bound memory.
 BLOCK = 512
-#: A sentence said alike this many times is a template (see :func:`_without_templates`).
+#: A sentence said alike this many times, with other numbers in this share of them, is a
+#: template (see :func:`_without_templates`).
 TEMPLATE_SENTENCES = 3
+TEMPLATE_DISTINCT = 0.75
 
 
 def sentence_contradictions(
@@ -323,11 +351,16 @@ def sentence_contradictions(
         cosines = matrix[lo : lo + BLOCK] @ matrix.T
         for i, j in zip(*np.nonzero(cosines >= rules.min_cosine), strict=True):
             a, b = sentences[lo + int(i)], sentences[int(j)]
-            if a.index >= b.index or a.years != b.years or a.span.text == b.span.text:
+            if a.index >= b.index or a.span.text == b.span.text:
                 continue
+            if a.years and b.years and a.years != b.years:
+                continue  # a sentence without years may take them from the one before
             union = a.words | b.words
-            if union and len(a.words & b.words) / len(union) >= rules.min_overlap:
-                pairs.append((a, b, float(cosines[i, j])))
+            if not union or len(a.words & b.words) / len(union) < rules.min_overlap:
+                continue
+            if (_names(a) - _names(b)) and (_names(b) - _names(a)):
+                continue  # each names something the other does not: two subjects
+            pairs.append((a, b, float(cosines[i, j])))
     return _without_templates(pairs, rules)
 
 
@@ -335,15 +368,24 @@ def _without_templates(
     pairs: Sequence[tuple[_Sentence, _Sentence, float]], rules: ContradictionRules
 ) -> list[Contradiction]:
     """The pairs' contradictions, leaving out templates: a sentence said alike three or more
-    times ("Årsresultatet for tjenesteområdet viser et merforbruk på X") is one
-    chapter's figure each time, not one figure given twice."""
+    times, each time with other numbers ("Årsresultatet for tjenesteområdet viser et
+    merforbruk på X"), is one chapter's figure each time, not one figure given twice. (A
+    figure given the same way twice and otherwise once is no template.)"""
     alike: dict[int, set[int]] = {}
+    by_index: dict[int, _Sentence] = {}
     for a, b, _ in pairs:
         alike.setdefault(a.index, {a.index}).add(b.index)
         alike.setdefault(b.index, {b.index}).add(a.index)
+        by_index[a.index], by_index[b.index] = a, b
+
+    def template(s: _Sentence) -> bool:
+        group = alike[s.index]
+        values = {tuple(sorted(q.value for q in by_index[i].quantities)) for i in group}
+        return len(group) >= TEMPLATE_SENTENCES and len(values) >= TEMPLATE_DISTINCT * len(group)
+
     out: list[Contradiction] = []
     for a, b, cosine in pairs:
-        if max(len(alike[a.index]), len(alike[b.index])) >= TEMPLATE_SENTENCES:
+        if template(a) or template(b):
             continue
         if a.chunk.id == b.chunk.id:
             continue  # rows of one list or table: different things side by side
@@ -352,7 +394,7 @@ def _without_templates(
                 Contradiction(
                     "sentence",
                     " ".join(sorted(a.words & b.words))[:200],
-                    next(iter(a.years)) if len(a.years) == 1 else None,
+                    _one_year(a.years | b.years),
                     qa.unit,
                     _sentence_statement(a, qa),
                     _sentence_statement(b, qb),
