@@ -32,6 +32,7 @@ from assistant.values import RowValues
 from vectorstore.language import (
     COORDINATION,
     LAST_YEARS,
+    NOW_WORDS,
     NUMBER_WORDS,
     RANK_LOWEST,
     SINCE_WORDS,
@@ -92,11 +93,14 @@ class ComputeQuestion:
                 years.append(years[0] + offset)
         since = SINCE_WORDS.search(question)
         last = LAST_YEARS.search(question)
+        since_year = int(since.group(1)) if since else None
+        if since_year is None and len(years) == 1 and NOW_WORDS.search(question):
+            since_year = years[0]  # "nå enn i 2021": from 2021 to the latest year
         return cls(
             text=question,
             operation=operation,
             years=tuple(dict.fromkeys(years)),
-            since=int(since.group(1)) if since else None,
+            since=since_year,
             last=_count(last.group(1)) if last else None,
             names=_question_names(question, places),
             terms=_question_terms(question, corpus),
@@ -410,10 +414,12 @@ def _distinct_terms(asked: ComputeQuestion, chosen: Sequence[Operand]) -> list[l
 
 
 def _term_group(asked: ComputeQuestion, anchor: Operand, ops: Sequence[Operand]) -> list[Operand]:
-    """Operands comparable with ``anchor``: related, same unit and year; one per table row."""
+    """Operands comparable with ``anchor``: related, same unit (a ratio divides any two) and
+    year; one per table row."""
     group: dict[object, Operand] = {}
     for o in ops:
-        if not (_related(anchor, o) and _compatible(anchor, o) and o.year == anchor.year):
+        units_fit = asked.operation == "ratio" or _compatible(anchor, o)
+        if not (_related(anchor, o) and units_fit and o.year == anchor.year):
             continue
         key: object = o.series if o.record is not None else id(o)
         if key not in group or o.probability > group[key].probability:

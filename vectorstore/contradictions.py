@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vectorstore.indicators import IndicatorRecord
-from vectorstore.language import content_lemmas, squash, unit_of, years_in
+from vectorstore.language import LAST_YEARS, content_lemmas, squash, unit_of, words, years_in
 from vectorstore.numbers import Quantity, parse_decimal, quantities_in
 from vectorstore.passages import CandidateSpan
 from vectorstore.types import Chunk
@@ -47,9 +47,9 @@ class ContradictionRules:
     """When two statements are about the same figure (settings ``contradiction_*``)."""
 
     #: Cosine of two sentences' vectors at least this ...
-    min_cosine: float = 0.9
+    min_cosine: float = 0.75
     #: ... and this share of their content words shared (Jaccard, numbers left out).
-    min_overlap: float = 0.4
+    min_overlap: float = 0.15
     #: Two values further apart than this factor are different figures, not a contradiction.
     max_ratio: float = 2.0
     #: A value two table series agree on must have at least this many digits to show that the
@@ -261,11 +261,19 @@ def _sentences(items: Sequence[tuple[Chunk, CandidateSpan]]) -> list[_Sentence]:
     for i, (chunk, span) in enumerate(items):
         if span.kind != "sentence":
             continue
-        quantities = tuple(quantities_in(span.text))
+        periods = list(LAST_YEARS.finditer(span.text))
+        quantities = tuple(
+            q
+            for q in quantities_in(span.text)
+            if not any(p.start() <= q.start < p.end() for p in periods)
+        )  # "de siste tre årene" is a period, not a figure
         if not quantities:
             continue
         words = frozenset(w for w in content_lemmas(span.text) if not w.isdigit())
-        out.append(_Sentence(i, chunk, span, words, frozenset(years_in(span.text)), quantities))
+        # a figure over "the last three years" is another figure than one of a year: the period
+        # counts as a year of its own (-3)
+        years = frozenset(years_in(span.text)) | {-_period(p.group(1)) for p in periods}
+        out.append(_Sentence(i, chunk, span, words, years, quantities))
     return out
 
 
@@ -302,8 +310,8 @@ def _differing(
 def _near(sentence: _Sentence, quantity: Quantity) -> frozenset[str]:
     """The content words around a number (a few before, a few after): what it is said of."""
     text = sentence.span.text
-    before = content_lemmas(text[max(0, quantity.start - NEAR_CHARS) : quantity.start])
-    after = content_lemmas(text[quantity.end : quantity.end + NEAR_CHARS])
+    before = content_lemmas(" ".join(words(text[: quantity.start])[-NEAR_WORDS:]))
+    after = content_lemmas(" ".join(words(text[quantity.end :])[:NEAR_WORDS]))
     return frozenset(w for w in before[-4:] + after[:3] if not w.isdigit())
 
 
@@ -313,8 +321,13 @@ def _names(sentence: _Sentence) -> frozenset[str]:
     return frozenset(squash(n) for n in found)
 
 
+def _period(word: str) -> int:
+    value = parse_decimal(word)
+    return int(value) if value is not None else 0
+
+
 def _one_year(years: frozenset[int]) -> int | None:
-    return next(iter(years)) if len(years) == 1 else None
+    return next(iter(years)) if len(years) == 1 and min(years) > 0 else None
 
 
 def _sentence_statement(s: _Sentence, q: Quantity) -> Statement:
@@ -324,9 +337,9 @@ def _sentence_statement(s: _Sentence, q: Quantity) -> Statement:
     )
 
 
-#: Characters around a number read for what it is said of, and the share of those words two
+#: Words around a number read for what it is said of, and the share of those words two
 #: numbers must have in common to be the same figure.
-NEAR_CHARS = 50
+NEAR_WORDS = 6
 LOCAL_OVERLAP = 0.2
 #: Sentences compared at once (rows of the similarity matrix), to bound memory.
 BLOCK = 512
@@ -334,6 +347,8 @@ BLOCK = 512
 #: template (see :func:`_without_templates`).
 TEMPLATE_SENTENCES = 3
 TEMPLATE_DISTINCT = 0.75
+#: Sentences of one template share at least this share of their words.
+TEMPLATE_OVERLAP = 0.6
 
 
 def sentence_contradictions(
@@ -374,9 +389,13 @@ def _without_templates(
     alike: dict[int, set[int]] = {}
     by_index: dict[int, _Sentence] = {}
     for a, b, _ in pairs:
-        alike.setdefault(a.index, {a.index}).add(b.index)
-        alike.setdefault(b.index, {b.index}).add(a.index)
         by_index[a.index], by_index[b.index] = a, b
+        alike.setdefault(a.index, {a.index})
+        alike.setdefault(b.index, {b.index})
+        if len(a.words & b.words) < TEMPLATE_OVERLAP * len(a.words | b.words):
+            continue  # said in other words: not one template
+        alike[a.index].add(b.index)
+        alike[b.index].add(a.index)
 
     def template(s: _Sentence) -> bool:
         group = alike[s.index]

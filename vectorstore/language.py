@@ -430,6 +430,8 @@ RESPECTIVELY = re.compile(r"\b(?:henholdsvis|høvesvis|respectively)\b", re.IGNO
 TARGET_WORDS = re.compile(r"\bmål\w*|\btarget\w*|\bgoal\w*|\bambisjon\w*", re.IGNORECASE)
 #: Words that say a value is said for "since"/"from" a year: the series runs from there on.
 SINCE_WORDS = re.compile(r"\b(?:siden|fra|etter|since|from)\s+(19[5-9]\d|20\d\d)\b", re.IGNORECASE)
+#: "nå", "i dag": the latest year the documents give.
+NOW_WORDS = re.compile(r"\b(?:nå|i dag|now|today|currently)\b", re.IGNORECASE)
 #: "de siste tre årene" / "the last four years": a span of years ending with the latest.
 LAST_YEARS = re.compile(
     r"\b(?:de|the) (?:siste|last|past) (\d+|to|tre|fire|fem|seks|two|three|four|five|six) "

@@ -104,12 +104,12 @@ class Settings(BaseSettings):
     )
 
     contradiction_min_cosine: float = Field(
-        0.9,
+        0.75,
         description="Two sentences whose vectors are at least this close (and whose words "
         "mostly agree) say the same thing; a different number in them is a contradiction.",
     )
     contradiction_min_overlap: float = Field(
-        0.4, description="Share of content words two such sentences must have in common."
+        0.15, description="Share of content words two such sentences must have in common."
     )
     contradiction_max_ratio: float = Field(
         2.0,
