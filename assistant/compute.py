@@ -39,6 +39,7 @@ from vectorstore.language import (
     TARGET_WORDS,
     Operation,
     answer_kind,
+    capitalised_names,
     operation_of,
     relative_years,
     squash,
@@ -79,6 +80,8 @@ class ComputeQuestion:
     by_year: bool  # a ranking asks which year
     #: Terms of the words the question coordinates ("matavfallet og restavfallet", "enn menn")
     contrast: frozenset[str] = frozenset()
+    #: The places the index knows (squashed), the home municipality's among them.
+    places: frozenset[str] = frozenset({HOME_KEY})
 
     @classmethod
     def of(
@@ -107,6 +110,7 @@ class ComputeQuestion:
             lowest=bool(RANK_LOWEST.search(question)),
             by_year=answer_kind(question) == "date",
             contrast=_coordinated(question, corpus),
+            places=frozenset({HOME_KEY, *places}),
         )
 
 
@@ -136,7 +140,11 @@ def _question_terms(question: str, corpus: CorpusTerms | None) -> tuple[str, ...
     do not."""
     splitter = corpus.splitter if corpus is not None else None
     out: list[str] = []
+    names = {squash(n) for n in capitalised_names(question)}
     for word in words(question):
+        if word in names:
+            out.append(word)  # a name is itself ("Asker"), not a lemma of it ("aske")
+            continue
         found = terms(word, splitter)
         out += sorted(found.lemmas) + sorted(found.parts)
     return tuple(dict.fromkeys(t for t in out if not t.isdigit() or len(t) <= 3))
@@ -335,32 +343,44 @@ def _contrast_names(asked: ComputeQuestion) -> list[str]:
     return names
 
 
+def _context(o: Operand) -> object:
+    """Where operands can be compared by name: one table, or one passage's sentences."""
+    return o.table if o.record is not None else o.candidate.chunk.id
+
+
+def _named(o: Operand, name: str, names: Sequence[str], places: frozenset[str]) -> bool:
+    """``o`` is a value of ``name`` (and of none of the other compared names). A sentence that
+    names no place at all speaks of the municipality's own figure."""
+    if any(m in o.keys for m in names if m != name):
+        return False
+    if name in o.keys:
+        return True
+    return name == HOME_KEY and o.record is None and not (o.keys & places)
+
+
 def _by_names(asked: ComputeQuestion, ops: Sequence[Operand], n: int = 2) -> Computation | None:
-    """One value for each of the question's names, from one table, same year and unit."""
+    """One value for each of the question's names, from one table or passage, same year and
+    unit."""
     names = _contrast_names(asked)
     if len(names) < 2:
         return None
     best: tuple[float, list[Operand]] | None = None
-    for table in dict.fromkeys(o.table for o in ops):
-        in_table = [o for o in ops if o.table == table]
-        for year in _common_years(asked, in_table):
-            chosen = []
+    for context in dict.fromkeys(_context(o) for o in ops):
+        group = [o for o in ops if _context(o) == context]
+        for year in _common_years(asked, group):
+            chosen: list[Operand] = []
             for name in names:
                 match = [
-                    o
-                    for o in in_table
-                    if name in o.keys
-                    and o.year == year
-                    and not any(m in o.keys for m in names if m != name)
+                    o for o in group if o.year == year and _named(o, name, names, asked.places)
                 ]
                 if match:
                     chosen.append(max(match, key=lambda o: o.probability))
-            if len(chosen) >= min(n, len(names)) and len(chosen) >= 2:
-                chosen = chosen[: len(names)]
-                if all(_compatible(chosen[0], o) for o in chosen):
-                    score = _score(*chosen)
-                    if best is None or score > best[0]:
-                        best = (score, chosen)
+            if len(set(map(id, chosen))) < max(2, min(n, len(names))):
+                continue
+            if all(_compatible(chosen[0], o) for o in chosen):
+                score = _score(*chosen)
+                if best is None or score > best[0]:
+                    best = (score, chosen)
     if best is None:
         return None
     return Computation(asked.operation, tuple(best[1]), None, "name")

@@ -161,6 +161,9 @@ class OperandFinder:
         quantities = quantities_in(text)
         if not quantities:
             return []
+        quantities = _statements(text, quantities)
+        if not quantities:
+            return []
         respectively = _respectively(text, quantities)
         clauses = _clauses(text)
         sentence_years = sorted(set(years_in(text)))
@@ -208,6 +211,16 @@ class OperandFinder:
             content.append(word)
         found = terms(" ".join(content[:2]), self.splitter)
         return found.lemmas | found.parts
+
+
+def _statements(text: str, quantities: Sequence[Quantity]) -> list[Quantity]:
+    """The quantities a sentence states: numbers side by side with only spaces between them
+    ("Kommunestyre 9 83") are the columns of a flattened table, not statements."""
+    columns: set[int] = set()
+    for i in range(len(quantities) - 1):
+        if not text[quantities[i].end : quantities[i + 1].start].strip():
+            columns.update((i, i + 1))
+    return [q for i, q in enumerate(quantities) if i not in columns]
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
