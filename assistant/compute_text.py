@@ -1,40 +1,24 @@
-"""A computation in words: the calculation with each value's citation, and what it means.
+"""The pieces of a computed answer: each value as printed with its unit, its tag (year,
+place or the question's word for it), the calculation, the citations.
 
-"9,3 % (Asker, 2024) − 10,0 % (Lillestrøm, 2024) = −0,7 prosentpoeng [1]. Asker ligger
-0,7 prosentpoeng lavere enn Lillestrøm." Percent minus percent is *prosentpoeng*; counts
-differ by "flere"/"færre"; numbers are printed the Norwegian way (:func:`format_decimal`).
-The operands are shown exactly as the documents print them.
+Percent minus percent is *prosentpoeng*; numbers are printed the Norwegian way
+(:func:`vectorstore.numbers.format_decimal`); the operands exactly as the documents print them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from assistant.compute import Computation
 from assistant.operands import Operand
 from assistant.types import Citation, Language
-from assistant.values import RowValues
 from vectorstore.language import terms, words
 from vectorstore.numbers import format_decimal
 
 _UNIT_WORDS = {"kr": "kroner", "kg": "kilo", "mill. kr": "mill. kroner", "mrd. kr": "mrd. kroner"}
 _POINTS = {"no": "prosentpoeng", "en": "percentage points"}
-
-
-@dataclass(frozen=True)
-class ComputedText:
-    """What the answer shows: the text with citation markers, the citations, the structured
-    computation for the page, and (for a series) the indicator the page draws."""
-
-    text: str
-    citations: tuple[Citation, ...]
-    computation: dict[str, Any]
-    indicator: dict[str, Any] | None = None
-    refused: bool = False
 
 
 def decimals(value: Decimal) -> int:
@@ -69,24 +53,24 @@ def shown(op: Operand) -> str:
     return text
 
 
-def _result_unit(operation: str, ops: Sequence[Operand], lang: Language) -> str:
+def result_unit(operation: str, ops: Sequence[Operand], lang: Language) -> str:
     unit = unit_word(ops[0])
     if unit == "%" and operation in ("difference", "target", "trend"):
         return _POINTS[lang]
     return unit
 
 
-def _number(value: Decimal, ops: Sequence[Operand], sign: bool = False) -> str:
+def number_text(value: Decimal, ops: Sequence[Operand], sign: bool = False) -> str:
     return format_decimal(value, max(decimals(o.value) for o in ops), sign=sign)
 
 
-def _with_unit(number: str, unit: str) -> str:
+def with_unit(number: str, unit: str) -> str:
     if not unit:
         return number
     return f"{number} %" if unit == "%" else f"{number} {unit}"
 
 
-def _citations(ops: Sequence[Operand]) -> tuple[dict[int, int], tuple[Citation, ...]]:
+def citations_of(ops: Sequence[Operand]) -> tuple[dict[int, int], tuple[Citation, ...]]:
     """One citation per passage, numbered in the order the operands use them."""
     numbers: dict[str, int] = {}
     out: list[Citation] = []
@@ -109,7 +93,7 @@ def _citations(ops: Sequence[Operand]) -> tuple[dict[int, int], tuple[Citation, 
     return index, tuple(out)
 
 
-def _tag(c: Computation, i: int, question: str) -> str:
+def tag_of(c: Computation, i: int, question: str) -> str:
     op = c.operands[i]
     if c.dimension == "year":
         return str(op.year) if op.year else ""
@@ -129,72 +113,16 @@ def surface(term: str, question: str) -> str:
     return term
 
 
-def _operand_text(c: Computation, i: int, question: str, cite: str) -> str:
-    tag = _tag(c, i, question)
+def operand_text(c: Computation, i: int, question: str, cite: str) -> str:
+    tag = tag_of(c, i, question)
     base = shown(c.operands[i])
     return f"{base} ({tag}){cite}" if tag else f"{base}{cite}"
 
 
-def _expression(c: Computation, question: str, index: dict[int, int], symbol: str) -> str:
+def expression(c: Computation, question: str, index: dict[int, int], symbol: str) -> str:
     per_value = len(set(index.values())) > 1
     parts = [
-        _operand_text(c, i, question, f" [{index[i]}]" if per_value else "")
+        operand_text(c, i, question, f" [{index[i]}]" if per_value else "")
         for i in range(len(c.operands))
     ]
     return f" {symbol} ".join(parts)
-
-
-def render(c: Computation, question: str, lang: Language, values: RowValues | None) -> ComputedText:
-    """The answer for a computation (see the module docstring)."""
-    index, citations = _citations(c.operands)
-    from assistant.compute_words import sentence
-
-    text, result_text = sentence(c, question, lang, index)
-    return ComputedText(
-        text=text,
-        citations=citations,
-        computation=_as_dict(c, index, result_text, question),
-        indicator=_indicator(c, values),
-        refused=bool(c.missing),
-    )
-
-
-def _as_dict(c: Computation, index: dict[int, int], result_text: str, q: str) -> dict[str, Any]:
-    return {
-        "operation": c.operation,
-        "dimension": c.dimension,
-        "values": [
-            {
-                "value_text": o.text,
-                "value": str(o.value),
-                "unit": o.unit,
-                "year": o.year,
-                "place": o.place,
-                "label": o.label,
-                "tag": _tag(c, i, q),
-                "citation": index[i],
-            }
-            for i, o in enumerate(c.operands)
-        ],
-        "result": None if c.result is None else str(c.result),
-        "result_text": result_text,
-        "target": c.target or None,
-        "reached": c.reached,
-        "missing": c.missing or None,
-    }
-
-
-def _indicator(c: Computation, values: RowValues | None) -> dict[str, Any] | None:
-    """For values of one table row: the row's series (the page's table and chart)."""
-    first = c.operands[0]
-    if (
-        values is None
-        or first.record is None
-        or c.operation not in ("trend", "difference", "sum", "target")
-    ):
-        return None
-    series = values.series(first.candidate.chunk, first.candidate.text)
-    if series is None:
-        return None
-    records = [o.record for o in c.operands if o.record is not None]
-    return series.to_indicator(records)

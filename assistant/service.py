@@ -28,7 +28,7 @@ from typing import Any
 from assistant.candidates import Candidate, CandidateGenerator
 from assistant.compose import Composition, QuoteComposer, closest_citations, top_passages
 from assistant.compute import Computer
-from assistant.compute_text import ComputedText, render
+from assistant.compute_answer import ComputedText, render
 from assistant.followup import Cooccurrence, FollowupResolver
 from assistant.grounding import Source, ground
 from assistant.operands import HOME_KEY

@@ -13,7 +13,7 @@ import pytest
 
 from assistant.candidates import Candidate
 from assistant.compute import Computation, ComputeQuestion, Computer
-from assistant.compute_text import ComputedText, render
+from assistant.compute_answer import ComputedText, render
 from assistant.reader import Judged, QuestionAnalysis
 from assistant.values import RowValues
 from vectorstore.indicators import IndicatorRecord, IndicatorStore

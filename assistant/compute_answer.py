@@ -1,28 +1,35 @@
-"""The sentences of a computed answer, per operation, in Norwegian or English.
+"""A computation as the answer shows it: :func:`render`.
 
-Each function returns the answer text (the calculation, then what it means) and the result
-as text ("−0,7 prosentpoeng"). Citation markers: one per value when the values come from
-different passages, else one at the end of the calculation.
+"9,3 % (Asker, 2024) − 10,0 % (Lillestrøm, 2024) = −0,7 prosentpoeng [1]. Asker: 0,7
+prosentpoeng lavere enn Lillestrøm." Per operation, the calculation with each value as printed
+(one citation per value when they come from different passages, else one after the
+calculation), then what it means; the result as text ("−0,7 prosentpoeng"); the structured
+``Answer.computation`` for the page; and for values of one table row the row's series (the
+page's table and chart).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from assistant.compose import REFUSAL_EN, REFUSAL_NO
 from assistant.compute import Computation
 from assistant.compute_text import (
-    _expression,
-    _number,
-    _operand_text,
-    _result_unit,
-    _tag,
-    _with_unit,
+    citations_of,
+    expression,
+    number_text,
+    operand_text,
+    result_unit,
     shown,
+    tag_of,
+    with_unit,
 )
-from assistant.types import Language
+from assistant.types import Citation, Language
+from assistant.values import RowValues
 from vectorstore.numbers import format_decimal
 
 REFUSAL = {"no": REFUSAL_NO, "en": REFUSAL_EN}
@@ -53,10 +60,10 @@ def _compare_words(c: Computation, value: Decimal, lang: Language) -> str:
 def _difference(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
     a, b = c.operands
     assert c.result is not None
-    unit = _result_unit(c.operation, c.operands, lang)
-    result = _with_unit(_number(c.result, c.operands), unit)
-    calc = f"{_expression(c, q, index, '−')} = {result}{_end_cite(index)}."
-    size = _with_unit(_number(abs(c.result), c.operands), unit)
+    unit = result_unit(c.operation, c.operands, lang)
+    result = with_unit(number_text(c.result, c.operands), unit)
+    calc = f"{expression(c, q, index, '−')} = {result}{_end_cite(index)}."
+    size = with_unit(number_text(abs(c.result), c.operands), unit)
     if c.result == 0:
         meaning = "No change." if lang == "en" else "Ingen forskjell."
     elif c.dimension in ("year", "change"):
@@ -68,7 +75,7 @@ def _difference(c: Computation, q: str, lang: Language, index: dict[int, int]) -
         else:
             meaning = f"{'En økning' if up else 'En nedgang'} på {size}{span}."
     else:
-        first, second = _tag(c, 0, q) or shown(a), _tag(c, 1, q) or shown(b)
+        first, second = tag_of(c, 0, q) or shown(a), tag_of(c, 1, q) or shown(b)
         words = _compare_words(c, c.result, lang)
         than = "than" if lang == "en" else "enn"
         meaning = f"{_cap(first)}: {size} {words} {than} {second}."
@@ -81,9 +88,9 @@ def _cap(text: str) -> str:
 
 def _sum(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
     assert c.result is not None
-    unit = _result_unit(c.operation, c.operands, lang)
-    result = _with_unit(_number(c.result, c.operands), unit)
-    return f"{_expression(c, q, index, '+')} = {result}{_end_cite(index)}.", result
+    unit = result_unit(c.operation, c.operands, lang)
+    result = with_unit(number_text(c.result, c.operands), unit)
+    return f"{expression(c, q, index, '+')} = {result}{_end_cite(index)}.", result
 
 
 def _ratio(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
@@ -91,7 +98,7 @@ def _ratio(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tup
     exact = format_decimal(c.result, 2)
     rounded = format_decimal(c.result, 1)
     result = exact if exact.endswith("0") or exact == rounded else f"{exact} ≈ {rounded}"
-    calc = f"{_expression(c, q, index, '/')} = {result}{_end_cite(index)}."
+    calc = f"{expression(c, q, index, '/')} = {result}{_end_cite(index)}."
     if lang == "en":
         meaning = f"About {rounded} times as much."
     else:
@@ -113,7 +120,7 @@ def _rank(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tupl
     top = c.operands[0]
     name = str(top.year) if c.dimension == "year" else (top.place or top.label)
     listed = ", ".join(
-        _operand_text(c, i, q, f" [{index[i]}]" if len(set(index.values())) > 1 else "")
+        operand_text(c, i, q, f" [{index[i]}]" if len(set(index.values())) > 1 else "")
         for i in range(len(c.operands))
     )
     low = c.result is not None and c.operands[-1].value > top.value
@@ -126,21 +133,21 @@ def _rank(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tupl
 
 def _target(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
     assert c.result is not None
-    unit = _result_unit(c.operation, c.operands, lang)
+    unit = result_unit(c.operation, c.operands, lang)
     actual = c.operands[0]
     goal_label = "target" if lang == "en" else "målet"
     if len(c.operands) == 1:
         goal = f"{c.extra.get('goal', '')}".replace(".", ",")
         goal_text = f"{goal} ({goal_label}: {c.target})"
-        first = _operand_text(c, 0, q, "")
+        first = operand_text(c, 0, q, "")
     else:
         goal_text = f"{shown(c.operands[1])} ({goal_label})"
         first = shown(actual) + (f" ({actual.year})" if actual.year else "")
         if len(set(index.values())) > 1:
             first, goal_text = f"{first} [{index[0]}]", f"{goal_text} [{index[1]}]"
-    result = _with_unit(_number(c.result, c.operands, sign=False), unit)
+    result = with_unit(number_text(c.result, c.operands, sign=False), unit)
     calc = f"{first} − {goal_text} = {result}{_end_cite(index)}."
-    size = _with_unit(_number(abs(c.result), c.operands), unit)
+    size = with_unit(number_text(abs(c.result), c.operands), unit)
     return f"{calc} {_target_meaning(c, size, lang)}", result
 
 
@@ -163,8 +170,8 @@ def _trend(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tup
     label = ops[0].label if ops[0].record is not None else ""
     series = ", ".join(f"{shown(o)} ({o.year})" for o in ops)
     head = f"{label}: {series}" if label else series
-    unit = _result_unit(c.operation, ops, lang)
-    change = _with_unit(_number(c.result, ops, sign=True), unit)
+    unit = result_unit(c.operation, ops, lang)
+    change = with_unit(number_text(c.result, ops, sign=True), unit)
     steps = [b.value - a.value for a, b in itertools.pairwise(ops)]
     direction = _direction(steps, c.result, lang)
     first, last = ops[0], ops[-1]
@@ -192,7 +199,7 @@ def _direction(steps: list[Decimal], total: Decimal, lang: Language) -> str:
 
 
 def _missing(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
-    found = ", ".join(_operand_text(c, i, q, "") for i in range(len(c.operands)))
+    found = ", ".join(operand_text(c, i, q, "") for i in range(len(c.operands)))
     where = c.operands[0].label
     if lang == "en":
         reason = f"«{where}» gives {found}, but no figure for {c.missing}."
@@ -217,3 +224,69 @@ def sentence(c: Computation, q: str, lang: Language, index: dict[int, int]) -> t
     if c.missing:
         return _missing(c, q, lang, index)
     return _WRITERS[c.operation](c, q, lang, index)
+
+
+@dataclass(frozen=True)
+class ComputedText:
+    """What the answer shows: the text with citation markers, the citations, the structured
+    computation for the page, and (for a series) the indicator the page draws."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    computation: dict[str, Any]
+    indicator: dict[str, Any] | None = None
+    refused: bool = False
+
+
+def render(c: Computation, question: str, lang: Language, values: RowValues | None) -> ComputedText:
+    """The answer for a computation (see the module docstring)."""
+    index, citations = citations_of(c.operands)
+    text, result_text = sentence(c, question, lang, index)
+    return ComputedText(
+        text=text,
+        citations=citations,
+        computation=_as_dict(c, index, result_text, question),
+        indicator=_indicator(c, values),
+        refused=bool(c.missing),
+    )
+
+
+def _as_dict(c: Computation, index: dict[int, int], result_text: str, q: str) -> dict[str, Any]:
+    return {
+        "operation": c.operation,
+        "dimension": c.dimension,
+        "values": [
+            {
+                "value_text": o.text,
+                "value": str(o.value),
+                "unit": o.unit,
+                "year": o.year,
+                "place": o.place,
+                "label": o.label,
+                "tag": tag_of(c, i, q),
+                "citation": index[i],
+            }
+            for i, o in enumerate(c.operands)
+        ],
+        "result": None if c.result is None else str(c.result),
+        "result_text": result_text,
+        "target": c.target or None,
+        "reached": c.reached,
+        "missing": c.missing or None,
+    }
+
+
+def _indicator(c: Computation, values: RowValues | None) -> dict[str, Any] | None:
+    """For values of one table row: the row's series (the page's table and chart)."""
+    first = c.operands[0]
+    if (
+        values is None
+        or first.record is None
+        or c.operation not in ("trend", "difference", "sum", "target")
+    ):
+        return None
+    series = values.series(first.candidate.chunk, first.candidate.text)
+    if series is None:
+        return None
+    records = [o.record for o in c.operands if o.record is not None]
+    return series.to_indicator(records)
