@@ -175,11 +175,15 @@ def _trend(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tup
     steps = [b.value - a.value for a, b in itertools.pairwise(ops)]
     direction = _direction(steps, c.result, lang)
     first, last = ops[0], ops[-1]
+    size = with_unit(number_text(abs(c.result), ops), unit)
+    calc = f"{shown(last)} − {shown(first)} = {change}"
     if lang == "en":
-        span = f"from {first.year} to {last.year}: {shown(last)} − {shown(first)} = {change}"
+        way = "up" if c.result > 0 else "down" if c.result < 0 else "unchanged,"
+        span = f"{way} {size} from {first.year} to {last.year} ({calc})"
     else:
-        span = f"fra {first.year} til {last.year}: {shown(last)} − {shown(first)} = {change}"
-    return f"{head}{_end_cite(index)}. {direction}, {span}.", change
+        way = "opp" if c.result > 0 else "ned" if c.result < 0 else "uendret,"
+        span = f"{way} {size} fra {first.year} til {last.year} ({calc})"
+    return f"{head}{_end_cite(index)}. {direction}: {span}.", change
 
 
 def _direction(steps: list[Decimal], total: Decimal, lang: Language) -> str:

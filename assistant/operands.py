@@ -31,6 +31,7 @@ from vectorstore.language import (
     squash,
     stop_words,
     terms,
+    unit_in_label,
     unit_of,
     words,
     years_in,
@@ -75,8 +76,7 @@ def _record_unit(record: IndicatorRecord) -> str:
         return unit_of(record.unit) or record.unit
     if "%" in record.value_text:
         return "%"
-    found = re.search(r"\((kr|prosent|%|dager|antall)\)|\bi (kroner|prosent)\b", record.indicator)
-    return unit_of(next(g for g in found.groups() if g)) if found else ""
+    return unit_in_label(record.indicator)
 
 
 def _name_like(label: str) -> bool:

@@ -347,8 +347,10 @@ RANK_LOWEST = re.compile(
 UNIT_WORDS: tuple[tuple[str, str], ...] = (
     (r"prosentpoeng|percentage points?", "prosentpoeng"),
     (r"%|prosent|percent|per cent", "%"),
-    (r"mrd\.?(?:\s*(?:kr\.?|kroner))?|milliard(?:er)?(?:\s*kroner)?|billion", "mrd. kr"),
-    (r"mill\.?(?:\s*(?:kr\.?|kroner))?|million(?:er)?(?:\s*kroner)?", "mill. kr"),
+    (r"mrd\.?\s*(?:kr\.?|kroner)|milliard(?:er)?\s*kroner", "mrd. kr"),
+    (r"mill\.?\s*(?:kr\.?|kroner)|million(?:er)?\s*kroner", "mill. kr"),
+    (r"mrd\.|milliard(?:er)?|billions?", "mrd."),
+    (r"mill\.|million(?:er)?|millions?", "mill."),
     (r"kr\s*/\s*m2|kroner per kvadratmeter", "kr/m2"),
     (r"kg\s*/\s*m2", "kg/m2"),
     (r"kr\.?(?!\w)|kroner|NOK", "kr"),
@@ -377,6 +379,19 @@ def unit_of(word: str) -> str:
         if pattern.fullmatch(word):
             return word if unit == "{0}" else unit
     return ""
+
+
+#: Units a table row's label names when its cells print none ("Antall kilo husholdningsavfall",
+#: "Netto driftsutgifter i kroner", "saksbehandlingstid (dager)").
+_LABEL_UNIT = re.compile(
+    r"\b(kroner|kr|kilo|kg|tonn|GWh|MWh|kWh|dekar|dager|prosent|m2)\b|(%)", re.IGNORECASE
+)
+
+
+def unit_in_label(label: str) -> str:
+    """The canonical unit a row's label names, or ""."""
+    match = _LABEL_UNIT.search(label)
+    return unit_of(match.group(match.lastindex or 1)) if match else ""
 
 
 def unit_after(text: str, position: int) -> tuple[str, int]:
@@ -439,9 +454,7 @@ LAST_YEARS = re.compile(
     re.IGNORECASE,
 )
 #: Words that coordinate the things a question compares or adds up ("A og B", "A enn B").
-COORDINATION = re.compile(
-    r",\s|\s(?:og|eller|enn|mot|versus|vs\.?|and|or|than)\s", re.IGNORECASE
-)
+COORDINATION = re.compile(r",\s|\s(?:og|eller|enn|mot|versus|vs\.?|and|or|than)\s", re.IGNORECASE)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -454,6 +467,7 @@ QUESTION_WORDS = frozenset(
         "hva", "hvor", "hvem", "hvilke", "hvilken", "hvilket", "når", "hvordan", "hvorfor", "mange",
         "mye", "kva", "kor", "kven", "kvifor", "stor", "store", "høy", "høyt", "lav", "lavt",
         "lang", "langt", "ofte", "big", "large", "high", "low", "long", "korleis", "for", "what",
+        "ellers", "else", "otherwise",
         "how", "who", "which", "when", "where", "why", "many", "much", "whom", "whose", "also",
         "too", "then", "so", "about", "da", "så", "også", "vel", "egentlig", "nå", "blant", "among",
         "med", "with", "og", "and", "men", "but", "enn", "than", "var", "er", "ble", "blir", "har",
