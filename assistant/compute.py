@@ -60,6 +60,8 @@ FROM = re.compile(r"\b(?:fra|from)\s*$", re.IGNORECASE)
 TO = re.compile(r"(?:til|to)", re.IGNORECASE)
 #: How many of the best passages are read for such a change.
 FROM_TO_CANDIDATES = 3
+#: "ganger så mye": a ratio of two values, not an amount per something.
+_TIMES = re.compile(r"\bganger\b|\btimes\b", re.IGNORECASE)
 #: Units a ratio divides by ("per år").
 TIME_UNITS = frozenset({"år", "måneder", "uker", "dager", "timer"})
 _TARGET_VALUE = re.compile(r"([<>≤≥]|mål\s*:?|over|under)?\s*([-−]?\d[\d ]*(?:,\d+)?)")
@@ -556,7 +558,49 @@ def _listed(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | Non
     return Computation(asked.operation, tuple(listed), None, "list")
 
 
+#: "per boenhet": what an amount per something divides by.
+_PER_WHAT = re.compile(r"\b(?:per|pr\.?)\s+([^\W\d_]+)", re.IGNORECASE)
+#: Best passages read for an amount per something that the documents state themselves.
+STATED_CANDIDATES = 3
+
+
+def _stated_per(noun: str, ops: Sequence[Operand]) -> bool:
+    """The best passages state an amount per ``noun`` themselves ("... per innbygger")."""
+    for candidate in list(dict.fromkeys(o.candidate for o in ops))[:STATED_CANDIDATES]:
+        text = f"{candidate.span.context} {candidate.text}"
+        for match in _PER_WHAT.finditer(text):
+            if has(terms(match.group(1)).lemmas | {match.group(1).casefold()}, noun):
+                return True
+    return False
+
+
+def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Computation | None:
+    """"hvor mange elever per sted": the amount of one passage divided by the count of the
+    thing it is per (a number counting it, "25 undervisningssteder")."""
+    if _stated_per(noun, ops):
+        return None
+    best: tuple[float, Operand, Operand] | None = None
+    for b in ops:
+        if not (has(b.counted, noun) or (not b.counted and has(b.keys, noun))) or b.value == 0:
+            continue
+        for a in ops:
+            if a is b or not _related(a, b) or has(a.counted | a.keys, noun):
+                continue
+            fit = sum(1 for t in asked.terms if has(a.keys | a.counted, t))
+            score = _score(a, b) + 0.1 * fit
+            if best is None or score > best[0]:
+                best = (score, a, b)
+    if best is None:
+        return None
+    _, a, b = best
+    return Computation(asked.operation, (a, b), a.value / b.value, "per", tags=("", noun))
+
+
 def _ratio(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
+    per = _PER_WHAT.search(asked.text)
+    if per is not None and not _TIMES.search(asked.text):
+        noun = next(iter(sorted(terms(per.group(1)).lemmas)), per.group(1).casefold())
+        return _per_ratio(asked, noun, ops)
     found = _pair(asked, ops)
     if found is None or found.missing:
         return found

@@ -25,7 +25,9 @@ from assistant.compute_text import (
     operand_text,
     result_unit,
     shown,
+    surface,
     tag_of,
+    unit_word,
     with_unit,
 )
 from assistant.types import Citation, Language
@@ -99,7 +101,11 @@ def _ratio(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tup
     rounded = format_decimal(c.result, 1)
     result = exact if exact.endswith("0") or exact == rounded else f"{exact} ≈ {rounded}"
     calc = f"{expression(c, q, index, '/')} = {result}{_end_cite(index)}."
-    if lang == "en":
+    if c.dimension == "per":
+        per = surface(c.tags[-1], q) if c.tags else ""
+        amount = with_unit(rounded, unit_word(c.operands[0]))
+        meaning = f"About {amount} per {per}." if lang == "en" else f"Om lag {amount} per {per}."
+    elif lang == "en":
         meaning = f"About {rounded} times as much."
     else:
         meaning = f"Om lag {rounded} ganger så mye."

@@ -313,6 +313,13 @@ OPERATIONS: tuple[tuple[str, Operation], ...] = (
         r"|\b(?:nedgangen|økningen|endringen|reduksjonen|kuttet)\b",
         "difference",
     ),
+    # an amount per something ("hvor mange elever per sted"): a ratio, unless the documents
+    # state the amount per that thing themselves (assistant.compute checks)
+    (
+        r"\b(?:hvor mange|hvor mye|kor mange|kor mykje|how many|how much|gjennomsnitts\w+|average"
+        r")\b.{0,80}\bper\s+\w+",
+        "ratio",
+    ),
 )
 _OPERATION_RES = tuple((re.compile(p, re.IGNORECASE), op) for p, op in OPERATIONS)
 OPERATION_NAMES: tuple[Operation, ...] = (

@@ -239,3 +239,22 @@ def test_the_question_slots() -> None:
     assert asked.names == ("bærum", "drammen")
     relative = ComputeQuestion.of("Hvor mye mer var det i 2024 enn året før?", None, PLACES)
     assert relative is not None and relative.years == (2024, 2023)
+
+
+def test_an_amount_per_something_divides_by_the_count_of_it() -> None:
+    text = "Bofellesskapet får 250 m2 solceller på taket, fordelt på 12 boenheter."
+    chunk = _chunk(text, 6, kind="text")
+    candidate = (_candidate(chunk, text, "sentence"), 0.9)
+    found, shown = _compute(
+        None, "Hvor mange kvadratmeter solceller blir det per boenhet?", candidate
+    )
+    assert found is not None and shown is not None
+    assert found.result is not None and round(found.result, 2) == Decimal("20.83")
+    assert "Om lag 20,8 m2 per boenhet." in shown.text
+
+
+def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
+    text = "Netto driftsutgifter per innbygger var 4 241 kroner, og 12 tjenester ble levert."
+    chunk = _chunk(text, 7, kind="text")
+    candidate = (_candidate(chunk, text, "sentence"), 0.9)
+    assert _compute(None, "Hvor mye brukte kommunen per innbygger?", candidate)[0] is None
