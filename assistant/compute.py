@@ -620,8 +620,8 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     whole_terms = set(_question_terms(whole_words.group(1), None)) if whole_words else set()
     best: tuple[float, Operand, Operand] | None = None
     for a, b in combinations(ops, 2):
-        if a.unit != b.unit or not _related(a, b) or a.value == b.value:
-            continue
+        if a.unit != b.unit or a.unit == "%" or not _related(a, b) or a.value == b.value:
+            continue  # a share is of two amounts, never of two shares
         part, whole = (a, b) if a.value < b.value else (b, a)
         if part.value <= 0:
             continue

@@ -264,8 +264,8 @@ Operation = Literal["trend", "target", "rank", "ratio", "share", "sum", "differe
 #: compute with is decided by :mod:`assistant.compute`.
 OPERATIONS: tuple[tuple[str, Operation], ...] = (
     (
-        r"\butvikl(?:et|a|ing|ingen)\b|\bhow (?:has|have|did) .{0,80}\b(?:develop|chang|evolv)"
-        r"\w*|\btrend\b",
+        r"\butvikl(?:et|a) seg\b|\butviklingen (?:i|av|for|til)\b|\bhow (?:has|have|did) .{0,80}"
+        r"\b(?:develop|chang|evolv)\w*|\btrend\b",
         "trend",
     ),
     (

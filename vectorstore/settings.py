@@ -93,7 +93,7 @@ class Settings(BaseSettings):
         "(assistant.compute).",
     )
     compute_min_probability: float = Field(
-        0.2,
+        0.1,
         description="A candidate's reader probability needed for its values to be operands of a "
         "computation (chosen on the dev split's compute questions).",
     )
