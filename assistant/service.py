@@ -2,15 +2,22 @@
 
 ``ask_stream`` wires the stages, each a small component with one public method:
 
-1. follow-up resolution (:mod:`assistant.followup`): the question as it stands alone;
+1. follow-up resolution (:mod:`assistant.followup`): the readings of a follow-up as a question
+   that stands alone; the reader judges them and the question as typed (:meth:`_understand`);
 2. candidates (:class:`assistant.candidates.CandidateGenerator`): sentences and table rows of
    the best passages, and the closest ones anywhere;
 3. the reader (:class:`assistant.reader.Reader`): which candidate answers, and whether any does
    (a trained, calibrated model; its threshold is chosen on the dev split);
-4. the answer: the quoted sentence or table value (:class:`assistant.compose.QuoteComposer`),
-   or, with a generating answerer, the model's text over the reader's best passages, each
-   sentence kept only when the passage sentence it cites states its facts
-   (:mod:`assistant.grounding`). The model never decides whether the question is answered.
+4. the computation (:mod:`assistant.compute`): a difference, sum, ratio, share, ranking,
+   target or trend, computed exactly from the values of the reader's best candidates, shown
+   with its calculation and each value's citation (:mod:`assistant.compute_answer`);
+5. otherwise the answer: the quoted sentence or table value
+   (:class:`assistant.compose.QuoteComposer`), or, with a generating answerer, the model's text
+   over the reader's best passages, each sentence kept only when the passage sentence it cites
+   states its facts (:mod:`assistant.grounding`). The model never decides whether the question
+   is answered, and never computes;
+6. contradictions: when a value the answer cites is given otherwise elsewhere in the documents
+   (found at ingest, :mod:`vectorstore.contradictions`), the answer says so and cites both.
 
 Stage events (``kind="stage"``) say what is happening while the answer is made.
 """
