@@ -33,6 +33,7 @@ from typing import Literal
 
 from assistant.types import Turn
 from vectorstore.language import (
+    FOLLOWUP_CLOSING,
     FOLLOWUP_OPENING,
     PRONOUNS,
     QUESTION_WORDS,
@@ -119,7 +120,8 @@ class Parsed:
             places=tuple(found_places),
             content=tuple(w for w in content if not _relative_word(w, text)),
             pronouns=tuple(pronouns),
-            opening=FOLLOWUP_OPENING.match(text) is not None,
+            opening=FOLLOWUP_OPENING.match(text) is not None
+            or FOLLOWUP_CLOSING.search(text) is not None,
             asks_operation=operation is not None,
         )
 
@@ -141,6 +143,12 @@ class Resolution:
     standalone: str
     slot: Slot = "none"
     alternatives: tuple[str, ...] = ()
+
+    @property
+    def guessed(self) -> bool:
+        """The readings are guesses (which word a group replaces, what a pronoun points at),
+        not a slot filled in: the question as typed may be read better."""
+        return self.slot in ("group", "subject")
 
     @property
     def readings(self) -> tuple[str, ...]:
@@ -302,6 +310,9 @@ class FollowupResolver:
             extra += "".join(f" i {p}" for p in places if squash(p) not in named)
             return Resolution(question, f"{body}{extra}?", "compute")
         subject = _strip_slots(_subject_phrase(last), last)
+        earlier = _strip_slots(_subject_phrase(before), before)
+        if set(content_lemmas(earlier)) != set(content_lemmas(subject)):
+            subject = f"{earlier}; {subject}"  # two questions of two things: both are compared
         slots = (" i " + " og ".join(str(y) for y in years)) if years else ""
         slots += (" for " + " og ".join(places)) if places else ""
         return Resolution(question, f"{body}: {subject}{slots}?", "compute")

@@ -365,9 +365,10 @@ class AssistantService:
         self, question: str, history: Sequence[Turn], filters: SearchFilters | None
     ) -> tuple[str, Judged]:
         """The question as it stands alone, and the reader's verdict on it. A follow-up's
-        readings (:class:`assistant.followup.FollowupResolver`) and the question as typed are
-        all judged; the most confident reading is kept, the typed question only when the reader
-        is more confident about it by ``followup_margin``."""
+        readings (:class:`assistant.followup.FollowupResolver`) are judged and the most
+        confident is kept; when the readings are guesses (a group or a pronoun), the question as
+        typed is judged too and kept when the reader is more confident about it by
+        ``followup_margin``."""
         resolution = self.followups().resolve(question, history) if history else None
         if resolution is None or resolution.slot == "none":
             return question, self.judge(question, filters)
@@ -377,6 +378,8 @@ class AssistantService:
             if best is None or judged.confidence > best[1].confidence:
                 best = (reading, judged)
         assert best is not None
+        if not resolution.guessed:
+            return best  # a year, place or computation slot filled in: the reading is exact
         raw = self.judge(question, filters)
         if raw.confidence > best[1].confidence + self.settings.followup_margin:
             return question, raw

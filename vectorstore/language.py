@@ -474,7 +474,7 @@ QUESTION_WORDS = frozenset(
         "hva", "hvor", "hvem", "hvilke", "hvilken", "hvilket", "når", "hvordan", "hvorfor", "mange",
         "mye", "kva", "kor", "kven", "kvifor", "stor", "store", "høy", "høyt", "lav", "lavt",
         "lang", "langt", "ofte", "big", "large", "high", "low", "long", "korleis", "for", "what",
-        "ellers", "else", "otherwise",
+        "ellers", "else", "otherwise", "flere", "færre", "fleire", "more", "fewer", "less",
         "how", "who", "which", "when", "where", "why", "many", "much", "whom", "whose", "also",
         "too", "then", "so", "about", "da", "så", "også", "vel", "egentlig", "nå", "blant", "among",
         "med", "with", "og", "and", "men", "but", "enn", "than", "var", "er", "ble", "blir", "har",
@@ -494,6 +494,8 @@ PRONOUNS = frozenset(
 #: Pronouns that also stand as an empty subject ("Hvor mange var det i 2024?"): they point back
 #: only in a question that names nothing of its own.
 WEAK_PRONOUNS = frozenset({"det", "der", "there", "it", "that", "this", "de", "they"})
+#: Words that close a follow-up ("i 2022 da?", "på hvor mange steder da?", "that year too?").
+FOLLOWUP_CLOSING = re.compile(r"\b(?:da|then|too|også)\s*[?.!]*\s*$", re.IGNORECASE)
 #: Words that open a follow-up ("og i 2023?", "hva med Bærum?", "what about ...").
 FOLLOWUP_OPENING = re.compile(
     r"^\s*(?:og|men|enn|hva med|hvordan med|hva om|samme for|så|kva med|and|but|what about"
