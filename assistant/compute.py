@@ -50,6 +50,8 @@ from vectorstore.language import (
 )
 from vectorstore.numbers import parse_decimal
 
+#: "2023/2024", "2023/24": a school year.
+SCHOOL_YEAR = re.compile(r"\b((?:19|20)\d\d)\s*/\s*((?:19|20)\d\d)\b")
 #: Words after "andel av" / "share of" that name the whole a share is of.
 _SHARE_OF = re.compile(
     r"\b(?:andel|del|prosent\w*|share|percentage|proportion|part) (?:av|of)\s+((?:\S+\s*){1,4})",
@@ -92,7 +94,9 @@ class ComputeQuestion:
         operation = operation_of(question)
         if operation is None:
             return None
-        years = list(dict.fromkeys(years_in(question)))
+        # a school year "2023/2024" is one year, its second
+        plain = SCHOOL_YEAR.sub(lambda m: m.group(2), question)
+        years = list(dict.fromkeys(years_in(plain)))
         for offset in relative_years(question):
             if years:
                 years.append(years[0] + offset)
@@ -244,12 +248,12 @@ def _score(*ops: Operand) -> float:
 def _name_filter(
     asked: ComputeQuestion, ops: Sequence[Operand], contrast: Sequence[str]
 ) -> list[Operand]:
-    """Operands of the names the question gives besides the compared ones (all when none)."""
+    """Operands of the names the question gives besides the compared ones (all when none). A
+    sentence's value is kept: whether a sentence speaks of a place is not in its words alone."""
     others = [n for n in asked.names if n not in contrast]
     if not others:
         return list(ops)
-    kept = [o for o in ops if any(n in o.keys for n in others)]
-    return kept
+    return [o for o in ops if o.record is None or any(n in o.keys for n in others)]
 
 
 def _years_asked(asked: ComputeQuestion, available: Sequence[int]) -> list[int]:
@@ -357,7 +361,7 @@ def _named(o: Operand, name: str, names: Sequence[str], places: frozenset[str]) 
         return False
     if name in o.keys:
         return True
-    return name == HOME_KEY and o.record is None and not (o.keys & places)
+    return name == HOME_KEY and o.record is None and o.place is None and not o.keys & places
 
 
 def _by_names(asked: ComputeQuestion, ops: Sequence[Operand], n: int = 2) -> Computation | None:
