@@ -284,7 +284,8 @@ class FollowupResolver:
         new_words = {squash(w.text): _kind(w.text) for w in new.content}
         for word in previous.content:
             lemmas = _lemmas(word.text)
-            if squash(word.text) not in new_words and _kind(word.text) in new_words.values():
+            kind = _kind(word.text)
+            if kind and squash(word.text) not in new_words and kind in new_words.values():
                 score = 1.0  # the same word with another number: "1-2-åringene" / "3-5-åringene"
             elif set(lemmas) & set(new_lemmas):
                 continue

@@ -159,3 +159,21 @@ def test_a_huge_history_is_bounded(resolver: FollowupResolver) -> None:
     history = [Turn("user", "Hva var sykefraværet i 2024? " + "ord " * 100_000)] * 50
     found = resolver.resolve("og i 2023?", history)
     assert len(found.standalone) < 1_100
+
+
+def test_a_comparison_word_asks_and_a_closing_word_leans_back(resolver: FollowupResolver) -> None:
+    history = _turns(("Hvor mange flyttet til Asker i 2024?", "892 [1]."))
+    found = resolver.resolve("var det flere i 2023?", history)
+    assert found.slot == "year" and found.standalone == "Hvor mange flyttet til Asker i 2023?"
+    elliptic = resolver.resolve("på hvor mange steder da?", history)
+    assert elliptic.slot == "group" and "flyttet" in elliptic.standalone
+
+
+def test_a_computation_over_two_things_names_both(resolver: FollowupResolver) -> None:
+    history = _turns(
+        ("Hvor mange elever har kulturskolen?", "2200 [1]."),
+        ("på hvor mange steder da?", "25 [1]."),
+    )
+    found = resolver.resolve("hvor mange elever blir det per sted?", history)
+    assert found.slot == "compute"
+    assert "kulturskolen" in found.standalone and "steder" in found.standalone
