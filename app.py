@@ -20,6 +20,7 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 
+from assistant.documents import DocumentAdmin
 from assistant.ingestion import IngestJobs
 from vectorstore.settings import Settings, load_settings
 from web.api import add_api_routes
@@ -41,16 +42,19 @@ def build_app(
     *,
     feedback: FeedbackStore | None = None,
     limiter: SlidingWindowLimiter | None = None,
+    admin: DocumentAdmin | None = None,
 ) -> tuple[FastAPI, gr.Blocks]:
-    """The FastAPI app (``/api/ask`` + the page at ``/``) and the Gradio Blocks inside it."""
+    """The FastAPI app (``/api/ask`` + the page at ``/``) and the Gradio Blocks inside it.
+    ``admin``: how staff changes reach the corpus (staff mode; by default the settings'
+    corpus, re-ingested with a model loaded on first need)."""
     auth = staff_credentials(settings) if settings.mode == "staff" else None
     feedback = feedback or FeedbackStore(settings.feedback_db)
     limiter = limiter or SlidingWindowLimiter(settings.rate_limit_per_minute, 60.0)
-    jobs = (
-        IngestJobs(service, settings.data_dir / "uploads", settings.max_file_mb)
-        if settings.mode == "staff"
-        else None
-    )
+    if settings.mode == "staff":
+        admin = admin or DocumentAdmin(settings)
+        jobs = IngestJobs(service, settings.data_dir / "uploads", settings.max_file_mb, admin)
+    else:
+        jobs = None
     handlers = ChatHandlers(
         service, settings, feedback, limiter, jobs, AnswerGate.from_settings(settings)
     )
@@ -59,7 +63,7 @@ def build_app(
     login = LoginThrottle(LoginPolicy.from_settings(settings))
     add_api_routes(app, handlers, settings, login)
     app.state.handlers = handlers
-    mounted = mount_page(app, demo, settings, auth)
+    mounted = mount_page(app, demo, settings, auth, handlers)
     install_protections(mounted, settings, page_head=demo.head or "", login=login)
     return mounted, demo
 
@@ -100,7 +104,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     service = AssistantService(settings)
     print("Warming up the assistant …", flush=True)
     service.warm_up()
-    app, _ = build_app(service, settings)
+    # Staff changes embed new passages with the service's own model (no second copy).
+    admin = (
+        DocumentAdmin(settings, embedder=service.index.embedder)
+        if settings.mode == "staff"
+        else None
+    )
+    app, _ = build_app(service, settings, admin=admin)
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     print(f"Asker-assistenten ({settings.mode}): http://{shown_host}:{settings.port}/", flush=True)
     # uvicorn never takes the client address from X-Forwarded-For (it would believe it from

@@ -1,9 +1,13 @@
-"""Staff uploads, ingested one file at a time in the background (off the request thread).
+"""Staff uploads and document changes, run one at a time in the background (off the request
+thread).
 
 :class:`IngestJobs` checks a file (type, size), copies it under a safe name into an upload
-folder and hands it to an :class:`Ingester` (``AssistantService.ingest_file``) on a single
-worker thread. Each job is a frozen :class:`IngestJob`; the queue replaces it with an updated
-copy as the work goes on, so a reader always gets a consistent snapshot.
+folder and, on a single worker thread, either hands it to an :class:`Ingester`
+(``AssistantService.ingest_file``: :meth:`IngestJobs.submit`) or, with its title, kind and year,
+to :class:`assistant.documents.DocumentAdmin` (:meth:`IngestJobs.add_document`; also
+:meth:`~IngestJobs.replace_document` and :meth:`~IngestJobs.delete_document`), which writes the
+corpus manifest and re-ingests. Each job is a frozen :class:`IngestJob`; the queue replaces it
+with an updated copy as the work goes on, so a reader always gets a consistent snapshot.
 """
 
 from __future__ import annotations
@@ -20,12 +24,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
+from assistant.documents import DocumentAdmin, DocumentMeta, safe_name
+
 log = logging.getLogger(__name__)
 
 #: File types a staff upload may have (the loaders of ``ingest``).
 UPLOAD_SUFFIXES = (".pdf", ".txt", ".md", ".html", ".htm")
 
+#: A finished job's message (the status itself says "ferdig"; the message does not repeat it).
+DONE_MESSAGE = "Klar til bruk i chatten."
+SWITCHING_MESSAGE = "tar i bruk den nye indeksen"
+
 JobStatus = Literal["i kø", "lastes inn", "ferdig", "feilet"]
+#: What a job does: a plain upload, or a change to the corpus with metadata.
+JobAction = Literal["last opp", "legg til", "erstatt", "slett"]
 
 
 class Ingester(Protocol):
@@ -52,14 +64,15 @@ class IngestJob:
     message: str = ""
     submitted_at: str = field(default_factory=_now)
     finished_at: str | None = None
+    action: JobAction = "last opp"
+    #: The document the job changes (set when it is known: replace, delete, or after an add).
+    doc_id: str = ""
 
     @property
     def done(self) -> bool:
         return self.status in ("ferdig", "feilet")
 
 
-#: Longest stored file name (the suffix kept).
-MAX_NAME_CHARS = 120
 #: Where a PDF's ``%PDF-`` header must start (the format allows a little junk before it).
 PDF_HEADER_WITHIN = 1024
 #: Beginnings of binary formats that are never text (archives, executables, images, Office).
@@ -67,19 +80,6 @@ BINARY_MAGIC = (
     b"%PDF-", b"PK\x03\x04", b"\x7fELF", b"MZ", b"\x89PNG", b"GIF8", b"\xff\xd8\xff",
     b"\xd0\xcf\x11\xe0", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!",
 )  # fmt: skip
-
-
-def safe_name(name: str) -> str:
-    """A file name with only letters, digits, ``.``, ``_`` and ``-`` (others become ``_``), not
-    hidden (no leading dot), at most :data:`MAX_NAME_CHARS` long with its suffix kept."""
-    base = Path(name.replace("\\", "/")).name
-    clean = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in base).lstrip(".")
-    stem, dot, suffix = clean.rpartition(".")
-    if not dot:
-        stem, suffix = clean, ""
-    suffix = suffix[:16]
-    stem = stem[: MAX_NAME_CHARS - len(suffix) - 1].strip("._-") or "dokument"
-    return f"{stem}.{suffix}" if suffix else stem
 
 
 def sniff_content(source: Path, suffix: str) -> None:
@@ -120,18 +120,25 @@ def check_upload(source: Path, max_file_mb: float) -> None:
 
 
 class IngestJobs:
-    """Runs ``ingester.ingest_file(path, progress_callback)`` one file at a time."""
+    """Runs staff uploads and document changes one at a time (see the module docstring)."""
 
-    def __init__(self, ingester: Ingester, upload_dir: Path, max_file_mb: float) -> None:
+    def __init__(
+        self,
+        ingester: Ingester,
+        upload_dir: Path,
+        max_file_mb: float,
+        admin: DocumentAdmin | None = None,
+    ) -> None:
         self.ingester = ingester
         self.upload_dir = upload_dir
         self.max_file_mb = max_file_mb
+        self.admin = admin
         self._jobs: dict[str, IngestJob] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="asker-ingest")
 
-    def submit(self, source: Path | str) -> IngestJob:
-        """Check and copy ``source`` into the upload folder; queue it. Raises ValueError."""
+    def _stage(self, source: Path | str) -> tuple[Path, Path]:
+        """Check ``source`` and copy it into the upload folder: (source, copy). ValueError."""
         src = Path(source)
         check_upload(src, self.max_file_mb)
         self.upload_dir.mkdir(parents=True, exist_ok=True)
@@ -139,11 +146,77 @@ class IngestJobs:
         if dest.exists():
             dest = self.upload_dir / f"{dest.stem}-{uuid.uuid4().hex[:6]}{dest.suffix}"
         shutil.copyfile(src, dest)
-        job = IngestJob(id=uuid.uuid4().hex[:8], filename=src.name, path=dest)
+        return src, dest
+
+    def _queue(self, job: IngestJob, work: Callable[[IngestJob], object]) -> IngestJob:
         with self._lock:
             self._jobs[job.id] = job
-        self._pool.submit(self._run, job.id)
+        self._pool.submit(self._run, job.id, work)
         return job
+
+    @staticmethod
+    def _new_id() -> str:
+        return uuid.uuid4().hex[:8]
+
+    def submit(self, source: Path | str) -> IngestJob:
+        """Check and copy ``source`` into the upload folder; queue it. Raises ValueError."""
+        src, dest = self._stage(source)
+        job = IngestJob(id=self._new_id(), filename=src.name, path=dest)
+        return self._queue(job, lambda j: self.ingester.ingest_file(j.path, self._progress(j.id)))
+
+    def _admin(self) -> DocumentAdmin:
+        if self.admin is None:
+            raise ValueError("Dokumentadministrasjon er ikke slått på.")
+        return self.admin
+
+    def add_document(self, source: Path | str, meta: DocumentMeta) -> IngestJob:
+        """Queue adding ``source`` to the corpus with ``meta``. Raises ValueError at once for a
+        file or metadata the corpus does not take."""
+        admin = self._admin()
+        meta = meta.checked()
+        src, dest = self._stage(source)
+        job = IngestJob(id=self._new_id(), filename=src.name, path=dest, action="legg til")
+
+        def work(j: IngestJob) -> object:
+            entry = admin.add(j.path, meta, self._progress(j.id))
+            self._update(j.id, doc_id=entry.doc_id)
+            return entry
+
+        return self._queue(job, work)
+
+    def replace_document(
+        self, doc_id: str, source: Path | str | None = None, meta: DocumentMeta | None = None
+    ) -> IngestJob:
+        """Queue giving ``doc_id`` a new file and/or new metadata."""
+        admin = self._admin()
+        if admin.entry(doc_id) is None:
+            raise ValueError(f"Fant ikke dokumentet «{doc_id}».")
+        if source is None and meta is None:
+            raise ValueError("Velg en ny fil eller endre tittel, type eller år.")
+        checked = meta.checked() if meta is not None else None
+        staged = self._stage(source) if source is not None else None
+        name = staged[0].name if staged else doc_id
+        path = staged[1] if staged else admin.corpus_dir
+        job = IngestJob(self._new_id(), name, path, action="erstatt", doc_id=doc_id)
+        new_file = staged[1] if staged else None
+        return self._queue(
+            job, lambda j: admin.replace(doc_id, new_file, checked, self._progress(j.id))
+        )
+
+    def delete_document(self, doc_id: str) -> IngestJob:
+        """Queue deleting ``doc_id`` (its file and manifest entry)."""
+        admin = self._admin()
+        entry = admin.entry(doc_id)
+        if entry is None:
+            raise ValueError(f"Fant ikke dokumentet «{doc_id}».")
+        job = IngestJob(
+            self._new_id(),
+            entry.file,
+            admin.corpus_dir / entry.file,
+            action="slett",
+            doc_id=doc_id,
+        )
+        return self._queue(job, lambda j: admin.delete(doc_id, self._progress(j.id)))
 
     def _update(
         self,
@@ -153,6 +226,7 @@ class IngestJobs:
         progress: float | None = None,
         message: str | None = None,
         finished: bool = False,
+        doc_id: str | None = None,
     ) -> IngestJob:
         """Replace a job by a copy with the given fields changed; returns the copy."""
         with self._lock:
@@ -163,6 +237,7 @@ class IngestJobs:
                 progress=job.progress if progress is None else progress,
                 message=job.message if message is None else message,
                 finished_at=_now() if finished else job.finished_at,
+                doc_id=job.doc_id if doc_id is None else doc_id,
             )
             self._jobs[job_id] = job
             return job
@@ -175,22 +250,23 @@ class IngestJobs:
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     self._update(job_id, progress=float(min(max(value, 0.0), 1.0)))
                 elif isinstance(value, str):
-                    self._update(job_id, message=value)
+                    # The pipeline says "ferdig" when the index is written; the job is done
+                    # only when the service serves it, so the status says "ferdig" once.
+                    shown = SWITCHING_MESSAGE if value.strip().lower() == "ferdig" else value
+                    self._update(job_id, message=shown)
 
         return progress
 
-    def _run(self, job_id: str) -> None:
+    def _run(self, job_id: str, work: Callable[[IngestJob], object]) -> None:
         job = self._update(job_id, status="lastes inn")
         try:
-            self.ingester.ingest_file(job.path, self._progress(job_id))
+            work(job)
         except Exception as exc:
             log.exception("ingest of %s failed", job.path)
             message = str(exc) or exc.__class__.__name__
             self._update(job_id, status="feilet", message=message, finished=True)
             return
-        # Progress is reported on this worker thread, so the message read here is the last one.
-        message = self._jobs[job_id].message or "Klar til bruk i chatten."
-        self._update(job_id, status="ferdig", progress=1.0, message=message, finished=True)
+        self._update(job_id, status="ferdig", progress=1.0, message=DONE_MESSAGE, finished=True)
 
     def get(self, job_id: str) -> IngestJob | None:
         with self._lock:

@@ -42,7 +42,7 @@ from vectorstore.language import (
 from vectorstore.types import SearchHit
 
 #: Bump when the features change: a reader trained on other features is then rebuilt.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 #: Ranks past this count as "not ranked".
 MISSING_RANK = 30
 
@@ -96,6 +96,13 @@ FEATURE_NAMES: tuple[str, ...] = (
     "is_row",
     "length",
     "english",
+    "asks_document_year",
+    "asked_year_nowhere",
+    "missing_max_idf",
+    "unknown_terms",
+    "names_unknown",
+    "similarity_z",
+    "coverage_rank",
 )
 
 
@@ -118,6 +125,18 @@ def _coverage(question: Terms, found: Terms, corpus: CorpusTerms) -> float:
         ):
             got += 0.7 * weight
     return got / total if total else 0.0
+
+
+def _missing_max_idf(question: Terms, found: Terms, corpus: CorpusTerms) -> float:
+    """The idf of the most specific question lemma the candidate's passage does not hold (0 when
+    it holds them all): a near miss often turns on one such word (a place, a name)."""
+    missing = [
+        corpus.idf(t)
+        for t in question.lemmas
+        if t not in found.all and not (set(corpus.splitter.parts(t)) and
+                                       set(corpus.splitter.parts(t)) <= found.all)
+    ]  # fmt: skip
+    return max(missing, default=0.0)
 
 
 def _names_found(names: Sequence[str], found: Terms) -> float:
@@ -182,6 +201,11 @@ def _candidate_row(
         float(c.span.kind == "row"),
         math.log1p(len(c.text)),
         float(analysis.lang == "en"),
+        float(c.chunk.year is not None and c.chunk.year in asked),
+        float(bool(asked) and not (asked & (all_years | set(years_in(c.chunk.text))))),
+        _missing_max_idf(analysis.terms, passage, corpus),
+        float(sum(1 for t in analysis.terms.lemmas if t not in corpus.document_frequency)),
+        float(sum(1 for n in analysis.names if n not in corpus.document_frequency)),
     ]
 
 

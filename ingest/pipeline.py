@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingest.candidates import candidate_spans
 from ingest.chunking import chunk_document
 from ingest.loaders import LoadedDocument, LoadError, corpus_entry_problem, load_document
 from ingest.tables import TABLES_VERSION, extract_indicator_records, find_tables
@@ -29,7 +30,7 @@ from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.embeddings import Embedder, get_embedder
 from vectorstore.embeddings import embedder_name as embedder_name_for
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
-from vectorstore.passages import CANDIDATES_VERSION, candidate_spans
+from vectorstore.passages import CANDIDATES_VERSION
 from vectorstore.settings import Settings
 from vectorstore.store import (
     CandidateTable,

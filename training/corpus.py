@@ -12,8 +12,9 @@ from difflib import SequenceMatcher
 from functools import cached_property
 from typing import Any
 
+from ingest.candidates import candidate_spans
 from vectorstore.language import squash
-from vectorstore.passages import CandidateSpan, candidate_spans
+from vectorstore.passages import CandidateSpan
 from vectorstore.settings import Settings
 from vectorstore.types import Chunk
 

@@ -41,7 +41,7 @@ RECIPE_VERSION = 1
 class EmbedderConfig:
     """Everything the fine-tuned model depends on besides its data."""
 
-    epochs: int = 2
+    epochs: int = 3
     batch_size: int = 32
     learning_rate: float = 3e-5
     warmup_ratio: float = 0.1

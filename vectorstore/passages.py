@@ -1,8 +1,8 @@
-"""Passages into the pieces a person quotes: sentences of text, rows of tables.
+"""Passages into the pieces a person quotes: sentences (here) and table rows (``ingest``).
 
-The reader (``assistant.reader``) judges these pieces, and ingestion embeds each one once
-(:func:`candidate_spans` is the one definition both use). Splitting is structural: paragraphs,
-bullets, sentence ends that are not abbreviations, table lines that end with a value.
+Ingestion makes the candidates (``ingest.candidates``) and embeds each one once; the index
+stores them (:class:`CandidateSpan`) and the reader (``assistant.reader``) judges them. Splitting
+is structural: paragraphs, bullets, sentence ends that are not abbreviations.
 """
 
 from __future__ import annotations
@@ -15,11 +15,7 @@ from vectorstore.types import Chunk
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"»”)]?\s+(?=[\"«(]?[A-ZÆØÅ0-9•–-])")
 _BULLET = re.compile(r"^\s*(?:[•\-–*]|\d{1,2}[.)])\s+")
-#: "1 234,5", "9,3", "2024", "12.5" (thousands separated by a space are joined).
-_NUMBER = re.compile(r"(?<![\w,.])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?(?![\d])|\d+(?:[.,]\d+)?")
 _ITEM_NUMBER = re.compile(r"\s*\d+[.)]")
-_CITATION = re.compile(r"\s*\[(\d+)\]")
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-9]\d)(?!\d)")
 
 
 _ABBREVIATION = re.compile(
@@ -149,15 +145,12 @@ def heading_before(text: str, start: int) -> str:
 
 
 #: Bump when :func:`candidate_spans` changes what it returns: the index is then rebuilt.
-CANDIDATES_VERSION = 1
-#: A table piece with at least this many values (numbers that are not years) is a row of values;
-#: the pieces before the first such row are the table's title and header.
-ROW_MIN_VALUES = 2
-#: Characters of a table head kept as a row's context.
-TABLE_HEAD_CHARS = 300
-
-_VALUE_TOKEN = re.compile(r"(?<![\w,.])\d+(?:,\d+)?(?![\w,])")
-_YEAR_TOKEN = re.compile(r"19[5-9]\d|20\d\d")
+CANDIDATES_VERSION = 3
+#: Characters of context kept before a candidate's text (the text itself must survive the
+#: embedding model's truncation, and a long shared title would make a table's rows look alike).
+CONTEXT_CHARS = 100
+#: Of them, the section name's share.
+SECTION_CHARS = 50
 
 
 @dataclass(frozen=True)
@@ -176,31 +169,30 @@ class CandidateSpan:
         return f"{self.context}: {self.text}" if self.context else self.text
 
 
-def _is_value_row(piece: str) -> bool:
-    values = [t for t in _VALUE_TOKEN.findall(piece) if not _YEAR_TOKEN.fullmatch(t)]
-    return len(values) >= ROW_MIN_VALUES
+def _short(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut) + " …"
 
 
-def candidate_spans(chunk: Chunk) -> list[CandidateSpan]:
-    """Every sentence (text) or row (table) of ``chunk``, with its context."""
-    is_table = chunk.chunk_type == "table"
-    spans = split_sentences(chunk.text, lines=is_table)
+def candidate_context(section: str, detail: str) -> str:
+    """A candidate's short context: the section, and a sub-heading or a table's column header."""
+    section = _short(section, SECTION_CHARS)
+    context = f"{section} – {detail}" if detail and section else (detail or section)
+    return _short(context, CONTEXT_CHARS)
+
+
+def sentence_spans(chunk: Chunk) -> list[CandidateSpan]:
+    """The sentences of a text chunk, each with its section and the sub-heading above it.
+    (Tables are read row by row at ingest: ``ingest.candidates``.)"""
     out: list[CandidateSpan] = []
-    head: list[str] = []
-    in_rows = False
-    for start, end in spans:
+    for start, end in split_sentences(chunk.text):
+        sub = heading_before(chunk.text, start)
+        detail = sub if sub and sub != chunk.section else ""
         piece = " ".join(chunk.text[start:end].split())
-        if is_table:
-            in_rows = in_rows or _is_value_row(piece)
-            if not in_rows:
-                head.append(piece)
-            context = " ".join([chunk.section, *head])[:TABLE_HEAD_CHARS]
-            kind: Literal["sentence", "row"] = "row" if in_rows else "sentence"
-        else:
-            sub = heading_before(chunk.text, start)
-            context = chunk.section
-            if sub and sub != chunk.section:
-                context = f"{chunk.section} – {sub}"
-            kind = "sentence"
-        out.append(CandidateSpan(start, end, piece, kind, context))
+        out.append(
+            CandidateSpan(start, end, piece, "sentence", candidate_context(chunk.section, detail))
+        )
     return out

@@ -1,8 +1,10 @@
 """Durable feedback on answers and a log of unanswered questions, in one SQLite file.
 
-``feedback``: question, answer, citations (JSON), rating (+1/-1), optional comment, time.
-``unanswered``: the question text and the time only (nothing about who asked).
-Both export to CSV and JSONL.
+``feedback``: question (and, for a follow-up, the question before it), answer, citations (JSON),
+rating (+1/-1), optional comment, time.
+``unanswered``: the question text word for word, the time, the closest passages found (JSON) and
+whether staff have handled it (nothing about who asked). Staff see them grouped by question.
+Both export to CSV and JSONL. Databases written before a column existed get it on opening.
 """
 
 from __future__ import annotations
@@ -32,14 +34,24 @@ CREATE TABLE IF NOT EXISTS feedback (
     rating INTEGER NOT NULL,
     comment TEXT NOT NULL DEFAULT '',
     answerer TEXT NOT NULL DEFAULT '',
-    answer_id TEXT
+    answer_id TEXT,
+    previous_question TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS unanswered (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at TEXT NOT NULL,
-    question TEXT NOT NULL
+    question TEXT NOT NULL,
+    closest_json TEXT NOT NULL DEFAULT '[]',
+    handled_at TEXT
 );
 """
+
+#: Columns added after the first release: (table, column, definition), added when missing.
+_ADDED_COLUMNS = (
+    ("feedback", "previous_question", "TEXT NOT NULL DEFAULT ''"),
+    ("unanswered", "closest_json", "TEXT NOT NULL DEFAULT '[]'"),
+    ("unanswered", "handled_at", "TEXT"),
+)
 
 FEEDBACK_COLUMNS = (
     "id",
@@ -52,8 +64,9 @@ FEEDBACK_COLUMNS = (
     "comment",
     "answerer",
     "answer_id",
+    "previous_question",
 )
-UNANSWERED_COLUMNS = ("id", "created_at", "question")
+UNANSWERED_COLUMNS = ("id", "created_at", "question", "closest_json", "handled_at")
 
 #: Longest comment kept; longer ones are cut.
 MAX_COMMENT_CHARS = 2000
@@ -75,6 +88,7 @@ class FeedbackRecord:
     comment: str
     answerer: str
     answer_id: str | None
+    previous_question: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,7 +102,48 @@ class FeedbackRecord:
             "comment": self.comment,
             "answerer": self.answerer,
             "answer_id": self.answer_id,
+            "previous_question": self.previous_question,
         }
+
+
+@dataclass(frozen=True)
+class UnansweredGroup:
+    """The unanswered questions that read the same (case and spacing aside), for staff."""
+
+    key: str
+    question: str
+    count: int
+    last_asked: str
+    closest: tuple[dict[str, Any], ...]
+    handled: bool
+
+
+def question_key(question: str) -> str:
+    """What makes two questions "the same" in the staff list: case, spacing and the final
+    punctuation do not count."""
+    return " ".join(question.casefold().split()).rstrip(" ?!.")
+
+
+def _closest(row: sqlite3.Row) -> tuple[dict[str, Any], ...]:
+    try:
+        return tuple(json.loads(row["closest_json"] or "[]"))
+    except json.JSONDecodeError:
+        return ()
+
+
+def _group(key: str, members: Sequence[sqlite3.Row]) -> UnansweredGroup:
+    """One group of unanswered rows (``members`` newest first); its closest passages are the
+    newest ones stored."""
+    newest = members[0]
+    closest = next((c for c in map(_closest, members) if c), ())
+    return UnansweredGroup(
+        key=key,
+        question=newest["question"],
+        count=len(members),
+        last_asked=newest["created_at"],
+        closest=closest,
+        handled=all(m["handled_at"] for m in members),
+    )
 
 
 def _slim_citations(citations: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -116,6 +171,14 @@ class FeedbackStore:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            self._add_missing_columns(conn)
+
+    @staticmethod
+    def _add_missing_columns(conn: sqlite3.Connection) -> None:
+        for table, column, definition in _ADDED_COLUMNS:
+            present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -138,15 +201,18 @@ class FeedbackStore:
         comment: str = "",
         answerer: str = "",
         answer_id: str | None = None,
+        previous_question: str = "",
     ) -> int:
-        """Store one rating (+1 or -1) of an answer; returns the row id."""
+        """Store one rating (+1 or -1) of an answer; returns the row id. ``previous_question``:
+        for a follow-up, the question it followed (so that staff can read it in context)."""
         if rating not in (1, -1):
             raise ValueError("rating must be 1 or -1")
         now = _now()
         with self._lock, self._connect() as conn:
             cur = conn.execute(
                 "INSERT INTO feedback (created_at, updated_at, question, answer, citations_json,"
-                " rating, comment, answerer, answer_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " rating, comment, answerer, answer_id, previous_question)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now,
                     now,
@@ -157,6 +223,7 @@ class FeedbackStore:
                     comment[:MAX_COMMENT_CHARS],
                     answerer,
                     answer_id,
+                    previous_question,
                 ),
             )
             return int(cur.lastrowid or 0)
@@ -212,24 +279,60 @@ class FeedbackStore:
             comment=row["comment"],
             answerer=row["answerer"],
             answer_id=row["answer_id"],
+            previous_question=row["previous_question"] or "",
         )
 
     # --- unanswered questions -------------------------------------------------------------------
-    def log_unanswered(self, question: str) -> int:
+    def log_unanswered(self, question: str, closest: Sequence[Mapping[str, Any]] = ()) -> int:
+        """Store a question that got no answer, word for word, with the closest passages found
+        (their title, page, section and best sentence; not the passages themselves)."""
+        slim = json.dumps(_slim_citations(closest), ensure_ascii=False)
         with self._lock, self._connect() as conn:
             cur = conn.execute(
-                "INSERT INTO unanswered (created_at, question) VALUES (?, ?)", (_now(), question)
+                "INSERT INTO unanswered (created_at, question, closest_json) VALUES (?, ?, ?)",
+                (_now(), question, slim),
             )
             return int(cur.lastrowid or 0)
 
     def list_unanswered(self, limit: int | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT id, created_at, question FROM unanswered ORDER BY id DESC"
+        sql = "SELECT id, created_at, question, handled_at FROM unanswered ORDER BY id DESC"
         params: tuple[Any, ...] = ()
         if limit is not None:
             sql += " LIMIT ?"
             params = (limit,)
         with self._connect() as conn:
             return [dict(r) for r in conn.execute(sql, params).fetchall()]
+
+    def unanswered_groups(self, limit: int | None = None) -> list[UnansweredGroup]:
+        """The unanswered questions grouped by :func:`question_key`: the most asked first.
+        A group is handled when every question in it is; a new one reopens it."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT created_at, question, closest_json, handled_at FROM unanswered"
+                " ORDER BY id DESC"
+            ).fetchall()
+        groups: dict[str, list[sqlite3.Row]] = {}
+        for row in rows:
+            groups.setdefault(question_key(row["question"]), []).append(row)
+        out = [_group(key, members) for key, members in groups.items()]
+        out.sort(key=lambda g: g.last_asked, reverse=True)
+        out.sort(key=lambda g: (g.handled, -g.count))  # stable: newest first among equals
+        return out[:limit] if limit is not None else out
+
+    def mark_handled(self, key: str, handled: bool = True) -> int:
+        """Mark (or unmark) every question of a group as handled; returns how many changed."""
+        with self._connect() as conn:
+            rows = conn.execute("SELECT id, question FROM unanswered").fetchall()
+        ids = [int(r["id"]) for r in rows if question_key(r["question"]) == key]
+        if not ids:
+            return 0
+        marks = ",".join("?" for _ in ids)
+        with self._lock, self._connect() as conn:
+            cur = conn.execute(
+                f"UPDATE unanswered SET handled_at = ? WHERE id IN ({marks})",
+                [_now() if handled else None, *ids],
+            )
+            return cur.rowcount
 
     # --- export ---------------------------------------------------------------------------------
     def _rows(self, table: Literal["feedback", "unanswered"]) -> list[dict[str, Any]]:
@@ -248,6 +351,8 @@ class FeedbackStore:
             for row in rows:
                 if "citations_json" in row:
                     row["citations"] = json.loads(row.pop("citations_json") or "[]")
+                if "closest_json" in row:
+                    row["closest"] = json.loads(row.pop("closest_json") or "[]")
                 lines.append(json.dumps(row, ensure_ascii=False))
             return "".join(line + "\n" for line in lines)
         if fmt == "csv":

@@ -129,6 +129,49 @@ def built_index(tmp_path_factory: pytest.TempPathFactory) -> BuiltIndex:
     return BuiltIndex(settings, embedder, Index(settings, embedder), root)
 
 
+def _question(qid: str, text: str, evidence: str | None) -> dict[str, object]:
+    base = {"id": qid, "question": text, "lang": "nb", "style": "document"}
+    if evidence is None:
+        return {**base, "type": "unanswerable", "answers": [], "evidence": []}
+    return {**base, "type": "fact", "answers": ["x"], "evidence": [evidence]}
+
+
+#: Questions about the small corpus, for a reader trained on it (a train and a dev split).
+SMALL_TRAIN = [
+    _question("t1", "Hvor mange årsverk hadde kommunen?", "Asker kommune hadde 5 400 årsverk"),
+    _question("t2", "Når åpnet biblioteket på Heggedal?", "åpnet det nye biblioteket på Heggedal"),
+    _question("t3", "Hva var netto driftsresultat?", "Netto driftsresultat ble ca. 250 mill."),
+    _question("t4", "Hvilke råd gir kommunen?", "Kommunen gir tre råd"),
+    _question("t5", "Hvor mange elbiler har brannvesenet?", None),
+    _question("t6", "Hva kostet den nye svømmehallen?", None),
+    _question("t7", "Når er biblioteket åpent?", "Biblioteket har åpent hver dag"),
+    _question("t8", "Hvem er ordfører i Bærum?", None),
+]
+SMALL_DEV = [
+    _question("d1", "Hvor mange årsverk var det i kommunen?", "Asker kommune hadde 5 400 årsverk"),
+    _question("d2", "Hva kostet den nye skolen?", None),
+]
+
+
+@pytest.fixture(scope="session")
+def reader_artifact(built_index: BuiltIndex) -> Path:
+    """The deterministic :class:`CoverageModel` saved as a reader artifact where the service
+    looks for one (the session index's cache folder), so that code building its own service
+    (the CLI, the evaluations) loads it through the real path."""
+    import json
+
+    import joblib
+
+    from assistant.service import reader_folder
+
+    folder = reader_folder(built_index.settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    joblib.dump(CoverageModel(), folder / "model.joblib")
+    meta = {"id": "fake", "threshold": FAKE_THRESHOLD, "features": list(FEATURE_NAMES)}
+    (folder / "reader.json").write_text(json.dumps(meta), encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def settings(built_index: BuiltIndex) -> Settings:
     return built_index.settings

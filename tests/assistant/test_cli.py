@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -16,8 +17,11 @@ STAFF_QUESTION = "Hvor mange årsverk hadde Asker kommune?"
 
 
 @pytest.fixture
-def runner(built_index: BuiltIndex, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """The CLI pointed at the session index through ``ASKER_*`` and the hash embedder."""
+def runner(
+    built_index: BuiltIndex, reader_artifact: Path, monkeypatch: pytest.MonkeyPatch
+) -> CliRunner:
+    """The CLI pointed at the session index (and the reader trained on it) through ``ASKER_*``
+    and the hash embedder."""
     import ingest.pipeline
     import vectorstore.embeddings
     import vectorstore.store

@@ -1,12 +1,12 @@
-"""Candidates: the sentences and table rows of a chunk, with their context."""
+"""Sentence candidates: offsets, the sub-heading, a short context that leaves the text intact."""
 
 from __future__ import annotations
 
-from vectorstore.passages import candidate_spans
+from vectorstore.passages import CONTEXT_CHARS, candidate_context, sentence_spans
 from vectorstore.types import Chunk
 
 
-def _chunk(text: str, chunk_type: str = "text", section: str = "Medarbeidere") -> Chunk:
+def _chunk(text: str, section: str = "Medarbeidere") -> Chunk:
     return Chunk(
         id="d:1:0:abc",
         doc_id="d",
@@ -18,28 +18,19 @@ def _chunk(text: str, chunk_type: str = "text", section: str = "Medarbeidere") -
         text=text,
         start=0,
         end=len(text),
-        chunk_type=chunk_type,  # type: ignore[arg-type]
     )
 
 
-def test_table_rows_carry_the_title_and_year_header() -> None:
-    text = (
-        "Medarbeidere\nIndikator 2021 2022 2023 2024\n"
-        "Sykefraværsprosent 8,4 % 9,3 % 9,0 % 9,3 %\n"
-        "Andelen heltidsansatte 59,6 % 61,9 % 63,9 % 64,2 %"
-    )
-    spans = candidate_spans(_chunk(text, "table"))
-    rows = [s for s in spans if s.kind == "row"]
-    assert [r.text.split()[0] for r in rows] == ["Sykefraværsprosent", "Andelen"]
-    assert all("2021 2022 2023 2024" in r.context for r in rows)
-    assert rows[0].for_embedding().startswith("Medarbeidere")
-    assert text[rows[1].start : rows[1].end].startswith("Andelen heltidsansatte")
-
-
-def test_sentences_of_text_keep_their_offsets_and_sub_heading() -> None:
+def test_sentences_keep_their_offsets_and_sub_heading() -> None:
     text = "Første setning om ca. 5 ting. Andre setning her.\n\nNytt tema\n\nTredje setning."
-    spans = candidate_spans(_chunk(text))
+    spans = sentence_spans(_chunk(text))
     assert [s.text for s in spans][:2] == ["Første setning om ca. 5 ting.", "Andre setning her."]
     assert all(s.kind == "sentence" for s in spans)
     assert spans[-1].context == "Medarbeidere – Nytt tema"
     assert all(text[s.start : s.end].strip().startswith(s.text[:5]) for s in spans)
+    assert spans[0].for_embedding() == "Medarbeidere: Første setning om ca. 5 ting."
+
+
+def test_a_long_section_name_is_cut_so_the_context_stays_short() -> None:
+    context = candidate_context("Askersamfunnet handler umiddelbart " * 10, "Indikator 2021 2024")
+    assert len(context) <= CONTEXT_CHARS + 2 and context.endswith("Indikator 2021 2024")

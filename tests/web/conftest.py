@@ -1,4 +1,9 @@
-"""Fixtures for the app tests: a scripted fake service (fakes live only here) and settings."""
+"""Fixtures for the app tests: a scripted fake service (fakes live only here) and settings.
+
+The fake follows the answer contract of ``assistant/types.py``: ``stage`` events before the
+first ``delta``, the closest passages (with their best sentence) on a refusal, a table citation
+with the ``value`` and ``value_year`` it used, and reader confidence.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,11 @@ import pytest
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
+from assistant.documents import DocumentAdmin, Progress
 from assistant.service import StreamEvent
 from assistant.types import Answer, Citation, Turn
 from vectorstore.settings import Settings, load_settings
-from vectorstore.types import Chunk, SearchFilters, SearchHit
+from vectorstore.types import Chunk, ChunkType, SearchFilters, SearchHit
 from web.feedback import FeedbackStore
 from web.ratelimit import SlidingWindowLimiter
 
@@ -26,6 +32,9 @@ HOSTILE_PASSAGE = (
     "<img src=x onerror=alert('dokument')><script>alert('dokument')</script> "
     "Planen gjelder fram til 2030."
 )
+
+#: Longest a gated fake waits for its test to open the gate (a failing test still ends).
+GATE_TIMEOUT_S = 60.0
 
 BENIGN_PASSAGE = "Kommunestyret vedtok planen 15. juni 2021. Planen gjelder fram til 2030."
 
@@ -42,6 +51,23 @@ KLIMA_TEXT = (
     "kommunestyret sammen med årsrapporten."
 )
 
+#: A table passage as PDF-to-text gives it: the 2024 value (8,0 %) also stands in 2022's column.
+SICK_LEAVE_TABLE = (
+    "Sykefravær i prosent 2021 2022 2023 2024\n"
+    "Sykefravær totalt 8,1 % 8,0 % 8,4 % 8,0 %\n"
+    "Korttidsfravær 1,9 % 2,1 % 2,0 % 1,8 %\n"
+    "Langtidsfravær 6,2 % 5,9 % 6,4 % 6,2 %"
+)
+SICK_LEAVE_SENTENCE = "Sykefravær totalt 8,1 % 8,0 % 8,4 % 8,0 %"
+SICK_LEAVE_PAGE = 34
+
+#: What the fake says it is doing before it writes, in the question's language.
+STAGES = {
+    "no": ("Søker i dokumentene …", "Leser kildene …", "Skriver svar …"),
+    "en": ("Searching the documents …", "Reading the sources …", "Writing the answer …"),
+}
+REFUSAL_NO = "Jeg finner ikke dette i dokumentene."
+
 DOCUMENTS: list[dict[str, Any]] = [
     {
         "doc_id": "temaplan-klima",
@@ -49,6 +75,8 @@ DOCUMENTS: list[dict[str, Any]] = [
         "kind": "temaplan",
         "year": 2021,
         "chunks": 4,
+        "file": "temaplan-klima.txt",
+        "pages": 6,
     },
     {
         "doc_id": "arsrapport-2024",
@@ -56,6 +84,8 @@ DOCUMENTS: list[dict[str, Any]] = [
         "kind": "årsrapport",
         "year": 2024,
         "chunks": 300,
+        "file": "arsrapport-2024.pdf",
+        "pages": 40,
     },
 ]
 
@@ -70,6 +100,7 @@ def make_chunk(
     year: int | None = 2021,
     page: int | None = 3,
     section: str = "Handling mot klimaendringene",
+    chunk_type: ChunkType = "text",
 ) -> Chunk:
     return Chunk(
         id=f"{doc_id}:{page}:{n}:abc{n}",
@@ -82,26 +113,70 @@ def make_chunk(
         text=text,
         start=0,
         end=len(text),
+        chunk_type=chunk_type,
+    )
+
+
+def sick_leave_chunk() -> Chunk:
+    return make_chunk(
+        7,
+        SICK_LEAVE_TABLE,
+        doc_id="arsrapport-2024",
+        title="Årsrapport 2024 for Asker kommune",
+        kind="årsrapport",
+        year=2024,
+        page=SICK_LEAVE_PAGE,
+        section="Sykefravær",
+        chunk_type="table",
     )
 
 
 class FakeService:
     """Deterministic stand-in for AssistantService.
 
-    * questions containing "pizza" are refused (no sources);
-    * questions containing "sykefravær" get an indicator series;
+    * questions containing "pizza" are refused, with the sick-leave table and the climate
+      passage as the closest passages;
+    * questions containing "sykefravær" get an indicator series and cite the sick-leave table
+      (value "8,0 %" of 2024, which also stands in 2022's column);
     * every other question gets a two-sentence answer citing [1] (a climate passage) and
       [2] (a passage whose text contains HTML that tries to run script when the question
       contains "<").
+
+    ``ask_stream`` says its three stages, then streams word by word (``delay_s`` apart). With
+    ``gates``, it waits for ``gates[i]`` before word ``i`` (so a test sees the stages, or the
+    first word, before the rest, without timing). ``closed``/``finished`` count streams closed
+    early (the stop button) and read to the end.
     """
 
-    def __init__(self, delay_s: float = 0.0) -> None:
+    def __init__(
+        self, delay_s: float = 0.0, gates: dict[int, threading.Event] | None = None
+    ) -> None:
         self.delay_s = delay_s
+        self.gates = dict(gates or {})
         self.calls: list[dict[str, Any]] = []
         self.documents_list = [dict(d) for d in DOCUMENTS]
         self.ingested: list[Path] = []
         self.warmed = False
+        self.refreshed = 0
+        self.closed = 0
+        self.finished = 0
         self._lock = threading.Lock()
+
+    def refresh(self) -> bool:
+        self.refreshed += 1
+        return False
+
+    def sync_with_corpus(self, corpus_dir: Path) -> None:
+        """Index = the corpus manifest (what a re-ingest would do), for staff tests."""
+        import json
+
+        data = json.loads((corpus_dir / "manifest.json").read_text(encoding="utf-8"))
+        with self._lock:
+            self.documents_list = [
+                {"doc_id": d["doc_id"], "title": d["title"], "kind": d["kind"],
+                 "year": d.get("year"), "chunks": 1, "file": d["file"]}
+                for d in data["documents"]
+            ]  # fmt: skip
 
     def warm_up(self) -> None:
         self.warmed = True
@@ -142,16 +217,7 @@ class FakeService:
         self.calls.append({"question": question, "history": list(history), "filters": filters})
         language = "en" if question.lower().startswith(("how", "what", "when")) else "no"
         if "pizza" in question.lower():
-            return Answer(
-                question=question,
-                answer="Jeg fant ikke svaret i dokumentene.",
-                refused=True,
-                answerer="extractive",
-                citations=(),
-                retrieved=(),
-                timings_ms={"total": 1.0},
-                language=language,
-            )
+            return self._refusal(question, language)
         c1 = make_chunk(1, KLIMA_TEXT)
         # Passage [2] carries markup that tries to run script when the question does (so the
         # escaping of documents is tested), and plain text otherwise.
@@ -175,6 +241,11 @@ class FakeService:
         if history:
             text = f"(Oppfølging) {text}"
         if "sykefravær" in question.lower():
+            text = "Sykefraværet i Asker kommune var 8,0 prosent i 2024 [1]."
+            citations = (
+                Citation(1, sick_leave_chunk(), SICK_LEAVE_SENTENCE, value="8,0 %",
+                         value_year=2024, confidence=0.93),
+            )  # fmt: skip
             indicator = {
                 "indicator": "Sykefravær",
                 "unit": "prosent",
@@ -198,6 +269,23 @@ class FakeService:
             indicator=indicator,
         )
 
+    def _refusal(self, question: str, language: Any) -> Answer:
+        closest = (
+            Citation(1, sick_leave_chunk(), SICK_LEAVE_SENTENCE, confidence=0.31),
+            Citation(2, make_chunk(1, KLIMA_TEXT), "Mye skal skje fram mot 2030.", confidence=0.2),
+        )
+        return Answer(
+            question=question,
+            answer=f"{REFUSAL_NO} Nærmest kommer: Årsrapport 2024 for Asker kommune (s. 34).",
+            refused=True,
+            answerer="extractive",
+            citations=(),
+            retrieved=tuple(SearchHit(c.chunk, 0.1) for c in closest),
+            timings_ms={"total": 1.0},
+            language=language,
+            closest=closest,
+        )
+
     def ask(
         self,
         question: str,
@@ -216,12 +304,43 @@ class FakeService:
         answerer: str | None = None,
     ) -> Iterator[StreamEvent]:
         answer = self._answer(question, history, filters)
-        words = answer.answer.split(" ")
-        for i, word in enumerate(words):
-            if self.delay_s:
-                time.sleep(self.delay_s)
-            yield StreamEvent("delta", text=word if i == 0 else " " + word)
-        yield StreamEvent("answer", answer=answer)
+        done = False
+        try:
+            for stage in STAGES[answer.language]:
+                yield StreamEvent("stage", text=stage)
+            for i, word in enumerate(answer.answer.split(" ")):
+                if self.delay_s:
+                    time.sleep(self.delay_s)
+                if i in self.gates:
+                    self.gates[i].wait(timeout=GATE_TIMEOUT_S)
+                yield StreamEvent("delta", text=word if i == 0 else " " + word)
+            done = True  # the answer is out; what follows its yield is only the close
+            yield StreamEvent("answer", answer=answer)
+        finally:
+            with self._lock:
+                if done:
+                    self.finished += 1
+                else:
+                    self.closed += 1
+
+
+#: The repository's corpus folder (its manifest names the fake's documents too).
+REPO_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+
+
+class SyncingAdmin(DocumentAdmin):
+    """Re-ingest = the fake service's index becomes the corpus manifest."""
+
+    def __init__(self, settings: Settings, service: FakeService) -> None:
+        super().__init__(settings)
+        self.service = service
+
+    def reindex(self, progress: Progress | None = None) -> object:
+        if progress is not None:
+            progress("lager vektorer", 0.5)
+            progress("ferdig", 1.0)
+        self.service.sync_with_corpus(self.corpus_dir)
+        return None
 
 
 @pytest.fixture

@@ -32,12 +32,12 @@ from hypothesis import strategies as st
 from app import build_app
 from assistant.types import Answer, StreamEvent, TimeBudgetExceeded, Turn
 from tests.conftest import HashEmbedder, SettingsFactory
-from tests.web.conftest import FakeService, start_app
+from tests.web.conftest import FakeService, SyncingAdmin, start_app
 from vectorstore.settings import Settings, load_settings
 from vectorstore.types import SearchFilters
+from web.assets import HEAD
 from web.headers import inline_scripts, script_hash
 from web.identity import TrustedProxies
-from web.rendering import HEAD_JS
 
 #: The issue's target for the whole suite.
 PEAK_RSS_LIMIT_BYTES = 2 * 1024**3
@@ -250,8 +250,11 @@ def test_staff_upload_takes_only_files_the_widget_stored(
     staff_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    settings = staff_settings.model_copy(update={"corpus_dir": corpus})
     service = FakeService()
-    app, _ = build_app(service, staff_settings)
+    app, _ = build_app(service, settings, admin=SyncingAdmin(settings, service))
     handlers = app.state.handlers
     outside = tmp_path / "hemmelig.txt"
     outside.write_text("Hemmelig.", encoding="utf-8")
@@ -263,15 +266,18 @@ def test_staff_upload_takes_only_files_the_widget_stored(
     fake_pdf.write_text("Bare tekst, ingen PDF.", encoding="utf-8")
     binary_txt = stored.parent / "program.txt"
     binary_txt.write_bytes(b"\x7fELF\x02\x01\x01" + bytes(200))
+
+    def add(value: str) -> str:
+        return str(list(handlers.add_document(value, "Notat", "notat", 2024))[-1][0])
+
     for value in ("/etc/passwd", str(outside), str(link), str(tmp_path / "gradio"), "notat.txt"):
-        message = list(handlers.upload(value))[-1][0]
-        assert message == "Bare filer lastet opp med opplastingsfeltet kan legges inn.", value
-    assert "ikke en PDF" in list(handlers.upload(str(fake_pdf)))[-1][0]
-    assert "ikke tekst" in list(handlers.upload(str(binary_txt)))[-1][0]
-    assert service.ingested == []
+        assert add(value) == "Bare filer lastet opp med opplastingsfeltet kan legges inn.", value
+    assert "ikke en PDF" in add(str(fake_pdf))
+    assert "ikke tekst" in add(str(binary_txt))
+    assert not list(corpus.iterdir())
     stored.write_text("Et notat.", encoding="utf-8")
-    assert "ferdig" in list(handlers.upload(str(stored)))[-1][0]
-    assert [p.name for p in service.ingested] == ["notat.txt"]
+    assert "ferdig" in add(str(stored))
+    assert [p.name for p in corpus.iterdir() if p.suffix == ".txt"] == ["notat.txt"]
 
 
 # --- 4. ingest reads only regular files inside the corpus -----------------------------------------
@@ -354,7 +360,7 @@ def test_security_headers_on_every_kind_of_response(public_app: Any) -> None:
     policy = page.headers["content-security-policy"]
     scripts = inline_scripts(page.text)
     assert scripts and all(script_hash(s) in policy for s in scripts)
-    assert all(script_hash(s) in policy for s in inline_scripts(HEAD_JS))
+    assert all(script_hash(s) in policy for s in inline_scripts(HEAD))
 
 
 class ExplodingService(FakeService):

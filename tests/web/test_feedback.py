@@ -74,8 +74,8 @@ def test_unanswered_log_has_question_and_time_only(feedback_store: FeedbackStore
     feedback_store.log_unanswered("Hva koster en pizza?")
     rows = feedback_store.list_unanswered()
     assert len(rows) == 1
-    assert set(rows[0]) == {"id", "created_at", "question"}
-    assert rows[0]["question"] == "Hva koster en pizza?"
+    assert set(rows[0]) == {"id", "created_at", "question", "handled_at"}
+    assert rows[0]["question"] == "Hva koster en pizza?" and rows[0]["handled_at"] is None
 
 
 def test_export_csv(feedback_store: FeedbackStore, tmp_path: Path) -> None:
@@ -118,3 +118,53 @@ def test_export_unanswered(feedback_store: FeedbackStore) -> None:
 def test_export_unknown_suffix(feedback_store: FeedbackStore, tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         feedback_store.export(tmp_path / "x.xlsx")
+
+
+def test_follow_up_feedback_keeps_the_question_before(feedback_store: FeedbackStore) -> None:
+    fid = feedback_store.add_feedback(
+        question="Og i 2023?", answer="a", rating=1, previous_question="Hva var sykefraværet?"
+    )
+    rec = feedback_store.get_feedback(fid)
+    assert rec is not None and rec.previous_question == "Hva var sykefraværet?"
+    assert feedback_store.export_text("csv").splitlines()[0].endswith(",previous_question")
+
+
+def test_unanswered_grouped_with_counts_closest_and_handled(
+    feedback_store: FeedbackStore,
+) -> None:
+    closest = [{**CITES[0], "supporting_sentence": "Nærmeste setning."}]
+    feedback_store.log_unanswered("Hva koster en pizza?", closest)
+    feedback_store.log_unanswered("hva koster en  pizza", closest)
+    feedback_store.log_unanswered("Når stenger biblioteket?")
+    groups = feedback_store.unanswered_groups()
+    assert [(g.question, g.count) for g in groups] == [
+        ("hva koster en  pizza", 2),
+        ("Når stenger biblioteket?", 1),
+    ]
+    assert groups[0].closest[0]["supporting_sentence"] == "Nærmeste setning."
+    assert "text" not in groups[0].closest[0]  # titles and sentences only, not passages
+    assert feedback_store.mark_handled(groups[0].key) == 2
+    groups = feedback_store.unanswered_groups()
+    assert [g.handled for g in groups] == [False, True]  # handled ones last
+    # Asked again after it was handled: the group is open again.
+    feedback_store.log_unanswered("Hva koster en pizza?")
+    pizza = next(g for g in feedback_store.unanswered_groups() if "pizza" in g.key)
+    assert pizza.count == 3 and not pizza.handled
+
+
+def test_old_database_gets_the_new_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,"
+            " updated_at TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,"
+            " citations_json TEXT NOT NULL DEFAULT '[]', rating INTEGER NOT NULL,"
+            " comment TEXT NOT NULL DEFAULT '', answerer TEXT NOT NULL DEFAULT '', answer_id TEXT);"
+            "CREATE TABLE unanswered (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " created_at TEXT NOT NULL, question TEXT NOT NULL);"
+            "INSERT INTO unanswered (created_at, question)"
+            " VALUES ('2026-01-01T00:00:00+00:00', 'x');"
+        )
+    store = FeedbackStore(path)
+    assert store.unanswered_groups()[0].question == "x"
+    assert store.add_feedback(question="q", answer="a", rating=1, previous_question="p") > 0

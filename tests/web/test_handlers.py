@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
 import pytest
 
-from assistant.ingestion import IngestJobs
+from assistant.types import StreamEvent, TimeBudgetExceeded
 from tests.web.conftest import FakeService
 from vectorstore.settings import Settings
 from web.feedback import FeedbackStore
@@ -46,13 +44,18 @@ def run(
 
 def test_respond_streams_then_renders_sources(handlers: ChatHandlers) -> None:
     steps = run(handlers, "Hvor mye skal utslippene ned?")
-    assert len(steps) > 5  # placeholder, several deltas, final
+    assert len(steps) > 5  # placeholder, stages, several deltas, final
     first_chat, _, box = steps[0]
     assert box == ""  # textbox cleared at once
     assert first_chat[0]["role"] == "user"
     assert "asker-streaming" in first_chat[1]["content"]
-    partial = [s[0][-1]["content"] for s in steps[1:-1]]
-    assert any("klimagassutslippene" in p and "asker-sources" not in p for p in partial)
+    assert "Søker i dokumentene …" in first_chat[1]["content"]  # before the service says a word
+    shown = [s[0][-1]["content"] for s in steps[1:-1]]
+    stages = [i for i, c in enumerate(shown) if "asker-stage" in c]
+    texts = [i for i, c in enumerate(shown) if "klimagassutslippene" in c]
+    assert "Leser kildene …" in shown[stages[1]] and "Skriver svar …" in shown[stages[-1]]
+    assert max(stages) < min(texts)  # the stages come first, then the text as it streams
+    assert all("asker-sources" not in c and "asker-rate" not in c for c in shown)
     chat, records, _ = steps[-1]
     assert "asker-sources" in chat[-1]["content"] and 'class="cite"' in chat[-1]["content"]
     assert records[0]["question"] == "Hvor mye skal utslippene ned?"
@@ -115,10 +118,14 @@ def test_rate_limit_message(handlers: ChatHandlers, fake_service: FakeService) -
     assert "asker-sources" in chat[-1]["content"]
 
 
-def test_refusal_is_logged(handlers: ChatHandlers, feedback_store: FeedbackStore) -> None:
+def test_refusal_is_logged_with_its_closest_passages(
+    handlers: ChatHandlers, feedback_store: FeedbackStore
+) -> None:
     run(handlers, "Hva koster en pizza?")
     rows = feedback_store.list_unanswered()
     assert [r["question"] for r in rows] == ["Hva koster en pizza?"]
+    closest = feedback_store.unanswered_groups()[0].closest
+    assert closest[0]["title"] == "Årsrapport 2024 for Asker kommune" and closest[0]["page"] == 34
 
 
 def test_service_error_shows_message(handlers: ChatHandlers, fake_service: FakeService) -> None:
@@ -129,52 +136,13 @@ def test_service_error_shows_message(handlers: ChatHandlers, fake_service: FakeS
     chat, records, _ = run(handlers, "Hei?")[-1]
     assert "noe gikk galt" in chat[-1]["content"] and records == []
 
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        yield StreamEvent("stage", text="Søker i dokumentene …")
+        raise TimeBudgetExceeded(30)
 
-def test_like_and_comment_store_feedback(
-    handlers: ChatHandlers, feedback_store: FeedbackStore
-) -> None:
-    chat, records, _ = run(handlers, "Hva er klimamålet?")[-1]
-    data = gr.LikeData(None, {"index": 1, "value": chat[1]["content"], "liked": False})
-    records, fid, row, status = handlers.on_like(records, data)
-    assert fid is not None and row["visible"] is True and "Takk" in status
-    rec = feedback_store.get_feedback(fid)
-    assert rec is not None and rec.rating == -1 and rec.question == "Hva er klimamålet?"
-    assert rec.answer.startswith("Asker skal redusere") and rec.citations[0]["n"] == 1
-    box, status = handlers.on_comment("Mangler tall for 2024", fid)
-    assert box == "" and "Kommentaren er lagret" in status
-    # Changing the mind updates the same row.
-    data2 = gr.LikeData(None, {"index": 1, "value": "", "liked": True})
-    records, fid2, _, _ = handlers.on_like(records, data2)
-    assert fid2 == fid
-    rec = feedback_store.get_feedback(fid)
-    assert rec is not None and rec.rating == 1 and rec.comment == "Mangler tall for 2024"
-    assert len(feedback_store.list_feedback()) == 1
-
-
-def test_like_on_notice_or_undo_is_ignored(
-    handlers: ChatHandlers, feedback_store: FeedbackStore
-) -> None:
-    _, records, _ = run(handlers, "x" * 500)[-1]
-    _, fid, _, _ = handlers.on_like(
-        records, gr.LikeData(None, {"index": 1, "value": "", "liked": True})
-    )
-    assert fid is None
-    _, fid, _, _ = handlers.on_like(
-        records, gr.LikeData(None, {"index": 1, "value": "", "liked": ""})
-    )
-    assert fid is None and feedback_store.list_feedback() == []
-    assert handlers.on_comment("hei", None)[1].startswith("Gi tommel")
-
-
-def test_new_conversation_clears(handlers: ChatHandlers) -> None:
-    chat, records, box, target, row, _comment, _status = handlers.new_conversation()
-    assert chat == [] and records == [] and box == "" and target is None
-    assert row["visible"] is False
-
-
-def test_pick_example() -> None:
-    evt = gr.SelectData(None, {"index": 0, "value": {"text": "Hva er målet?"}})
-    assert ChatHandlers.pick_example(evt) == "Hva er målet?"
+    fake_service.ask_stream = slow  # type: ignore[method-assign]
+    chat, records, _ = run(handlers, "Hei?")[-1]
+    assert "Svaret tok for lang tid og ble stoppet" in chat[-1]["content"] and records == []
 
 
 def test_filter_choices_from_documents(handlers: ChatHandlers) -> None:
@@ -194,41 +162,6 @@ def test_filter_choices_without_documents_method(
         [("Alle typer", "")],
         [("Alle år", "")],
     )
-
-
-# --- staff ---------------------------------------------------------------------------------------
-def test_staff_upload_handler_and_document_list(
-    staff_settings: Settings,
-    fake_service: FakeService,
-    feedback_store: FeedbackStore,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    jobs = IngestJobs(fake_service, staff_settings.data_dir / "uploads", 5)
-    h = ChatHandlers(fake_service, staff_settings, feedback_store, SlidingWindowLimiter(100), jobs)
-    # Where Gradio's upload widget stores a file: a folder of its own in the upload folder.
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
-    src = tmp_path / "gradio" / "3f2a" / "notat.txt"
-    src.parent.mkdir(parents=True)
-    src.write_text("Et notat.", encoding="utf-8")
-    steps = list(h.upload(SimpleNamespace(name=str(src))))
-    assert "ferdig" in steps[-1][0]
-    titles = [row[0] for row in steps[-1][1]]
-    assert "notat" in titles  # the new document is listed, no restart needed
-    assert list(h.upload(None))[-1][0] == "Velg en fil først."
-
-
-def test_export_feedback_files(handlers: ChatHandlers, feedback_store: FeedbackStore) -> None:
-    feedback_store.add_feedback(question="q", answer="a", rating=1)
-    feedback_store.log_unanswered("u")
-    path = Path(handlers.export_feedback("csv"))
-    assert path.suffix == ".csv"
-    assert next(iter(csv.DictReader(path.open(encoding="utf-8-sig"))))["question"] == "q"
-    path = Path(handlers.export_feedback("jsonl"))
-    assert json.loads(path.read_text(encoding="utf-8").splitlines()[0])["answer"] == "a"
-    path = Path(handlers.export_feedback("csv", "unanswered"))
-    assert "u" in path.read_text(encoding="utf-8-sig")
-    assert handlers.unanswered_rows()[0][1] == "u"
 
 
 # --- the page's requests go through the API's validator -----------------------------------------
@@ -258,3 +191,107 @@ def test_page_history_is_cut_to_the_limits(
     history = fake_service.calls[-1]["history"]
     assert len(history) == 8 and history[0].content == "Spørsmål 2?"
     assert all(len(t.content) <= 4_000 for t in history)
+
+
+# --- issue 15 -------------------------------------------------------------------------------------
+def test_refusal_shows_closest_cards_and_names_the_filter(handlers: ChatHandlers) -> None:
+    chat, records, _ = run(handlers, "Hva koster en pizza?", filters=("", "", "2024"))[-1]
+    html = chat[-1]["content"]
+    assert "asker-refused" in html and html.count('class="asker-source"') == 2
+    assert "Søket var avgrenset til år 2024." in html
+    assert "Årsrapport 2024 for Asker kommune (årsrapport, 2024)" in html  # what is covered
+    assert records[0]["answer"]["refused"] is True
+
+
+def test_stopping_closes_the_service_stream(
+    handlers: ChatHandlers, fake_service: FakeService
+) -> None:
+    steps = handlers.respond("Hvor mye skal utslippene ned?", [], "", "", "", [], request())
+    chat = []
+    for chat, _, _ in steps:
+        if "klimagassutslippene" not in chat[-1]["content"] and "Asker" in chat[-1]["content"]:
+            break  # the first word is shown
+    steps.close()  # what Gradio does when the stop button cancels the event
+    assert fake_service.closed == 1 and fake_service.finished == 0
+    stopped = ChatHandlers.stop(chat)
+    assert "Svaret ble stoppet." in stopped[-1]["content"] and "Asker" in stopped[-1]["content"]
+    assert ChatHandlers.stop(stopped) == stopped  # a finished message is left alone
+
+
+def _select(value: Any) -> gr.SelectData:
+    return gr.SelectData(None, {"index": 1, "value": value})
+
+
+def test_rating_and_comment_at_the_answer(
+    handlers: ChatHandlers, feedback_store: FeedbackStore
+) -> None:
+    chat, records, _ = run(handlers, "Hva er klimamålet?")[-1]
+    chat, records, _ = run(handlers, "Og når ble planen vedtatt?", chat, records)[-1]
+    prefix = records[1]["prefix"]
+    assert f'name="{prefix}"' in chat[-1]["content"]  # the buttons name their answer
+    records, reply = handlers.on_feedback(
+        records, _select({"action": "rate", "answer": prefix, "rating": -1})
+    )
+    assert json.loads(reply) == {
+        "answer": prefix, "message": "Takk for tilbakemeldingen!", "comment_saved": False,
+    }  # fmt: skip
+    rec = feedback_store.list_feedback()[0]
+    assert rec.rating == -1 and rec.question == "Og når ble planen vedtatt?"
+    assert rec.previous_question == "Hva er klimamålet?"  # the follow-up in context
+    records, reply = handlers.on_feedback(
+        records, _select({"action": "comment", "answer": prefix, "comment": "Mangler dato"})
+    )
+    assert json.loads(reply)["comment_saved"] is True
+    records, _ = handlers.on_feedback(
+        records, _select({"action": "rate", "answer": prefix, "rating": 1})
+    )
+    rec = feedback_store.list_feedback()[0]
+    assert rec.rating == 1 and rec.comment == "Mangler dato"  # one row, changed
+    assert len(feedback_store.list_feedback()) == 1
+
+
+def test_feedback_payloads_that_are_not_ratings_are_ignored(
+    handlers: ChatHandlers, feedback_store: FeedbackStore
+) -> None:
+    _, records, _ = run(handlers, "Hva er klimamålet?")[-1]
+    prefix = records[0]["prefix"]
+    for value in ("x", {"action": "rate", "answer": prefix, "rating": 5}, {"answer": 3}):
+        assert handlers.on_feedback(records, _select(value)) == (records, "")
+    _, reply = handlers.on_feedback(records, _select({"action": "rate", "answer": "nope",
+                                                      "rating": 1}))  # fmt: skip
+    assert "Fant ikke svaret" in reply
+    _, reply = handlers.on_feedback(
+        records, _select({"action": "comment", "answer": prefix, "comment": "hei"})
+    )
+    assert "tommel opp eller ned" in reply and feedback_store.list_feedback() == []
+
+
+def test_filter_chips_and_removing_one(handlers: ChatHandlers) -> None:
+    assert handlers.chips("", "", "") == ""
+    html = handlers.chips("arsrapport-2024", "", "2024")
+    assert "Dokument: <strong>Årsrapport 2024 for Asker kommune</strong>" in html
+    assert "År: <strong>2024</strong>" in html and 'value="year"' in html
+    assert 'aria-label="Fjern avgrensningen år: 2024"' in html
+    document, kind, year, chips = handlers.remove_filter(
+        "arsrapport-2024", "", "2024", _select("year")
+    )
+    assert (document, kind, year) == ("arsrapport-2024", "", "")
+    assert "År:" not in chips and "Dokument:" in chips
+
+
+def test_coverage_panel_lists_documents_examples_and_what_is_stored(
+    handlers: ChatHandlers,
+) -> None:
+    html = handlers.coverage()
+    assert "Dette kan du spørre om" in html
+    assert "Årsrapport 2024 for Asker kommune" in html and "Årsrapport · 2024 · 40 sider" in html
+    assert all(group in html for group in ("Innbygger", "Politiker", "Ansatt"))
+    assert html.count('class="asker-btn asker-ask"') == 6
+    assert "lagres ordrett" in html and "Personvern:" in html
+
+
+def test_pdf_sources_link_to_the_page(handlers: ChatHandlers) -> None:
+    chat, _, _ = run(handlers, "Hva var sykefraværet i 2024?")[-1]
+    assert 'href="/dokumenter/arsrapport-2024.pdf#page=34"' in chat[-1]["content"]
+    chat, _, _ = run(handlers, "Hva er målet?")[-1]
+    assert "/dokumenter/temaplan-klima" not in chat[-1]["content"]  # a text file: no link

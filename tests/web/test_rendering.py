@@ -1,21 +1,31 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from tests.web.conftest import HOSTILE_PASSAGE, FakeService
+from tests.web.conftest import HOSTILE_PASSAGE, SICK_LEAVE_TABLE, FakeService
+from web.citations import SourceView
 from web.rendering import (
+    RefusalContext,
     anchor_id,
     excerpt,
     highlight_passage,
     render_answer,
     render_indicator,
     render_source_card,
+    render_stage,
+    render_stopped,
     render_streaming,
     render_text,
     render_user_message,
     safe_id,
     source_meta,
 )
+
+
+def card(data: dict[str, Any], prefix: str = "p", language: str = "no") -> str:
+    return render_source_card(SourceView.from_mapping(data), prefix, language)
+
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -70,7 +80,7 @@ def test_highlight_and_excerpt() -> None:
 
 
 def test_source_card_escapes_document_text() -> None:
-    card = render_source_card(
+    html = card(
         {
             "n": 2,
             "title": "Plan <script>x</script>",
@@ -83,28 +93,26 @@ def test_source_card_escapes_document_text() -> None:
         },
         "abc",
     )
-    _no_live_markup(card)
-    assert 'id="kilde-abc-2"' in card
-    assert "<mark>Kommunestyret vedtok planen 15. juni 2021.</mark>" in card
-    assert "Temaplan · 2021 · side 4 · Del &lt;i&gt;1&lt;/i&gt;" in card
-    assert "&lt;script&gt;" in card
+    _no_live_markup(html)
+    assert 'id="kilde-abc-2"' in html
+    assert "<mark>Kommunestyret vedtok planen 15. juni 2021.</mark>" in html
+    assert "Temaplan · 2021 · side 4 · Del &lt;i&gt;1&lt;/i&gt;" in html
+    assert "&lt;script&gt;" in html
 
 
 def test_long_passage_gets_details() -> None:
     text = "Innledning. " * 60 + "Kjernen. " + "Avslutning. " * 60
-    card = render_source_card(
-        {"n": 1, "title": "T", "text": text, "supporting_sentence": "Kjernen."}, "p"
-    )
-    assert "<details" in card and "Vis hele avsnittet" in card
-    short = render_source_card(
-        {"n": 1, "title": "T", "text": "Kort.", "supporting_sentence": "Kort."}, "p"
-    )
+    html = card({"n": 1, "title": "T", "text": text, "supporting_sentence": "Kjernen."})
+    assert "<details" in html and "Vis hele avsnittet" in html
+    short = card({"n": 1, "title": "T", "text": "Kort.", "supporting_sentence": "Kort."})
     assert "<details" not in short
 
 
 def test_source_meta_without_year_and_page() -> None:
-    assert source_meta({"kind": "årsrapport", "year": None}) == "Årsrapport · ukjent år"
-    assert source_meta({"kind": "", "year": 2020, "page": 7}, "en") == "2020 · page 7"
+    meta = SourceView.from_mapping({"kind": "årsrapport", "year": None})
+    assert source_meta(meta) == "Årsrapport · ukjent år"
+    meta = SourceView.from_mapping({"kind": "", "year": 2020, "page": 7})
+    assert source_meta(meta, "en") == "2020 · page 7"
 
 
 def test_full_answer_from_fake_service() -> None:
@@ -120,12 +128,6 @@ def test_english_labels() -> None:
     answer = FakeService().ask("How much will emissions fall?").to_dict()
     html = render_answer(answer, "m1")
     assert "Sources" in html and "Kilder" not in html
-
-
-def test_refused_answer_has_class_and_no_sources() -> None:
-    answer = FakeService().ask("Hva koster en pizza?").to_dict()
-    html = render_answer(answer, "m")
-    assert "asker-refused" in html and "asker-sources" not in html
 
 
 def test_indicator_table_and_chart() -> None:
@@ -182,7 +184,7 @@ def test_safe_id() -> None:
 
 
 def test_source_card_with_surrounding_text() -> None:
-    card = render_source_card(
+    html = card(
         {
             "n": 1,
             "title": "T",
@@ -190,12 +192,165 @@ def test_source_card_with_surrounding_text() -> None:
             "supporting_sentence": "Kort.",
             "context_before": "Før <b>.",
             "context_after": "Etter.",
-        },
-        "p",
+        }
     )
-    assert "Vis hele avsnittet og teksten rundt" in card
+    assert "Vis hele avsnittet og teksten rundt" in html
     assert (
-        card.index("Før &lt;b&gt;.")
-        < card.index("<mark>Kort.</mark></p></div>")
-        < card.index("Etter.")
+        html.index("Før &lt;b&gt;.")
+        < html.index("<mark>Kort.</mark></p></div>")
+        < html.index("Etter.")
     )
+
+
+# --- issue 15: what a finished answer carries -----------------------------------------------------
+def _copy_texts(html: str) -> list[str]:
+    """The plain texts the copy buttons copy (unescaped)."""
+    import html as html_module
+
+    return [
+        html_module.unescape(t)
+        for t in re.findall(r'<pre class="asker-copy-text" hidden>(.*?)</pre>', html, re.S)
+    ]
+
+
+def test_citation_links_are_named_for_screen_readers() -> None:
+    answer = FakeService().ask("Hvor mye skal utslippene ned?").to_dict()
+    html = render_answer(answer, "m1")
+    assert (
+        '<span class="asker-sr">Kilde 1: Temaplan for handling mot klimaendringene, side 3' in html
+    )
+    assert 'style="--n:&quot;[1]&quot;"' in html  # the visible "[1]" is drawn from --n
+
+
+def test_citations_are_numbered_in_the_order_shown() -> None:
+    answer = {
+        "answer": "Først den andre [2]. Så den første [1]. Igjen [2, 1].",
+        "citations": [
+            {"n": 1, "title": "Første", "text": "a", "page": 1},
+            {"n": 2, "title": "Andre", "text": "b", "page": 2},
+        ],
+    }
+    html = render_answer(answer, "p")
+    assert html.index('id="kilde-p-1"') < html.index('id="kilde-p-2"')
+    first_card = html[html.index('id="kilde-p-1"') :]
+    assert first_card.index("Andre") < first_card.index("Første")  # [2] became [1]
+    assert "Kilde 1: Andre, side 2" in html and "Kilde 2: Første, side 1" in html
+    assert _copy_texts(html)[-1].startswith("Først den andre [1]. Så den første [2]. Igjen [1, 2].")
+
+
+def test_copy_gives_plain_text_with_the_reference() -> None:
+    answer = FakeService().ask("Hva var sykefraværet i 2024?").to_dict()
+    html = render_answer(answer, "p")
+    whole = _copy_texts(html)[-1]
+    assert whole == (
+        "Sykefraværet i Asker kommune var 8,0 prosent i 2024 [1].\n\n"
+        "Kilde: Årsrapport 2024 for Asker kommune, s. 34, «Sykefravær»"
+    )
+    assert "<" not in whole
+    quote = _copy_texts(html)[0]
+    assert quote.endswith("\nKilde: Årsrapport 2024 for Asker kommune, s. 34, «Sykefravær»")
+    assert quote.startswith("«Sykefravær totalt 8,1 % 8,0 % 8,4 % 8,0 %")
+    several = render_answer(FakeService().ask("Hva er målet?").to_dict(), "q")
+    assert _copy_texts(several)[-1].endswith(
+        "Kilder:\n[1] Temaplan for handling mot klimaendringene, s. 3, «Handling mot "
+        "klimaendringene»\n[2] Temaplan for handling mot klimaendringene, s. 1, «Om planen»"
+    )
+
+
+def _hit_column(html: str) -> int:
+    """Index (0-based, among the data cells) of the marked cell in the marked row."""
+    row = re.search(r'<tr class="asker-hit-row">(.*?)</tr>', html, re.S)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>", row.group(1))
+    return next(i for i, c in enumerate(cells) if "asker-hit" in c)
+
+
+def test_table_passage_is_a_table_with_the_used_cell_marked() -> None:
+    answer = FakeService().ask("Hva var sykefraværet i 2024?").to_dict()
+    html = render_answer(answer, "p")
+    assert '<table class="asker-table">' in html
+    assert '<th scope="col">2024</th>' in html and '<th scope="row">Korttidsfravær</th>' in html
+    # 8,0 % stands in both the 2022 and the 2024 column: the 2024 one (the fourth) is marked.
+    assert _hit_column(html) == 3
+    assert html.count('class="asker-hit"') == 1
+
+
+def test_table_passage_without_a_value_marks_the_row_the_sentence_names() -> None:
+    source = SourceView.from_mapping(
+        {"n": 1, "title": "T", "text": SICK_LEAVE_TABLE, "chunk_type": "table",
+         "supporting_sentence": "Korttidsfravær 1,9 % 2,1 % 2,0 % 1,8 %"}
+    )  # fmt: skip
+    html = render_source_card(source, "p")
+    assert '<tr class="asker-hit-row"><th scope="row">Korttidsfravær</th>' in html
+    assert 'class="asker-hit"' not in html
+    # Older answers (no chunk type) and text that is no table stay text.
+    plain = card({"n": 1, "title": "T", "text": "Ingen tabell her.", "chunk_type": "table"})
+    assert "<table" not in plain and "Ingen tabell her." in plain
+
+
+def test_refusal_shows_the_closest_passages_and_what_to_try() -> None:
+    answer = FakeService().ask("Hva koster en pizza?").to_dict()
+    context = RefusalContext(
+        filters=("år 2024",), documents=("Årsrapport 2024 (årsrapport, 2024)",)
+    )
+    html = render_answer(answer, "r", context)
+    _no_live_markup(html)
+    assert "asker-refused" in html and "Jeg finner ikke dette i dokumentene." in html
+    assert "Nærmest kommer" not in html  # the cards show it
+    assert "Nærmest i dokumentene" in html and html.count('class="asker-source"') == 2
+    assert "<mark>Mye skal skje fram mot 2030.</mark>" in html
+    assert "Søket var avgrenset til år 2024." in html
+    assert "Dokumentene handler om: Årsrapport 2024 (årsrapport, 2024)." in html
+    assert (
+        '<button type="button" class="asker-btn asker-ask">Hva står det om «Sykefravær» i' in html
+    )
+    assert _copy_texts(html)[-1] == "Jeg finner ikke dette i dokumentene."
+
+
+def test_refusal_of_an_older_answer_uses_the_retrieved_passages() -> None:
+    answer = FakeService().ask("Hva koster en pizza?").to_dict()
+    del answer["closest"]
+    html = render_answer(answer, "r")
+    assert html.count('class="asker-source"') == 2 and "Nærmest i dokumentene" in html
+    answer["retrieved"] = []
+    html = render_answer(answer, "r")
+    assert "Nærmest kommer: Årsrapport 2024" in html  # no cards: the service's pointer stays
+    assert "Prøv å spørre med andre ord" in html
+
+
+def test_streaming_has_stage_then_text_and_no_buttons() -> None:
+    stage = render_stage("Leser kildene …")
+    assert "Leser kildene …" in stage and 'role="status"' in stage
+    partial = render_streaming("Asker skal [1]")
+    assert "asker-streaming" in partial and "asker-actions" not in partial
+    finished = render_answer(FakeService().ask("Hva er målet?").to_dict(), "f")
+    assert finished.count("asker-rate") == 2 and ">Kopier<" in finished
+    assert ">Liker<" in finished and ">Liker ikke<" in finished
+
+
+def test_stopped_answer_keeps_its_text() -> None:
+    stopped = render_stopped(render_streaming("Asker skal redusere"))
+    assert "Asker skal redusere" in stopped and "Svaret ble stoppet." in stopped
+    assert "asker-streaming" not in stopped
+    assert "Svaret ble stoppet." in render_stopped(render_stage("Søker i dokumentene …"))
+    assert "Søker i" not in render_stopped(render_stage("Søker i dokumentene …"))
+
+
+def test_english_answer_is_marked_english() -> None:
+    html = render_answer(FakeService().ask("How much will emissions fall?").to_dict(), "e")
+    assert 'lang="en"' in html and "Source 1: Temaplan" in html
+    assert 'lang="en"' not in render_answer(FakeService().ask("Hva er målet?").to_dict(), "n")
+
+
+def test_pdf_source_links_to_its_page() -> None:
+    html = card(
+        {"n": 1, "title": "Årsrapport", "text": "Tekst.", "page": 34,
+         "href": "/dokumenter/arsrapport-2024.pdf#page=34", "href_is_pdf": True}
+    )  # fmt: skip
+    assert 'href="/dokumenter/arsrapport-2024.pdf#page=34"' in html
+    assert "Åpne PDF-en på side 34" in html and 'rel="noopener"' in html
+    web = card(
+        {"n": 1, "title": "Side", "text": "Tekst.", "href": "https://www.asker.kommune.no/x"}
+    )
+    assert "Åpne nettsiden" in web
+    assert "asker-open" not in card({"n": 1, "title": "T", "text": "Tekst."})
