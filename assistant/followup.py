@@ -1,68 +1,70 @@
-"""Turn a follow-up ("og i 2023?", "hva med skolene?") into a question that stands alone.
+"""Follow-up questions resolved against the conversation: which slot of the previous question
+the follow-up changes.
 
-Rules, in order, for a question that looks like a follow-up (short, or opening with "og",
-"hva med", "and", "what about", or leaning on a pronoun; a short question that names its own
-topic, such as "Hva var sykefraværet i 2024?", stands alone):
-1. It names only years (and filler words): the previous question with its years replaced.
-2. Otherwise: the previous question's content terms joined to the new question, so that retrieval
-   sees both the old topic and the new aspect.
-A question that stands on its own is returned unchanged.
+A follow-up ("og året før?", "hva med Bærum?", "og blant jentene?", "hvem har ansvaret for den?",
+"hvor stor er forskjellen?") is read as a change to the previous *resolved* question:
+
+* **year**: it names only years, or a year relative to the previous one ("året før",
+  :data:`vectorstore.language.RELATIVE_YEARS`): the previous question with its years replaced;
+* **place**: it names only places (the places of the indicator tables, or capitalised names):
+  the previous question with its place replaced, or the place added;
+* **group**: it names something else of the same kind ("og eneboliger?" after "småhus"): the
+  previous question with the word that the corpus uses alongside the new one replaced (words
+  that share tables and passages, :class:`Cooccurrence`), and, as another reading, the new words
+  added to the previous question;
+* **subject**: it leans on a pronoun or names nothing ("hva koster det?"): the pronoun replaced
+  by the previous question's subject, or the subject added;
+* **compute**: it asks for an operation ("hvor stor er forskjellen?"): the operation over the
+  previous question's subject with the years and places of the last two questions.
+
+The resolver gives a preferred reading and alternatives; the service lets the reader judge them
+and the question as typed, and keeps the one it is most confident about. A question that names
+its own subject is not a follow-up. Chains resolve turn by turn (each against the previous
+resolved question), so three-turn chains work; the work is linear in the history's size, which
+is bounded (:data:`MAX_PREVIOUS_CHARS`, :data:`MAX_TURNS`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
-from assistant.text import content_terms, years_in
 from assistant.types import Turn
-
-_FOLLOWUP_START = re.compile(
-    r"^\s*(og|men|enn|hva med|hvordan med|hva om|samme for|and|but|what about|how about|"
-    r"same for|then|så)\b",
-    re.IGNORECASE,
+from vectorstore.language import (
+    FOLLOWUP_CLOSING,
+    FOLLOWUP_OPENING,
+    PRONOUNS,
+    QUESTION_WORDS,
+    WEAK_PRONOUNS,
+    content_lemmas,
+    operation_match,
+    relative_year_spans,
+    relative_years,
+    squash,
+    stop_words,
+    years_in,
 )
-_PRONOUNS = re.compile(
-    r"\b(det|den|dette|denne|disse|de|dem|der|it|that|this|those|they|there)\b", re.IGNORECASE
-)
-_YEAR_RE = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
-_FILLER = {
-    "og",
-    "i",
-    "året",
-    "år",
-    "for",
-    "hva",
-    "med",
-    "enn",
-    "da",
-    "and",
-    "in",
-    "the",
-    "year",
-    "what",
-    "about",
-    "how",
-    "så",
-    "then",
-    "men",
-    "but",
-}
 
+Slot = Literal["none", "year", "place", "group", "subject", "compute"]
 
-#: Longest previous question carried into a follow-up, in characters: twice the default question
-#: limit (``max_question_chars``, 500), so the page's own questions are never cut. A longer
-#: "question" in a request's history is cut at a word, so that the work a follow-up makes for
-#: the label matching and retrieval stays bounded whatever the history holds.
+#: Longest earlier message read, in characters: twice the default question limit, so the page's
+#: own questions are never cut; a longer one in a request's history is cut at a word.
 MAX_PREVIOUS_CHARS = 1000
-#: How many earlier questions a follow-up of a follow-up is resolved through (the web layer sends
-#: at most 8 history items; this bounds the recursion for any caller).
-MAX_FOLLOWUP_DEPTH = 8
+#: How many earlier user questions a chain is resolved through.
+MAX_TURNS = 8
+#: A follow-up names at most this many content words of its own (more: it stands alone).
+MAX_FOLLOWUP_CONTENT = 3
+#: Words of the previous question tried as the one a group follow-up replaces.
+MAX_SIBLINGS = 2
+
+_WORD = re.compile(r"[^\W_]+(?:[-–][^\W_]+)*")
+_YEAR = re.compile(r"(?<![\d,.])(19[5-9]\d|20\d\d)(?![\d,])")
 
 
 def _clip(text: str) -> str:
-    """``text`` stripped and cut to :data:`MAX_PREVIOUS_CHARS` (at a space when there is one)."""
-    text = text.strip()
+    text = " ".join(text.split())
     if len(text) <= MAX_PREVIOUS_CHARS:
         return text
     cut = text[:MAX_PREVIOUS_CHARS]
@@ -70,75 +72,342 @@ def _clip(text: str) -> str:
     return cut[:space] if space > MAX_PREVIOUS_CHARS // 2 else cut
 
 
-def _previous_question(history: Sequence[Turn]) -> str | None:
-    for turn in reversed(history):
-        if turn.role == "user" and turn.content.strip():
-            return _clip(turn.content)
-    return None
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int
+    end: int
 
 
-_QUESTION_START = re.compile(
-    r"^\s*(hva|hvor|hvem|hvilke|hvilken|hvilket|når|hvordan|hvorfor|"
-    r"what|how|who|which|when|where|why)\b",
-    re.IGNORECASE,
-)
+@dataclass(frozen=True)
+class Parsed:
+    """What a question names: years, places, content words and pronouns, with their spans."""
+
+    text: str
+    years: tuple[int, ...]
+    relative: tuple[int, ...]
+    places: tuple[Word, ...]
+    content: tuple[Word, ...]
+    pronouns: tuple[Word, ...]
+    opening: bool
+    asks_operation: bool
+
+    @classmethod
+    def of(cls, text: str, places: frozenset[str]) -> Parsed:
+        stop = stop_words()
+        operation = operation_match(text)
+        op_start, op_end = (operation[1], operation[2]) if operation else (0, 0)
+        found_places: list[Word] = []
+        content: list[Word] = []
+        pronouns: list[Word] = []
+        for match in _WORD.finditer(text):
+            word = Word(match.group(0), match.start(), match.end())
+            lower = word.text.casefold()
+            if _YEAR.fullmatch(word.text):
+                continue
+            if squash(word.text) in places or (word.text[:1].isupper() and match.start() > 0):
+                found_places.append(word)
+            elif lower in PRONOUNS:
+                pronouns.append(word)
+            elif op_start <= word.start < op_end:
+                continue  # the operation's own words ("hvor mange flere", "forskjellen")
+            elif lower not in stop and lower not in QUESTION_WORDS and not lower.isdigit():
+                content.append(word)
+        return cls(
+            text=text,
+            years=tuple(int(y) for y in _YEAR.findall(text)),
+            relative=tuple(relative_years(text)),
+            places=tuple(found_places),
+            content=tuple(w for w in content if not _relative_word(w, text)),
+            pronouns=tuple(pronouns),
+            opening=FOLLOWUP_OPENING.match(text) is not None
+            or FOLLOWUP_CLOSING.search(text) is not None,
+            asks_operation=operation is not None,
+        )
+
+    @property
+    def known_places(self) -> tuple[Word, ...]:
+        return self.places
 
 
-def _names_own_topic(question: str) -> bool:
-    """A short but complete question ("Hva var sykefraværet i 2024?", "Hvem åpnet
-    biblioteket?"): a question word, and a topic term with a year or two topic terms."""
-    if not _QUESTION_START.match(question):
-        return False
-    years = {str(y) for y in years_in(question)}
-    topic = [t for t in content_terms(question) if t not in years]
-    return len(topic) >= 2 or (bool(topic) and bool(years))
+def _relative_word(word: Word, text: str) -> bool:
+    """A word that is part of a relative year ("året før")."""
+    return any(start <= word.start < end for start, end, _ in relative_year_spans(text))
 
 
-def is_followup(question: str) -> bool:
-    words = re.findall(r"\w+", question.lower())
+@dataclass(frozen=True)
+class Resolution:
+    """A question as typed, its preferred standalone reading and other readings."""
+
+    question: str
+    standalone: str
+    slot: Slot = "none"
+    alternatives: tuple[str, ...] = ()
+
+    @property
+    def guessed(self) -> bool:
+        """The readings are guesses (which word a group replaces, what a pronoun points at),
+        not a slot filled in: the question as typed may be read better."""
+        return self.slot in ("group", "subject")
+
+    @property
+    def readings(self) -> tuple[str, ...]:
+        return (self.standalone, *(a for a in self.alternatives if a != self.standalone))
+
+
+@dataclass
+class Cooccurrence:
+    """How often two words stand in the same passages, relative to the rarer one: words used
+    alongside each other ("småhus" / "eneboliger", "kvinner" / "menn") score high."""
+
+    chunks_of: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, passages: Iterable[Iterable[str]]) -> Cooccurrence:
+        index: dict[str, set[int]] = {}
+        for n, words in enumerate(passages):
+            for word in words:
+                index.setdefault(word, set()).add(n)
+        return cls({w: frozenset(s) for w, s in index.items()})
+
+    def score(self, a: str, b: str) -> float:
+        ca, cb = self.chunks_of.get(a), self.chunks_of.get(b)
+        if not ca or not cb or a == b:
+            return 0.0
+        return len(ca & cb) / min(len(ca), len(cb))
+
+
+def _lemmas(word: str) -> list[str]:
+    return content_lemmas(word) or [word.casefold()]
+
+
+def _kind(word: str) -> tuple[str, ...]:
+    """A word's lemmas without its numbers ("1-2-åringene" -> ("åring",)), or () when the word
+    holds no number (then it is no variant of another)."""
+    if not any(ch.isdigit() for ch in word):
+        return ()
+    return tuple(lemma for lemma in _lemmas(word) if not lemma.isdigit())
+
+
+@dataclass
+class FollowupResolver:
+    """Resolves a question against the conversation (see the module docstring)."""
+
+    places: frozenset[str] = frozenset({"asker"})
+    siblings: Callable[[str, str], float] | None = None
+    #: A word of the previous question is replaced when it scores at least this with the new.
+    min_sibling: float = 0.2
+
+    def resolve(self, question: str, history: Sequence[Turn]) -> Resolution:
+        question = " ".join(question.split())
+        users = [_clip(t.content) for t in history if t.role == "user" and t.content.strip()]
+        users = users[-MAX_TURNS:]
+        answers = [_clip(t.content) for t in history if t.role == "assistant"][-1:]
+        resolved: list[str] = []
+        topics: list[str] = []
+        for earlier in users:
+            found = self._one(earlier, resolved, topics, answers)
+            resolved.append(found.standalone)
+            topics.append(
+                topics[-1]
+                if found.slot == "subject" and topics
+                else _subject_phrase(Parsed.of(found.standalone, self.places))
+            )
+        return self._one(question, resolved, topics, answers)
+
+    def _one(
+        self,
+        question: str,
+        resolved: Sequence[str],
+        topics: Sequence[str],
+        answers: Sequence[str],
+    ) -> Resolution:
+        """One question against the resolved questions before it and their topics (what a
+        pronoun points back at: a pronoun follow-up keeps the topic it inherited)."""
+        if not resolved:
+            return Resolution(question, question)
+        new = Parsed.of(question, self.places)
+        previous = Parsed.of(resolved[-1], self.places)
+        slot = self._slot(new)
+        if slot == "none":
+            return Resolution(question, question)
+        if slot == "compute":
+            return self._compute(question, new, resolved)
+        if slot in ("year", "place"):
+            text = _with_years(previous, new, answers)
+            text = _with_places(Parsed.of(text, self.places), new)
+            return Resolution(question, text, slot)
+        if slot == "group":
+            return self._group(question, new, previous)
+        return _subject(question, new, topics[-1])
+
+    def _slot(self, new: Parsed) -> Slot:
+        """Which slot a question changes; "none" when it stands alone."""
+        content = len(new.content)
+        strong_pronoun = any(p.text.casefold() not in WEAK_PRONOUNS for p in new.pronouns)
+        dependent = (
+            new.opening
+            or bool(new.relative)
+            or strong_pronoun
+            or (bool(new.pronouns) and content <= 2)
+            or content == 0
+            or (new.asks_operation and not new.years and not new.places)
+        )
+        if not dependent or content > MAX_FOLLOWUP_CONTENT:
+            return "none"
+        if new.asks_operation:
+            return "compute"
+        if content == 0 and (new.years or new.relative):
+            return "year"
+        if content == 0 and new.places:
+            return "place"
+        if new.pronouns or content == 0:
+            return "subject"
+        return "group"
+
+    def _group(self, question: str, new: Parsed, previous: Parsed) -> Resolution:
+        phrase = _phrase(new)
+        appended = _append(previous.text, phrase)
+        targets = self._siblings(new, previous)
+        if not targets:
+            return Resolution(question, appended, "group")
+        readings = [previous.text[: t.start] + phrase + previous.text[t.end :] for t in targets]
+        return Resolution(question, readings[0], "group", (*readings[1:], appended))
+
+    def _siblings(self, new: Parsed, previous: Parsed) -> list[Word]:
+        """The previous question's words the corpus uses alongside the new words, best first
+        (at most :data:`MAX_SIBLINGS`)."""
+        if self.siblings is None:
+            return []
+        scored: list[tuple[float, int, Word]] = []
+        new_lemmas = [lemma for w in new.content for lemma in _lemmas(w.text)]
+        new_words = {squash(w.text): _kind(w.text) for w in new.content}
+        for word in previous.content:
+            lemmas = _lemmas(word.text)
+            kind = _kind(word.text)
+            if kind and squash(word.text) not in new_words and kind in new_words.values():
+                score = 1.0  # the same word with another number: "1-2-åringene" / "3-5-åringene"
+            elif set(lemmas) & set(new_lemmas):
+                continue
+            else:
+                score = max((self.siblings(a, b) for a in lemmas for b in new_lemmas), default=0)
+            if score >= self.min_sibling:
+                scored.append((score, word.start, word))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        return [word for _, _, word in scored[:MAX_SIBLINGS]]
+
+    def _compute(self, question: str, new: Parsed, resolved: Sequence[str]) -> Resolution:
+        last = Parsed.of(resolved[-1], self.places)
+        before = Parsed.of(resolved[-2], self.places) if len(resolved) > 1 else last
+        years = list(dict.fromkeys((*before.years, *last.years)))
+        places = list(dict.fromkeys(_place_names(before) + _place_names(last)))
+        if len(places) == 1 and len(_place_names(before)) != len(_place_names(last)):
+            places = ["Asker", *places]  # one question named no place: the municipality's own
+        body = question.rstrip(" ?.")
+        if new.content:
+            missing = [str(y) for y in years if y not in new.years]
+            extra = (" i " + " og ".join(missing)) if missing else ""
+            named = {squash(p.text) for p in new.places}
+            extra += "".join(f" i {p}" for p in places if squash(p) not in named)
+            return Resolution(question, f"{body}{extra}?", "compute")
+        subject = _strip_slots(_subject_phrase(last), last)
+        earlier = _strip_slots(_subject_phrase(before), before)
+        if set(content_lemmas(earlier)) != set(content_lemmas(subject)):
+            subject = f"{earlier}; {subject}"  # two questions of two things: both are compared
+        slots = (" i " + " og ".join(str(y) for y in years)) if years else ""
+        slots += (" for " + " og ".join(places)) if places else ""
+        return Resolution(question, f"{body}: {subject}{slots}?", "compute")
+
+
+def _phrase(new: Parsed) -> str:
+    """The follow-up's own words: from its first content word (or place) to its last."""
+    words = sorted((*new.content, *new.places), key=lambda w: w.start)
     if not words:
-        return False
-    if _FOLLOWUP_START.match(question):
-        return True
-    if len(content_terms(question)) <= 2 and len(words) <= 6 and not _names_own_topic(question):
-        return True
-    return (
-        len(words) <= 8 and bool(_PRONOUNS.search(question)) and len(content_terms(question)) <= 3
-    )
+        return ""
+    return new.text[words[0].start : words[-1].end]
+
+
+def _append(text: str, phrase: str) -> str:
+    return f"{text.rstrip(' ?.')} – {phrase}?" if phrase else text
+
+
+def _with_years(previous: Parsed, new: Parsed, answers: Sequence[str]) -> str:
+    """The previous question with the follow-up's years (or years relative to the previous
+    question's, else to its answer's)."""
+    wanted = list(new.years)
+    base = list(previous.years) or [y for a in answers for y in years_in(a)][:1]
+    for offset in new.relative:
+        if base:
+            wanted.append(base[0] + offset)
+    if not wanted:
+        return previous.text
+    text = previous.text
+    if previous.years and len(previous.years) == len(wanted):
+        for old, year in zip(previous.years, wanted, strict=True):
+            text = re.sub(rf"(?<!\d){old}(?!\d)", str(year), text, count=1)
+        return text
+    if previous.years:
+        text = " ".join(_YEAR.sub("", text).split()).replace(" i ?", "?")
+    return f"{text.rstrip(' ?.')} i {' og '.join(str(y) for y in wanted)}?"
+
+
+def _with_places(previous: Parsed, new: Parsed) -> str:
+    """The previous question with the follow-up's place instead of its own (or added)."""
+    if not new.places:
+        return previous.text
+    phrase = _place_phrase(new)
+    old = previous.places
+    if old:
+        target = old[-1]
+        return previous.text[: target.start] + new.places[-1].text + previous.text[target.end :]
+    return f"{previous.text.rstrip(' ?.')} {phrase}?"
+
+
+def _place_phrase(new: Parsed) -> str:
+    """ "på Folkestad", "i Bærum": the place with the preposition the follow-up gives it."""
+    place = new.places[-1]
+    before = new.text[: place.start].split()
+    preposition = before[-1] if before and before[-1].casefold() in ("i", "på", "in", "at") else "i"
+    return f"{preposition} {place.text}"
+
+
+def _place_names(parsed: Parsed) -> list[str]:
+    return [p.text for p in parsed.places]
+
+
+_LEADING = re.compile(r"^(?:\s*[^\W_]+\b)", re.UNICODE)
+
+
+def _subject_phrase(parsed: Parsed) -> str:
+    """The previous question without its question words and auxiliaries at the start and its
+    question mark ("Når ble temaplan for kultur vedtatt?" -> "temaplan for kultur vedtatt")."""
+    text = parsed.text.strip().rstrip("?. ")
+    while True:
+        match = _LEADING.match(text)
+        if match is None or match.group(0).strip().casefold() not in QUESTION_WORDS:
+            return text.strip()
+        text = text[match.end() :]
+
+
+def _strip_slots(text: str, parsed: Parsed) -> str:
+    """``text`` without the years and places of the question (the compared slots)."""
+    for place in parsed.places:
+        text = re.sub(rf"\b(?:i|på|in|at)?\s*{re.escape(place.text)}\b", "", text)
+    text = re.sub(r"\b(?:i|in)?\s*(?:19[5-9]\d|20\d\d)\b", "", text)
+    return " ".join(text.split())
+
+
+def _subject(question: str, new: Parsed, subject: str) -> Resolution:
+    """A pronoun replaced by the conversation's topic; or the topic added."""
+    appended = f"{question.rstrip(' ?.')} ({subject})?"
+    strong = [p for p in new.pronouns if p.text.casefold() not in WEAK_PRONOUNS]
+    if len(strong) == 1:
+        p = strong[0]
+        replaced = question[: p.start] + subject + question[p.end :]
+        return Resolution(question, replaced, "subject", (appended,))
+    return Resolution(question, appended, "subject")
 
 
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:
-    """The question to retrieve with; ``question`` itself when it is not a follow-up."""
-    return _resolve(question, history, MAX_FOLLOWUP_DEPTH)
-
-
-def _resolve(question: str, history: Sequence[Turn], depth: int) -> str:
-    previous = _previous_question(history)
-    if previous is None or depth <= 0 or not is_followup(question):
-        return question
-    # The previous question may itself have been a follow-up: resolve it against what preceded.
-    earlier = list(history)
-    while earlier and not (earlier[-1].role == "user" and _clip(earlier[-1].content) == previous):
-        earlier.pop()
-    if earlier:
-        previous = _resolve(previous, earlier[:-1], depth - 1)
-    new_years = years_in(question)
-    words = [w for w in re.findall(r"\w+", question.lower()) if not w.isdigit()]
-    if new_years and all(w in _FILLER for w in words):
-        old_years = years_in(previous)
-        if old_years:
-            replaced = previous
-            if len(old_years) == len(new_years):
-                for old, new in zip(old_years, new_years, strict=True):
-                    replaced = re.sub(rf"(?<!\d){old}(?!\d)", str(new), replaced, count=1)
-            else:
-                replaced = (
-                    _YEAR_RE.sub("", previous).rstrip(" ?.")
-                    + " "
-                    + " ".join(str(y) for y in new_years)
-                )
-            return replaced.strip()
-        return previous.rstrip(" ?.") + " i " + " og ".join(str(y) for y in new_years) + "?"
-    cleaned = _FOLLOWUP_START.sub("", question).strip(" ?.,")
-    topic = re.sub(r"\s+", " ", _YEAR_RE.sub("", previous) if new_years else previous)
-    return f"{topic.rstrip(' ?.')} – {cleaned}?"
+    """The standalone reading of ``question`` (without corpus knowledge: no sibling words)."""
+    return FollowupResolver().resolve(question, history).standalone

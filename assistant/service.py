@@ -2,15 +2,22 @@
 
 ``ask_stream`` wires the stages, each a small component with one public method:
 
-1. follow-up resolution (:mod:`assistant.followup`): the question as it stands alone;
+1. follow-up resolution (:mod:`assistant.followup`): the readings of a follow-up as a question
+   that stands alone; the reader judges them and the question as typed (:meth:`_understand`);
 2. candidates (:class:`assistant.candidates.CandidateGenerator`): sentences and table rows of
    the best passages, and the closest ones anywhere;
 3. the reader (:class:`assistant.reader.Reader`): which candidate answers, and whether any does
    (a trained, calibrated model; its threshold is chosen on the dev split);
-4. the answer: the quoted sentence or table value (:class:`assistant.compose.QuoteComposer`),
-   or, with a generating answerer, the model's text over the reader's best passages, each
-   sentence kept only when the passage sentence it cites states its facts
-   (:mod:`assistant.grounding`). The model never decides whether the question is answered.
+4. the computation (:mod:`assistant.compute`): a difference, sum, ratio, share, ranking,
+   target or trend, computed exactly from the values of the reader's best candidates, shown
+   with its calculation and each value's citation (:mod:`assistant.compute_answer`);
+5. otherwise the answer: the quoted sentence or table value
+   (:class:`assistant.compose.QuoteComposer`), or, with a generating answerer, the model's text
+   over the reader's best passages, each sentence kept only when the passage sentence it cites
+   states its facts (:mod:`assistant.grounding`). The model never decides whether the question
+   is answered, and never computes;
+6. contradictions: when a value the answer cites is given otherwise elsewhere in the documents
+   (found at ingest, :mod:`vectorstore.contradictions`), the answer says so and cites both.
 
 Stage events (``kind="stage"``) say what is happening while the answer is made.
 """
@@ -26,9 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.candidates import Candidate, CandidateGenerator
-from assistant.compose import Composition, QuoteComposer, top_passages
-from assistant.followup import resolve_followup
+from assistant.compose import Composition, QuoteComposer, closest_citations, top_passages
+from assistant.compute import Computer
+from assistant.compute_answer import ComputedText, render
+from assistant.followup import Cooccurrence, FollowupResolver
 from assistant.grounding import Source, ground
+from assistant.operands import HOME_KEY
 from assistant.reader import Judged, Reader, ReaderArtifact
 from assistant.types import (
     Answer,
@@ -40,7 +50,9 @@ from assistant.types import (
     Turn,
 )
 from assistant.values import RowValues
-from vectorstore.language import language_of
+from vectorstore.contradictions import Contradiction, Statement, read_contradictions
+from vectorstore.indicators import IndicatorStore
+from vectorstore.language import language_of, squash
 from vectorstore.passages import split_sentences
 from vectorstore.settings import Settings
 from vectorstore.store import Index
@@ -102,6 +114,9 @@ class AssistantService:
         self._reader = reader
         self._generator: CandidateGenerator | None = None
         self._values: RowValues | None = None
+        self._computer: tuple[str, Computer] | None = None
+        self._followups: tuple[str, FollowupResolver] | None = None
+        self._contradictions: tuple[str, list[Contradiction]] | None = None
         self._lock = threading.RLock()
 
     # -- set-up ------------------------------------------------------------------------------
@@ -137,6 +152,35 @@ class AssistantService:
             if self._values is None or self._values.path != path:
                 self._values = RowValues(path)
             return self._values
+
+    def computer(self) -> Computer:
+        """The computation stage over this index generation's values, terms and places."""
+        with self._lock:
+            generation = self.index.manifest.generation
+            if self._computer is None or self._computer[0] != generation:
+                path = self.index.indicators_path()
+                places = IndicatorStore(path).places() if path.exists() else []
+                computer = Computer(
+                    self.values(),
+                    self.generator.corpus_terms(),
+                    frozenset({HOME_KEY, *(squash(p) for p in places)}),
+                    candidates=self.settings.compute_candidates,
+                    min_probability=self.settings.compute_min_probability,
+                )
+                self._computer = (generation, computer)
+            return self._computer[1]
+
+    def followups(self) -> FollowupResolver:
+        """The follow-up resolver, knowing this generation's places and which words the
+        corpus's sentences and rows use together."""
+        with self._lock:
+            generation = self.index.manifest.generation
+            if self._followups is None or self._followups[0] != generation:
+                corpus = self.generator.corpus_terms()
+                siblings = Cooccurrence.of(t.lemmas | t.parts for t in corpus.candidate_terms)
+                resolver = FollowupResolver(self.computer().places, siblings.score)
+                self._followups = (generation, resolver)
+            return self._followups[1]
 
     def default_answerer(self) -> str:
         name = self.settings.answerer
@@ -190,6 +234,16 @@ class AssistantService:
             for d in self.index.documents()
         ]
 
+    def contradictions(self) -> list[Contradiction]:
+        """Where the indexed documents give two values for one figure (found at ingest,
+        :mod:`vectorstore.contradictions`)."""
+        with self._lock:
+            generation = self.index.manifest.generation
+            if self._contradictions is None or self._contradictions[0] != generation:
+                found = read_contradictions(self.index.generation_path)
+                self._contradictions = (generation, found)
+            return self._contradictions[1]
+
     def neighbours(self, chunk_id: str) -> tuple[Chunk | None, Chunk | None]:
         return self.index.neighbours(chunk_id)
 
@@ -242,37 +296,40 @@ class AssistantService:
             raise ValueError("Empty question / tomt spørsmål")
         clock = _Clock(self.settings.answer_time_budget_s)
         self.refresh()
-        standalone = resolve_followup(question, history)
         language: Language = "en" if language_of(question) == "en" else "no"
         name = answerer or self.default_answerer()
         stages = STAGES[language]
 
         yield StreamEvent("stage", text=stages["search"])
         t_read = time.perf_counter()
-        judged = self.judge(standalone, filters)
+        standalone, judged = self._understand(question, history, filters)
         clock.mark("retrieve", t_read)
         clock.check()
         yield StreamEvent("stage", text=stages["read"])
         t_answer = time.perf_counter()
-        composition = QuoteComposer(self.values()).compose(judged, language)
-        if composition.refused or name == "extractive":
+        computed = self._compute(standalone, judged, language)
+        if computed is not None:
+            name = "compute"
+            composition = Composition(
+                computed.text,
+                computed.citations,
+                refused=computed.refused,
+                indicator=computed.indicator,
+                closest=closest_citations(judged) if computed.refused else (),
+            )
             yield StreamEvent("delta", text=composition.text)
         else:
-            yield StreamEvent("stage", text=stages["write"])
-            generated = yield from self._generate(name, standalone, judged, language, clock)
-            if generated is None:
-                note = f"{name}: no sentence it wrote could be grounded; the quote is shown"
-                composition = replace(composition, notes=(note,))
-                name = "extractive"
-                yield StreamEvent("delta", text=composition.text)
-            else:
-                composition = generated
+            composition, name = yield from self._answer(name, standalone, judged, language, clock)
+        noted = self._with_contradictions(composition, language)
+        if noted is not composition:
+            yield StreamEvent("delta", text=noted.text[len(composition.text) :])
+            composition = noted
         clock.mark("answer", t_answer)
         answer = Answer(
             question=question,
             answer=composition.text,
             refused=composition.refused,
-            answerer=name if not composition.indicator else "indicator",
+            answerer=name if not composition.indicator or computed else "indicator",
             citations=composition.citations,
             retrieved=judged.hits,
             timings_ms=clock.total(),
@@ -282,8 +339,87 @@ class AssistantService:
             notes=composition.notes,
             indicator=composition.indicator,
             closest=composition.closest,
+            computation=computed.computation if computed is not None else None,
         )
         yield StreamEvent("answer", answer=answer)
+
+    def _answer(
+        self, name: str, question: str, judged: Judged, language: Language, clock: _Clock
+    ) -> Generator[StreamEvent, None, tuple[Composition, str]]:
+        """The quoted answer, or with a generating answerer its grounded text (the quote when
+        no sentence it wrote could be grounded); returns the composition and who wrote it."""
+        composition = QuoteComposer(self.values()).compose(judged, language)
+        if composition.refused or name == "extractive":
+            yield StreamEvent("delta", text=composition.text)
+            return composition, name
+        yield StreamEvent("stage", text=STAGES[language]["write"])
+        generated = yield from self._generate(name, question, judged, language, clock)
+        if generated is None:
+            note = f"{name}: no sentence it wrote could be grounded; the quote is shown"
+            yield StreamEvent("delta", text=composition.text)
+            return replace(composition, notes=(note,)), "extractive"
+        return generated, name
+
+    # -- follow-ups --------------------------------------------------------------------------------
+    def _understand(
+        self, question: str, history: Sequence[Turn], filters: SearchFilters | None
+    ) -> tuple[str, Judged]:
+        """The question as it stands alone, and the reader's verdict on it. A follow-up's
+        readings (:class:`assistant.followup.FollowupResolver`) are judged and the most
+        confident is kept; when the readings are guesses (a group or a pronoun), the question as
+        typed is judged too and kept when the reader is more confident about it by
+        ``followup_margin``."""
+        resolution = self.followups().resolve(question, history) if history else None
+        if resolution is None or resolution.slot == "none":
+            return question, self.judge(question, filters)
+        best: tuple[str, Judged] | None = None
+        for reading in resolution.readings:
+            judged = self.judge(reading, filters)
+            if best is None or judged.confidence > best[1].confidence:
+                best = (reading, judged)
+        assert best is not None
+        if not resolution.guessed:
+            return best  # a year, place or computation slot filled in: the reading is exact
+        raw = self.judge(question, filters)
+        if raw.confidence > best[1].confidence + self.settings.followup_margin:
+            return question, raw
+        return best
+
+    # -- contradictions ----------------------------------------------------------------------------
+    def _with_contradictions(self, composition: Composition, language: Language) -> Composition:
+        """The answer, with a note citing both sides when a value it cites is given otherwise
+        elsewhere in the documents."""
+        if composition.refused or not self.contradictions():
+            return composition
+        citations = list(composition.citations)
+        notes: list[str] = []
+        for citation in composition.citations:
+            for found in self.contradictions():
+                sides = found.sides(citation.chunk.id, citation.supporting_sentence, citation.value)
+                other = self.index.get(sides[1].chunk_id) if sides else None
+                if sides is None or other is None:
+                    continue
+                n = next((c.n for c in citations if c.chunk.id == other.id), len(citations) + 1)
+                if n > len(citations):
+                    citations.append(
+                        Citation(n, other, sides[1].text, value=sides[1].value_text,
+                                 value_year=sides[1].year)
+                    )  # fmt: skip
+                notes.append(_contradiction_note(citation, n, sides, other, language))
+        if not notes:
+            return composition
+        text = " ".join([composition.text, *dict.fromkeys(notes)])
+        return replace(composition, text=text, citations=tuple(citations))
+
+    # -- computed answers ------------------------------------------------------------------------
+    def _compute(self, question: str, judged: Judged, language: Language) -> ComputedText | None:
+        """The computation stage: a difference, sum, ratio, share, ranking, target or trend
+        computed from the reader's best candidates, or None when the question asks none or the
+        values are not there (:mod:`assistant.compute`)."""
+        computation = self.computer().run(judged, question)
+        if computation is None:
+            return None
+        return render(computation, question, language, self.values())
 
     # -- generated answers -----------------------------------------------------------------------
     def _generate(
@@ -317,6 +453,26 @@ class AssistantService:
             chunk = best[n - 1].chunk
             citations.setdefault(n, Citation(n, chunk, supporting))
         return Composition(" ".join(s for s, _, _ in kept), tuple(citations.values()))
+
+
+def _contradiction_note(
+    citation: Citation,
+    n: int,
+    sides: tuple[Statement, Statement],
+    other: Chunk,
+    language: Language,
+) -> str:
+    """ "Merk: Årsrapport 2024 oppgir både 9,8 prosent (s. 40) [1] og 9,7 prosent (s. 52) [2]."""
+    here, there = sides
+    first = f"{here.value_text} (s. {here.page or '?'}) [{citation.n}]"
+    second = f"{there.value_text} (s. {there.page or '?'}) [{n}]"
+    if language == "en":
+        if other.doc_id == citation.chunk.doc_id:
+            return f"Note: {citation.chunk.title} gives both {first} and {second}."
+        return f"Note: {citation.chunk.title} gives {first}, {other.title} gives {second}."
+    if other.doc_id == citation.chunk.doc_id:
+        return f"Merk: {citation.chunk.title} oppgir både {first} og {second}."
+    return f"Merk: {citation.chunk.title} oppgir {first}, mens {other.title} oppgir {second}."
 
 
 def _pieces(candidate: Candidate, judged: Judged) -> list[str]:

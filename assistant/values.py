@@ -18,6 +18,10 @@ from vectorstore.indicators import IndicatorRecord, IndicatorStore
 from vectorstore.language import squash
 from vectorstore.types import Chunk
 
+#: A label found inside a row's text (not at its start) must be at least this long (letters and
+#: digits), so that a short label ("Asker") is not found inside another row's words.
+MIN_INNER_LABEL = 12
+
 
 @dataclass(frozen=True)
 class RowSeries:
@@ -105,11 +109,23 @@ class RowValues:
                 self._loaded = True
         return self._by_doc.get(doc_id, [])
 
+    def table_labels(self, record: IndicatorRecord) -> list[str]:
+        """The labels of the rows of ``record``'s table, in order."""
+        return list(
+            dict.fromkeys(
+                r.indicator
+                for r in self._records(record.doc_id)
+                if r.span_start == record.span_start
+            )
+        )
+
     def series(self, chunk: Chunk, row_text: str) -> RowSeries | None:
         """The records whose table lies in ``chunk`` and whose label begins ``row_text``."""
         row = squash(row_text)
         best: list[IndicatorRecord] = []
         best_len = 0
+        inside: list[IndicatorRecord] = []  # labels inside the row (a goal line before them)
+        inside_len = 0
         for record in self._records(chunk.doc_id):
             if record.span_end <= chunk.start or record.span_start >= chunk.end:
                 continue
@@ -118,6 +134,12 @@ class RowValues:
                 if len(label) > best_len:
                     best, best_len = [], len(label)
                 best.append(record)
+            elif len(label) >= MIN_INNER_LABEL and label in row and len(label) >= inside_len:
+                if len(label) > inside_len:
+                    inside, inside_len = [], len(label)
+                inside.append(record)
+        if not best:
+            best = inside
         if not best:
             return None
         own = tuple(sorted((r for r in best if r.place is None), key=lambda r: r.year))

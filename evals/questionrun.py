@@ -5,7 +5,9 @@ Scoring, per question (conversations: per turn, with the earlier turns as histor
 * answerable (types number, date, name, list, fact, table): right when not refused and the
   answer contains one of the expected strings (:func:`evals.metrics.answer_matches`);
 * compute: right when not refused and the answer contains the computed result (quoting the two
-  values without the result is not right);
+  values without the result is not right); ``compute_right_and_shown`` also asks that the answer
+  showed its calculation (``Answer.computation``), and ``computed_when_not_asked`` is how often
+  a question that asked no computation got one;
 * unanswerable: right when refused;
 * cites evidence: for a right answer, a cited passage contains the evidence span.
 
@@ -53,6 +55,10 @@ class Outcome:
     answerer: str = ""
     error: str = ""
     answer: str = ""
+    #: The answer showed a computation (its calculation with each value's citation).
+    computed: bool = False
+    #: The question the service answered (a follow-up resolved), when it differs.
+    standalone: str = ""
 
 
 def _cites(answer: Answer, evidence: Sequence[str]) -> bool:
@@ -87,6 +93,8 @@ def score(question: dict[str, Any], answer: Answer, ms: float, item_id: str) -> 
         ms=ms,
         answerer=answer.answerer,
         answer=answer.answer[:300],
+        computed=answer.computation is not None and not answer.refused,
+        standalone=answer.standalone_question or "",
     )
 
 
@@ -140,6 +148,12 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "unanswerable_refused": _rate(unanswerable, lambda o: o.right),
         "cites_evidence": _rate(right, lambda o: bool(o.cites_evidence)),
         "compute": _rate([o for o in single if o.type == "compute"], lambda o: o.right),
+        "compute_right_and_shown": _rate(
+            [o for o in single if o.type == "compute"], lambda o: o.right and o.computed
+        ),
+        "computed_when_not_asked": _rate(
+            [o for o in single if o.type != "compute"], lambda o: o.computed
+        ),
         "conversation_turns": _rate(turns, lambda o: o.right),
         "followup_turns": _rate([o for o in turns if o.followup != "first"], lambda o: o.right),
     }

@@ -25,6 +25,7 @@ from ingest.candidates import candidate_spans
 from ingest.chunking import chunk_document
 from ingest.loaders import LoadedDocument, LoadError, corpus_entry_problem, load_document
 from ingest.tables import TABLES_VERSION, extract_indicator_records, find_tables
+from vectorstore.contradictions import ContradictionRules, find_contradictions, write_contradictions
 from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.embeddings import Embedder, get_embedder
 from vectorstore.embeddings import embedder_name as embedder_name_for
@@ -32,6 +33,7 @@ from vectorstore.indicators import IndicatorRecord, IndicatorStore
 from vectorstore.passages import CANDIDATES_VERSION
 from vectorstore.settings import Settings
 from vectorstore.store import (
+    CandidateTable,
     DocumentRecord,
     GenerationWriter,
     IndexManifest,
@@ -495,6 +497,8 @@ def _build(
         for p in processed:
             store.replace_document(p.info.doc_id, p.records)
             n_records += len(p.records)
+        records = [r for p in processed for r in p.records]
+        _write_contradictions(writer.dir, chunks, records, settings)
         writer.publish(new_manifest)
     except BaseException:
         writer.abandon()
@@ -539,6 +543,23 @@ def _write_candidates(
     )
     writer.write_candidates(spans, vectors)
     return len(spans), embedded
+
+
+def _write_contradictions(
+    directory: Path, chunks: list[Chunk], records: list[IndicatorRecord], settings: Settings
+) -> int:
+    """Where the documents give two values for one figure (:mod:`vectorstore.contradictions`),
+    stored with the generation."""
+    table = CandidateTable.load(directory)
+    by_id = {c.id: c for c in chunks}
+    items = [(by_id[c], span) for c, span in zip(table.chunk_ids, table.spans, strict=True)]
+    rules = ContradictionRules(
+        min_cosine=settings.contradiction_min_cosine,
+        min_overlap=settings.contradiction_min_overlap,
+        max_ratio=settings.contradiction_max_ratio,
+    )
+    found = find_contradictions(chunks, records, items, table.vectors, rules)
+    return write_contradictions(directory, found)
 
 
 def ensure_index(settings: Settings, embedder: Embedder | None = None) -> IngestReport | None:

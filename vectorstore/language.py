@@ -251,3 +251,254 @@ def squash(text: str) -> str:
 
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "").casefold()
     return "".join(ch for ch in text if ch.isalnum())
+
+
+# ---------------------------------------------------------------------------------------------
+# Computations: which operation a question asks for, and how quantities are written.
+
+Operation = Literal["trend", "target", "rank", "ratio", "share", "sum", "difference"]
+
+#: Operation words -> the computation a question asks for (bokmål, nynorsk, English), in the
+#: order they are tried: the first pattern that matches decides. Like :data:`ANSWER_KINDS`, a
+#: short table of general words, not of questions; whether the evidence holds the values to
+#: compute with is decided by :mod:`assistant.compute`.
+OPERATIONS: tuple[tuple[str, Operation], ...] = (
+    (
+        r"\butvikl(?:et|a) seg\b|\butviklingen (?:i|av|for|til)\b|\bhow (?:has|have|did) .{0,80}"
+        r"\b(?:develop|chang|evolv)\w*|\btrend\b",
+        "trend",
+    ),
+    (
+        r"\bn(?:å|ådd|ådde|ås|år)\b.{0,40}\bmål(?:et|a|ene|setting\w*)?\b"
+        r"|\b(?:unna|over|under|fra|opp til|i forhold til|sammenlignet med|enn) målet\b"
+        r"|\bmålet\b.{0,30}\bgjenstår\b|\bgjenstår\b|\breach(?:ed)? (?:the|its) (?:target|goal)\b"
+        r"|\b(?:short of|above|below|from|compared to|than) (?:the|its) (?:target|goal)\b",
+        "target",
+    ),
+    (
+        r"\b(?:hvilke[nt]?|kva for ei?n?|which|what)\b.{0,80}\b(?:flest|høyest|lavest|størst"
+        r"|minst|mest|færrest|billigst|dyrest|først|sist|highest|lowest|most|fewest|largest"
+        r"|smallest|biggest|first|last)\b|\brangert?\b|\brank(?:ed|ing)?\b",
+        "rank",
+    ),
+    (
+        r"\bganger (?:så|mer|flere|større|høyere|mindre)\b|\bhow many times\b|\btimes (?:as|more)"
+        r"\b|\bi (?:snitt|gjennomsnitt) (?:per|pr\.?|hvert|i året|hver)\b|\bon average (?:per|each)"
+        r"\b|\bper (?:hoved)?mål\b|\bdobbelt så\b|\bhalvparten\b",
+        "ratio",
+    ),
+    (
+        r"\b(?:hvor stor|kor stor) (?:andel|del|prosent\w*) av\b|\bhvor mange prosent av\b"
+        r"|\bwhat (?:share|percentage|proportion|part) of\b|\bhow (?:large|big) a (?:share|part)"
+        r" of\b|\bhvor mange av\b.{0,60}\bprosent\b|\bomtrent hvor mange av\b",
+        "share",
+    ),
+    (
+        r"\btil (?:sammen|saman)\b|\btilsammen\b|\blegge[rs]? (?:man |vi |du |en )?sammen\b"
+        r"|\bsamlet\b|\bsummen\b|\bi alt\b|\bin total\b|\btogether\b|\bcombined\b"
+        r"|\baltogether\b|\btotalt\b|\bsum of\b",
+        "sum",
+    ),
+    (
+        r"\bforskjell\w*|\bdifferanse\w*|\bskiller\b|\bdifference\b"
+        r"|\b(?:hvor|kor) (?:mye|mykje|mange) (?:mer|meir|mindre|flere|fleire|færre|høyere|lavere"
+        r"|større|dyrere|billigere|raskere|lengre|kortere|bedre|dårligere)\b"
+        r"|\b(?:hvor|kor) mange (?:prosentpoeng|kroner|dager|tonn)\b"
+        r"|\b(?:økte|økt|steg|falt|sank|gikk|gått|redusert|reduksjon\w*|nedgang\w*|økning\w*"
+        r"|endret|endring\w*|forbedr\w*|vokst|vokse)\b.{0,80}\b(?:fra|siden|enn)\b"
+        r"|\bhow (?:much|many) (?:more|less|fewer|higher|lower|larger|smaller|faster|cheaper)\b"
+        r"|\bhow (?:much|many) (?:percentage points|kroner|days)\b"
+        r"|\b(?:increase|decrease|drop|rise|fall|fell|grew|grow|change)[ds]?\b.{0,60}\b(?:from"
+        r"|since|than)\b|\bhow big (?:is|was) the (?:drop|increase|decrease|change|gap)\b"
+        r"|\b(?:nedgangen|økningen|endringen|reduksjonen|kuttet)\b",
+        "difference",
+    ),
+    # an amount per something ("hvor mange elever per sted"): a ratio, unless the documents
+    # state the amount per that thing themselves (assistant.compute checks)
+    (
+        r"\b(?:hvor mange|hvor mye|kor mange|kor mykje|how many|how much|gjennomsnitts\w+|average"
+        r")\b.{0,80}\bper\s+\w+",
+        "ratio",
+    ),
+)
+_OPERATION_RES = tuple((re.compile(p, re.IGNORECASE), op) for p, op in OPERATIONS)
+OPERATION_NAMES: tuple[Operation, ...] = (
+    "trend", "target", "rank", "ratio", "share", "sum", "difference",
+)  # fmt: skip
+
+
+def operation_of(question: str) -> Operation | None:
+    """The computation a question asks for (:data:`OPERATIONS`), or None."""
+    found = operation_match(question)
+    return found[0] if found else None
+
+
+def operation_match(question: str) -> tuple[Operation, int, int] | None:
+    """The operation and where its words stand in ``question`` (start, end), or None."""
+    text = question[:2000]
+    for pattern, op in _OPERATION_RES:
+        match = pattern.search(text)
+        if match:
+            return op, match.start(), match.end()
+    return None
+
+
+#: Superlatives that ask for the smallest (the rest ask for the largest).
+RANK_LOWEST = re.compile(
+    r"\b(?:lavest|minst|færrest|billigst|først|lowest|least|fewest|smallest|cheapest|first)\b",
+    re.IGNORECASE,
+)
+
+#: Unit words after a number -> the canonical unit ("prosent" -> "%"). The first match wins,
+#: so longer units come first.
+UNIT_WORDS: tuple[tuple[str, str], ...] = (
+    (r"prosentpoeng|percentage points?", "prosentpoeng"),
+    (r"%|prosent|percent|per cent", "%"),
+    (r"mrd\.?\s*(?:kr\.?|kroner)|milliard(?:er)?\s*kroner", "mrd. kr"),
+    (r"mill\.?\s*(?:kr\.?|kroner)|million(?:er)?\s*kroner", "mill. kr"),
+    (r"mrd\.|milliard(?:er)?|billions?", "mrd."),
+    (r"mill\.|million(?:er)?|millions?", "mill."),
+    (r"kr\s*/\s*m2|kroner per kvadratmeter", "kr/m2"),
+    (r"kg\s*/\s*m2", "kg/m2"),
+    (r"kr\.?(?!\w)|kroner|NOK", "kr"),
+    (r"kilo(?:gram)?|kg", "kg"),
+    (r"tonn(?:\s*CO2\w*)?|tonnes?", "tonn"),
+    (r"GWh|MWh|kWh", "{0}"),
+    (r"m2|kvadratmeter|square metres?", "m2"),
+    (r"dekar", "dekar"),
+    (r"dager|dagar|døgn|days?", "dager"),
+    (r"uker|weeks?", "uker"),
+    (r"måneder|months?", "måneder"),
+    (r"timer|hours?", "timer"),
+    (r"år(?!\w)|years?", "år"),
+    (r"poeng|points?", "poeng"),
+)
+_UNIT_RE = re.compile(
+    r"\s?(" + "|".join(f"(?:{p})" for p, _ in UNIT_WORDS) + r")(?!\w)", re.IGNORECASE
+)
+_UNIT_RES = tuple((re.compile(f"(?:{p})$", re.IGNORECASE), unit) for p, unit in UNIT_WORDS)
+
+
+def unit_of(word: str) -> str:
+    """The canonical unit of a unit word ("prosent" -> "%", "mill. kroner" -> "mill. kr")."""
+    word = " ".join(word.split())
+    for pattern, unit in _UNIT_RES:
+        if pattern.fullmatch(word):
+            return word if unit == "{0}" else unit
+    return ""
+
+
+#: Units a table row's label names when its cells print none ("Antall kilo husholdningsavfall",
+#: "Netto driftsutgifter i kroner", "saksbehandlingstid (dager)").
+_LABEL_UNIT = re.compile(
+    r"\b(kroner|kr|kilo|kg|tonn|GWh|MWh|kWh|dekar|dager|prosent|m2)\b|(%)", re.IGNORECASE
+)
+
+
+def unit_in_label(label: str) -> str:
+    """The canonical unit a row's label names, or ""."""
+    match = _LABEL_UNIT.search(label)
+    return unit_of(match.group(match.lastindex or 1)) if match else ""
+
+
+def unit_after(text: str, position: int) -> tuple[str, int]:
+    """The unit written right after ``position`` of ``text`` and where it ends ("", position)."""
+    match = _UNIT_RE.match(text, position)
+    if match is None:
+        return "", position
+    return unit_of(match.group(1)), match.end()
+
+
+#: Number words counted as numbers in sentences ("sju restaureringsobjekter"). "en"/"et"/"ett"
+#: are left out: they are mostly articles.
+NUMBER_WORDS: dict[str, int] = {
+    "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "sju": 7, "syv": 7, "åtte": 8, "ni": 9,
+    "ti": 10, "elleve": 11, "tolv": 12, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+
+#: Years said relative to another year ("året før" = one year before), with the offset.
+RELATIVE_YEARS: tuple[tuple[str, int], ...] = (
+    (r"\b(?:året|år|aret) (?:før|forut|tidligere)\b|\bforrige år\b|\bi fjor\b|\bfjoråret\b"
+    r"|\bthe (?:year|previous year) before\b|\bthe previous year\b|\blast year\b", -1),
+    (r"\b(?:året|år) (?:etter|deretter)\b|\bneste år\b|\bthe (?:year|following year) after\b"
+    r"|\bthe following year\b|\bnext year\b", 1),
+)  # fmt: skip
+_RELATIVE_YEAR_RES = tuple((re.compile(p, re.IGNORECASE), k) for p, k in RELATIVE_YEARS)
+
+
+def relative_years(text: str) -> list[int]:
+    """Offsets of the relative years ``text`` names ("og året før?" -> [-1])."""
+    return [k for _, _, k in relative_year_spans(text)]
+
+
+def relative_year_spans(text: str) -> list[tuple[int, int, int]]:
+    """Where ``text`` names a relative year: (start, end, offset), in order."""
+    found = [
+        (m.start(), m.end(), k) for pattern, k in _RELATIVE_YEAR_RES for m in pattern.finditer(text)
+    ]
+    return sorted(found)
+
+
+#: Words that join the parts of a clause list: values on either side are separate statements
+#: ("22,3 kilo i matavfallet og 14,6 kilo i restavfallet").
+CLAUSE_BREAKS = re.compile(
+    r"[;:]|,(?!\d)|\s(?:og|mens|men|samt|enn|mot|and|while|whereas|but|than|versus)\s",
+    re.IGNORECASE,
+)
+#: "henholdsvis" / "respectively": the names before it go with the numbers after it, in order.
+RESPECTIVELY = re.compile(r"\b(?:henholdsvis|høvesvis|respectively)\b", re.IGNORECASE)
+#: Words that say a value is a goal ("målet om 80 prosent", "target of").
+TARGET_WORDS = re.compile(r"\bmål\w*|\btarget\w*|\bgoal\w*|\bambisjon\w*", re.IGNORECASE)
+#: Words that say a value is said for "since"/"from" a year: the series runs from there on.
+SINCE_WORDS = re.compile(r"\b(?:siden|fra|etter|since|from)\s+(19[5-9]\d|20\d\d)\b", re.IGNORECASE)
+#: "nå", "i dag": the latest year the documents give.
+NOW_WORDS = re.compile(r"\b(?:nå|i dag|now|today|currently)\b", re.IGNORECASE)
+#: "de siste tre årene" / "the last four years": a span of years ending with the latest.
+LAST_YEARS = re.compile(
+    r"\b(?:de|the) (?:siste|last|past) (\d+|to|tre|fire|fem|seks|two|three|four|five|six) "
+    r"(?:årene|år|years)\b",
+    re.IGNORECASE,
+)
+#: Words that coordinate the things a question compares or adds up ("A og B", "A enn B").
+COORDINATION = re.compile(r",\s|\s(?:og|eller|enn|mot|versus|vs\.?|and|or|than)\s", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Conversations: what a follow-up leans on.
+
+#: Words that ask rather than name (question words, auxiliaries, conversational filler): a
+#: follow-up made only of these, years and places changes a slot of the previous question.
+QUESTION_WORDS = frozenset(
+    {
+        "hva", "hvor", "hvem", "hvilke", "hvilken", "hvilket", "når", "hvordan", "hvorfor", "mange",
+        "mye", "kva", "kor", "kven", "kvifor", "stor", "store", "høy", "høyt", "lav", "lavt",
+        "lang", "langt", "ofte", "big", "large", "high", "low", "long", "korleis", "for", "what",
+        "ellers", "else", "otherwise", "flere", "færre", "fleire", "more", "fewer", "less",
+        "how", "who", "which", "when", "where", "why", "many", "much", "whom", "whose", "also",
+        "too", "then", "so", "about", "da", "så", "også", "vel", "egentlig", "nå", "blant", "among",
+        "med", "with", "og", "and", "men", "but", "enn", "than", "var", "er", "ble", "blir", "har",
+        "hadde", "får", "fikk", "skal", "skulle", "kan", "kunne", "was", "were", "is", "are", "did",
+        "does", "do", "has", "have", "had", "will", "would", "can", "could", "get", "got", "the",
+        "a", "an", "of", "in", "i", "på", "til", "to", "om", "at"
+    }
+)  # fmt: skip
+#: Pronouns that point back at the previous question's subject ("hvem har ansvaret for den?").
+PRONOUNS = frozenset(
+    {
+        "den", "det", "dem", "disse", "denne", "dette", "han", "hun", "ho", "dei", "dykk", "sånn",
+        "slik", "it", "they", "them", "those", "these", "that", "this", "there", "der", "dit",
+        "one", "ones", "its", "their"
+    }
+)  # fmt: skip
+#: Pronouns that also stand as an empty subject ("Hvor mange var det i 2024?"): they point back
+#: only in a question that names nothing of its own.
+WEAK_PRONOUNS = frozenset({"det", "der", "there", "it", "that", "this", "de", "they"})
+#: Words that close a follow-up ("i 2022 da?", "på hvor mange steder da?", "that year too?").
+FOLLOWUP_CLOSING = re.compile(r"\b(?:da|then|too|også)\s*[?.!]*\s*$", re.IGNORECASE)
+#: Words that open a follow-up ("og i 2023?", "hva med Bærum?", "what about ...").
+FOLLOWUP_OPENING = re.compile(
+    r"^\s*(?:og|men|enn|hva med|hvordan med|hva om|samme for|så|kva med|and|but|what about"
+    r"|how about|same for|then|so)\b",
+    re.IGNORECASE,
+)

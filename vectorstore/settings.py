@@ -86,6 +86,37 @@ class Settings(BaseSettings):
         "None = the threshold chosen on the dev split at training (in the reader's reader.json).",
     )
 
+    # --- computed answers and follow-ups ---------------------------------------------------------
+    compute_candidates: int = Field(
+        12,
+        description="The reader's best candidates whose values a computation may use "
+        "(assistant.compute).",
+    )
+    compute_min_probability: float = Field(
+        0.1,
+        description="A candidate's reader probability needed for its values to be operands of a "
+        "computation (chosen on the dev split's compute questions).",
+    )
+    followup_margin: float = Field(
+        0.2,
+        description="How much more confident the reader must be about the resolved follow-up "
+        "than about the question as typed for the resolved one to be used (dev split).",
+    )
+
+    contradiction_min_cosine: float = Field(
+        0.75,
+        description="Two sentences whose vectors are at least this close (and whose words "
+        "mostly agree) say the same thing; a different number in them is a contradiction.",
+    )
+    contradiction_min_overlap: float = Field(
+        0.15, description="Share of content words two such sentences must have in common."
+    )
+    contradiction_max_ratio: float = Field(
+        2.0,
+        description="Two values further apart than this factor are different figures, not one "
+        "figure given twice.",
+    )
+
     # --- answering -----------------------------------------------------------------------------
     answerer: Literal["auto", "llm", "openai", "extractive"] = Field(
         "auto", description="auto = llm when the local model is installed, else extractive."

@@ -1,43 +1,138 @@
-"""Follow-up questions become questions that stand alone."""
+"""Follow-ups resolved by the slot they change: year, place, group, subject, computation."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.followup import is_followup, resolve_followup
+from assistant.followup import Cooccurrence, FollowupResolver, resolve_followup
 from assistant.types import Turn
 
-SICK_LEAVE = [
-    Turn("user", "Hva var sykefraværet i 2024?"),
-    Turn("assistant", "Sykefraværsprosent var 9,3 % i 2024 [1]."),
-]
+PLACES = frozenset({"asker", "bærum", "drammen"})
 
 
-def test_year_followup_replaces_the_year() -> None:
-    assert resolve_followup("og i 2023?", SICK_LEAVE) == "Hva var sykefraværet i 2023?"
+def _turns(*pairs: tuple[str, str]) -> list[Turn]:
+    out: list[Turn] = []
+    for question, answer in pairs:
+        out += [Turn("user", question), Turn("assistant", answer)]
+    return out
 
 
-def test_year_followup_without_og() -> None:
-    assert resolve_followup("Hva med 2022?", SICK_LEAVE) == "Hva var sykefraværet i 2022?"
+SICK_LEAVE = _turns(("Hva var sykefraværet i 2024?", "Sykefraværsprosent var 9,3 % i 2024 [1]."))
 
 
-def test_topic_followup_joins_the_previous_topic() -> None:
-    resolved = resolve_followup("hva med skolene?", SICK_LEAVE)
-    assert "sykefraværet" in resolved
-    assert "2024" in resolved
-    assert "skolene" in resolved
-    assert resolved != "hva med skolene?"
+@pytest.fixture
+def resolver() -> FollowupResolver:
+    # Passages: which words stand together (the corpus's sentences, as term sets).
+    siblings = Cooccurrence.of(
+        [
+            {"enebolig", "småhus", "leilighet", "bolig"},
+            {"enebolig", "småhus"},
+            {"kvinne", "mann", "sykefravær"},
+            {"bygge", "bolig"},
+        ]
+    )
+    return FollowupResolver(PLACES, siblings.score)
 
 
-def test_topic_followup_with_a_new_year_drops_the_old_year() -> None:
-    resolved = resolve_followup("og for skolene i 2023?", SICK_LEAVE)
-    assert "skolene" in resolved and "2023" in resolved and "sykefraværet" in resolved
-    assert "2024" not in resolved
+def test_a_new_year_replaces_the_old_one(resolver: FollowupResolver) -> None:
+    found = resolver.resolve("og i 2023?", SICK_LEAVE)
+    assert found.slot == "year"
+    assert found.standalone == "Hva var sykefraværet i 2023?"
 
 
-def test_previous_question_without_a_year_gets_the_year_appended() -> None:
-    history = [Turn("user", "Hvor mange årsverk hadde kommunen?")]
-    assert resolve_followup("og i 2023?", history) == "Hvor mange årsverk hadde kommunen i 2023?"
+def test_a_relative_year_counts_from_the_previous_year(resolver: FollowupResolver) -> None:
+    assert resolver.resolve("og året før?", SICK_LEAVE).standalone == "Hva var sykefraværet i 2023?"
+    assert resolver.resolve("and the year after?", SICK_LEAVE).standalone.endswith("2025?")
+
+
+def test_a_relative_year_without_one_in_the_question_counts_from_the_answer(
+    resolver: FollowupResolver,
+) -> None:
+    history = _turns(("Hvor mange årsverk hadde kommunen?", "Kommunen hadde 5 400 årsverk i 2024."))
+    found = resolver.resolve("og året før?", history)
+    assert found.standalone == "Hvor mange årsverk hadde kommunen i 2023?"
+
+
+def test_a_year_is_added_when_the_previous_question_had_none(resolver: FollowupResolver) -> None:
+    history = _turns(("Hvor mange årsverk hadde kommunen?", "5 400 [1]."))
+    assert resolver.resolve("i 2022 da?", history).standalone == (
+        "Hvor mange årsverk hadde kommunen i 2022?"
+    )
+
+
+def test_a_new_place_replaces_the_old_one_and_is_added_when_there_was_none(
+    resolver: FollowupResolver,
+) -> None:
+    history = _turns(("Hva var dekningsgraden i Bærum i 2024?", "113 % [1]."))
+    found = resolver.resolve("hva med Drammen?", history)
+    assert found.slot == "place"
+    assert found.standalone == "Hva var dekningsgraden i Drammen i 2024?"
+    assert resolver.resolve("og i Bærum?", SICK_LEAVE).standalone == (
+        "Hva var sykefraværet i 2024 i Bærum?"
+    )
+
+
+def test_a_three_turn_chain_resolves_against_the_resolved_question(
+    resolver: FollowupResolver,
+) -> None:
+    history = _turns(
+        ("Hva var dekningsgraden i Bærum i 2024?", "113 % [1]."),
+        ("hva med Drammen?", "91 % [1]."),
+    )
+    assert resolver.resolve("og året før?", history).standalone == (
+        "Hva var dekningsgraden i Drammen i 2023?"
+    )
+
+
+def test_a_group_follow_up_replaces_the_word_used_alongside_it(
+    resolver: FollowupResolver,
+) -> None:
+    history = _turns(("Hvor mange småhus ble bygget i 2024?", "99 [1]."))
+    found = resolver.resolve("og eneboliger?", history)
+    assert found.slot == "group"
+    assert found.standalone == "Hvor mange eneboliger ble bygget i 2024?"
+    assert any("småhus" in a and "eneboliger" in a for a in found.alternatives)
+
+
+def test_the_same_word_with_another_number_is_replaced(resolver: FollowupResolver) -> None:
+    history = _turns(("Hvor mange av 1-2-åringene går i barnehage?", "90,4 % [1]."))
+    found = resolver.resolve("og 3-5-åringene?", history)
+    assert found.standalone == "Hvor mange av 3-5-åringene går i barnehage?"
+
+
+def test_a_pronoun_points_at_the_topic_even_two_turns_back(resolver: FollowupResolver) -> None:
+    history = _turns(
+        ("Når ble temaplan for kultur vedtatt?", "4. april 2022 [1]."),
+        ("hvor mange strategier har den?", "34 [1]."),
+    )
+    found = resolver.resolve("hvilket hovedutvalg er ansvarlig for den?", history)
+    assert found.slot == "subject"
+    assert "temaplan for kultur" in found.standalone
+    assert "strategier" not in found.standalone
+
+
+def test_a_computation_follow_up_takes_the_slots_of_the_last_two_questions(
+    resolver: FollowupResolver,
+) -> None:
+    history = _turns(
+        ("Hva var sykefraværet i Asker i 2024?", "9,3 % [1]."),
+        ("og i 2023?", "9,0 % [1]."),
+    )
+    found = resolver.resolve("hvor stor er forskjellen?", history)
+    assert found.slot == "compute"
+    assert "2024" in found.standalone and "2023" in found.standalone
+    assert "sykefraværet" in found.standalone
+
+
+def test_a_computation_follow_up_compares_the_places_of_the_conversation(
+    resolver: FollowupResolver,
+) -> None:
+    history = _turns(
+        ("Hva var sykefraværet i kommunen i 2024?", "9,3 % [1]."),
+        ("og i Bærum?", "9,6 % [1]."),
+    )
+    found = resolver.resolve("hvor stor er forskjellen?", history)
+    assert "Asker og Bærum" in found.standalone
 
 
 @pytest.mark.parametrize(
@@ -48,81 +143,37 @@ def test_previous_question_without_a_year_gets_the_year_appended() -> None:
         "Hva sier klimaplanen om utslipp fra transport?",
     ],
 )
-def test_standalone_questions_are_unchanged(question: str) -> None:
-    assert not is_followup(question)
-    assert resolve_followup(question, SICK_LEAVE) == question
+def test_a_question_that_names_its_own_subject_stands_alone(
+    resolver: FollowupResolver, question: str
+) -> None:
+    found = resolver.resolve(question, SICK_LEAVE)
+    assert found.slot == "none" and found.standalone == question
 
 
-def test_no_history_means_no_rewrite() -> None:
-    assert resolve_followup("og i 2023?", []) == "og i 2023?"
+def test_no_history_means_no_rewrite(resolver: FollowupResolver) -> None:
+    assert resolver.resolve("og i 2023?", []).standalone == "og i 2023?"
     assert resolve_followup("og i 2023?", [Turn("assistant", "Hei!")]) == "og i 2023?"
 
 
-def test_english_year_followup() -> None:
-    history = [Turn("user", "What was the sick leave in 2024?")]
-    assert resolve_followup("and in 2022?", history) == "What was the sick leave in 2022?"
+def test_a_huge_history_is_bounded(resolver: FollowupResolver) -> None:
+    history = [Turn("user", "Hva var sykefraværet i 2024? " + "ord " * 100_000)] * 50
+    found = resolver.resolve("og i 2023?", history)
+    assert len(found.standalone) < 1_100
 
 
-def test_english_topic_followup() -> None:
-    history = [Turn("user", "What was the sick leave in 2024?")]
-    resolved = resolve_followup("what about the schools?", history)
-    assert "sick leave" in resolved and "schools" in resolved
+def test_a_comparison_word_asks_and_a_closing_word_leans_back(resolver: FollowupResolver) -> None:
+    history = _turns(("Hvor mange flyttet til Asker i 2024?", "892 [1]."))
+    found = resolver.resolve("var det flere i 2023?", history)
+    assert found.slot == "year" and found.standalone == "Hvor mange flyttet til Asker i 2023?"
+    elliptic = resolver.resolve("på hvor mange steder da?", history)
+    assert elliptic.slot == "group" and "flyttet" in elliptic.standalone
 
 
-def test_chained_followups_resolve_against_the_first_question() -> None:
-    history = [
-        *SICK_LEAVE,
-        Turn("user", "og i 2023?"),
-        Turn("assistant", "Sykefraværsprosent var 9,0 % i 2023 [1]."),
-    ]
-    assert resolve_followup("og i 2022?", history) == "Hva var sykefraværet i 2022?"
-
-
-def test_the_latest_user_turn_is_the_previous_question() -> None:
-    history = [
-        Turn("user", "Hvor mange årsverk hadde kommunen i 2024?"),
-        Turn("assistant", "5 400 [1]."),
-        *SICK_LEAVE,
-    ]
-    assert resolve_followup("og i 2023?", history) == "Hva var sykefraværet i 2023?"
-
-
-@pytest.mark.parametrize(
-    "question",
-    ["Hva var sykefraværet i 2024?", "Hvem åpnet biblioteket?", "Hvem var ordfører i 2023?"],
-)
-def test_short_question_naming_its_own_topic_stands_alone(question: str) -> None:
-    history = [
-        Turn("user", "Hvor mange årsverk hadde kommunen i 2024?"),
-        Turn("assistant", "Asker kommune hadde 5 400 årsverk [1]."),
-    ]
-    assert resolve_followup(question, history) == question
-
-
-@pytest.mark.parametrize("question", ["Hva er målet?", "Hvor mange i 2023?", "Hvorfor det?"])
-def test_short_question_without_its_own_topic_leans_on_the_previous(question: str) -> None:
-    assert is_followup(question)
-    assert "sykefraværet" in resolve_followup(question, SICK_LEAVE)
-
-
-# --- bounded work on pathological histories (issue 14, finding 1) --------------------------------
-def test_a_huge_previous_question_is_cut() -> None:
-    from assistant.followup import MAX_PREVIOUS_CHARS
-
-    long_word = [Turn("user", "x" * 1_000_000), Turn("assistant", "Svar.")]
-    resolved = resolve_followup("Og i 2023?", long_word)
-    assert len(resolved) <= MAX_PREVIOUS_CHARS + 20
-    many_words = [Turn("user", "Hva var sykefraværet i 2024? " + "ord " * 100_000)]
-    resolved = resolve_followup("og i 2023?", many_words)
-    assert resolved.startswith("Hva var sykefraværet i 2023?")
-    assert len(resolved) <= MAX_PREVIOUS_CHARS + 20
-
-
-def test_a_long_chain_of_follow_ups_does_not_recurse_without_end() -> None:
-    # Each "og i <year>?" is a follow-up of the one before: the old resolver recursed once per
-    # question and hit Python's recursion limit.
-    chain = [Turn("user", "Hva var sykefraværet i 2024?")]
-    for i in range(5_000):
-        chain += [Turn("assistant", "Svar."), Turn("user", f"og i {1960 + i % 60}?")]
-    resolved = resolve_followup("og i 2023?", chain)
-    assert resolved.endswith("2023?") and len(resolved) < 200
+def test_a_computation_over_two_things_names_both(resolver: FollowupResolver) -> None:
+    history = _turns(
+        ("Hvor mange elever har kulturskolen?", "2200 [1]."),
+        ("på hvor mange steder da?", "25 [1]."),
+    )
+    found = resolver.resolve("hvor mange elever blir det per sted?", history)
+    assert found.slot == "compute"
+    assert "kulturskolen" in found.standalone and "steder" in found.standalone

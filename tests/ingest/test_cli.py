@@ -116,3 +116,31 @@ def test_help() -> None:
     assert result.exit_code == 0
     for option in ("--corpus", "--data-dir", "--embedding-model", "--chroma-mode", "--rebuild"):
         assert option in result.output
+
+
+def test_contradictions_report_after_ingest(
+    small_corpus: Path, tmp_path: Path, embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASKER_CONTRADICTION_MIN_COSINE", "0.5")  # the hash embedder's vectors
+    data = tmp_path / "data"
+    (small_corpus / "a.txt").write_text(
+        "# A\n\nDet ble i 2024 signert samarbeidsavtale med fire områdefora i kommunen.\n",
+        encoding="utf-8",
+    )
+    (small_corpus / "b.txt").write_text(
+        "# B\n\nDet ble i 2024 signert samarbeidsavtale med sju områdefora i kommunen.\n",
+        encoding="utf-8",
+    )
+    invoke("--data-dir", data, "--corpus", small_corpus, "--quiet")
+    code, output = invoke("--data-dir", data, "--corpus", small_corpus, "contradictions")
+    assert code == 0, output
+    assert "1 motsigelser" in output
+    assert "fire" in output and "sju" in output
+
+
+def test_contradictions_without_an_index_is_a_clean_error(
+    tmp_path: Path, embedder: HashEmbedder
+) -> None:
+    code, output = invoke("--data-dir", tmp_path / "data", "contradictions")
+    assert code == 1
+    assert "No index yet" in output

@@ -12,8 +12,11 @@ from vectorstore.language import (
     facts_in,
     holds_kind,
     language_of,
+    operation_of,
+    relative_years,
     squash,
     terms,
+    unit_of,
     words,
     years_in,
 )
@@ -80,3 +83,34 @@ def test_years_language_and_squash() -> None:
     assert language_of("What did Røykenbadet cost?") == "en"
     assert language_of("hvor mye søppel kastet folk") == "nb"
     assert squash("Syke-\nfravær 9,3 %") == "sykefravær93"
+
+
+@pytest.mark.parametrize(
+    ("question", "operation"),
+    [
+        ("Hvor mye høyere var prisen i byen enn på landet?", "difference"),
+        ("How much lower was the rate than last time?", "difference"),
+        ("Hvor stor er forskjellen mellom skolene?", "difference"),
+        ("Hvor mye falt tallet fra 2019 til 2020?", "difference"),
+        ("Hvor mange besøkende var det til sammen i fjor og i år?", "sum"),
+        ("What was the total when we add them together?", "sum"),
+        ("Hvor mange ganger så mange deltakere var det?", "ratio"),
+        ("Hvor stor andel av søknadene ble innvilget?", "share"),
+        ("Hvilken skole hadde flest elever?", "rank"),
+        ("Nådde etaten målet for ventetid?", "target"),
+        ("Hvordan har ventetiden utviklet seg?", "trend"),
+        ("Hva var ventetiden i 2024?", None),
+        ("Hvem leder utvalget?", None),
+    ],
+)
+def test_operation_words_say_what_to_compute(question: str, operation: str | None) -> None:
+    assert operation_of(question) == operation
+
+
+def test_relative_years_and_units() -> None:
+    assert relative_years("og året før?") == [-1]
+    assert relative_years("and the following year?") == [1]
+    assert relative_years("i 2023?") == []
+    assert unit_of("prosent") == "%"
+    assert unit_of("mill. kroner") == "mill. kr"
+    assert unit_of("kilo") == "kg"

@@ -1,0 +1,260 @@
+"""Computed answers: operands by the question's slots, exact arithmetic, Norwegian wording.
+
+The candidates are built here by hand (a table row with its indicator records, or a sentence),
+with the probabilities a reader would give; the computation and its text are the real code.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from assistant.candidates import Candidate
+from assistant.compute import Computation, ComputeQuestion, Computer
+from assistant.compute_answer import ComputedText, render
+from assistant.reader import Judged, QuestionAnalysis
+from assistant.values import RowValues
+from vectorstore.indicators import IndicatorRecord, IndicatorStore
+from vectorstore.language import Terms
+from vectorstore.passages import CandidateSpan
+from vectorstore.types import Chunk
+
+PLACES = frozenset({"asker", "bærum", "drammen"})
+TABLE = "Indikator 2021 2022 2023 2024\nAndel heltid 58,0 % 61,9 % 63,0 % 64,2 %"
+KOSTRA = "Asker 2023 Asker 2024 Bærum Drammen\nDekningsgrad (prosent) 76 % 75 % 113 % 91 %"
+
+
+def _chunk(text: str, n: int = 0, kind: str = "table") -> Chunk:
+    start = n * 1000
+    return Chunk(
+        id=f"doc:{n}:{n}:h{n}",
+        doc_id="doc",
+        title="Årsrapport",
+        kind="årsrapport",
+        year=2024,
+        page=10 + n,
+        section="Del",
+        text=text,
+        start=start,
+        end=start + len(text),
+        chunk_type="table" if kind == "table" else "text",
+    )
+
+
+def _record(label: str, year: int, value: str, chunk: Chunk, **extra: object) -> IndicatorRecord:
+    number = value.replace(" %", "").replace(",", ".")
+    return IndicatorRecord(
+        doc_id="doc",
+        indicator=label,
+        year=year,
+        value_text=value,
+        value=float(number),
+        unit="%" if "%" in value else "",
+        target=extra.get("target"),  # type: ignore[arg-type]
+        table_title="Indikator",
+        section="Del",
+        page=chunk.page,
+        span_start=chunk.start,
+        span_end=chunk.end,
+        place=extra.get("place"),  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def table_chunks(tmp_path: Path) -> tuple[RowValues, Chunk, Chunk]:
+    table, kostra = _chunk(TABLE, 0), _chunk(KOSTRA, 1)
+    records = [
+        _record("Andel heltid", year, value, table, target="> 60 %")
+        for year, value in zip(
+            (2021, 2022, 2023, 2024), ("58,0 %", "61,9 %", "63,0 %", "64,2 %"), strict=True
+        )
+    ] + [
+        _record("Dekningsgrad (prosent)", 2023, "76 %", kostra),
+        _record("Dekningsgrad (prosent)", 2024, "75 %", kostra),
+        _record("Dekningsgrad (prosent)", 2024, "113 %", kostra, place="Bærum"),
+        _record("Dekningsgrad (prosent)", 2024, "91 %", kostra, place="Drammen"),
+    ]
+    store = IndicatorStore(tmp_path / "indicators.sqlite3")
+    store.replace_document("doc", records)
+    return RowValues(tmp_path / "indicators.sqlite3"), table, kostra
+
+
+def _candidate(chunk: Chunk, text: str, kind: str = "row", index: int = 0) -> Candidate:
+    start = chunk.text.find(text)
+    span = CandidateSpan(start, start + len(text), text, kind, "Del")  # type: ignore[arg-type]
+    return Candidate(index, chunk, span, 0.8, 0, 0.8, 0)
+
+
+def _judged(question: str, *ranked: tuple[Candidate, float]) -> Judged:
+    analysis = QuestionAnalysis(question, "nb", Terms(frozenset(), frozenset()), None, (), ())
+    return Judged(analysis, tuple(ranked), 0.5)
+
+
+def _compute(
+    values: RowValues | None, question: str, *ranked: tuple[Candidate, float]
+) -> tuple[Computation | None, ComputedText | None]:
+    computer = Computer(values, None, PLACES)
+    found = computer.run(_judged(question, *ranked), question)
+    return found, (render(found, question, "no", values) if found else None)
+
+
+def _row(table: Chunk) -> Candidate:
+    return _candidate(table, "Andel heltid 58,0 % 61,9 % 63,0 % 64,2 %")
+
+
+def test_percent_minus_percent_over_two_years_is_percentage_points(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, table, _ = table_chunks
+    found, shown = _compute(values, "Hvor mye økte andelen fra 2022 til 2024?", (_row(table), 0.9))
+    assert found is not None and shown is not None
+    assert found.result == Decimal("2.3")
+    assert shown.text.startswith("64,2 % (2024) − 61,9 % (2022) = 2,3 prosentpoeng [1].")
+    assert "En økning på 2,3 prosentpoeng fra 2022 til 2024." in shown.text
+    assert shown.citations[0].chunk.id == table.id
+    assert shown.computation["operation"] == "difference"
+    assert [v["year"] for v in shown.computation["values"]] == [2024, 2022]
+    assert shown.computation["result_text"] == "2,3 prosentpoeng"
+
+
+def test_a_missing_year_is_refused_saying_which(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, table, _ = table_chunks
+    found, shown = _compute(values, "Hvor mye økte andelen fra 2024 til 2025?", (_row(table), 0.9))
+    assert found is not None and found.missing == "2025"
+    assert shown is not None and shown.refused
+    assert shown.text.startswith("Jeg finner ikke dette i dokumentene.")
+    assert "2025" in shown.text and "64,2 %" in shown.text
+
+
+def test_two_places_of_a_comparison_table(table_chunks: tuple[RowValues, Chunk, Chunk]) -> None:
+    values, _, kostra = table_chunks
+    row = _candidate(kostra, "Dekningsgrad (prosent) 76 % 75 % 113 % 91 %")
+    found, shown = _compute(
+        values, "Hvor mye lavere var dekningsgraden i Asker enn i Bærum?", (row, 0.9)
+    )
+    assert found is not None and shown is not None
+    assert found.result == Decimal(-38)
+    assert "75 % (Asker, 2024) − 113 % (Bærum, 2024) = −38 prosentpoeng [1]." in shown.text
+    assert "38 prosentpoeng lavere enn Bærum" in shown.text
+
+
+def test_actual_against_target(table_chunks: tuple[RowValues, Chunk, Chunk]) -> None:
+    values, table, _ = table_chunks
+    found, shown = _compute(
+        values, "Nådde kommunen målet for andel heltid i 2024?", (_row(table), 0.9)
+    )
+    assert found is not None and shown is not None
+    assert found.reached is True and found.result == Decimal("4.2")
+    assert "Målet er nådd: 4,2 prosentpoeng over målet." in shown.text
+
+
+def test_a_sum_over_years_and_a_trend(table_chunks: tuple[RowValues, Chunk, Chunk]) -> None:
+    values, table, _ = table_chunks
+    found, shown = _compute(
+        values, "Hva blir andelene til sammen fra 2021 til 2023?", (_row(table), 0.9)
+    )
+    assert found is not None and found.result == Decimal("182.9")
+    assert shown is not None and shown.text.startswith("58,0 % (2021) + 61,9 % (2022) + 63,0 %")
+    trend, text = _compute(values, "Hvordan har andelen heltid utviklet seg?", (_row(table), 0.9))
+    assert trend is not None and text is not None
+    assert trend.result == Decimal("6.2")
+    assert "Økte hvert år" in text.text and "+6,2 prosentpoeng" in text.text
+    assert text.indicator is not None and len(text.indicator["series"]) == 4
+
+
+def test_two_groups_of_one_sentence() -> None:
+    sentence = (
+        "Sykefraværet for kvinner var i 2024 på 10,4 prosent, mens sykefraværet for menn var "
+        "på 6,2 prosent."
+    )
+    chunk = _chunk(sentence, 2, kind="text")
+    found, shown = _compute(
+        None,
+        "Hvor mye høyere var sykefraværet blant menn enn kvinner?",
+        (_candidate(chunk, sentence, "sentence"), 0.9),
+    )
+    assert found is not None and shown is not None
+    assert found.dimension == "term"
+    assert found.result == Decimal("-4.2")  # men first, as the question asks
+    assert "6,2 prosent (menn) − 10,4 prosent (kvinner) = −4,2 prosentpoeng [1]." in shown.text
+
+
+def test_counts_add_up_and_differ_in_more_and_fewer() -> None:
+    sentence = "Det ble holdt 2546 aktiviteter i regi av lag og 901 i regi av kommunen."
+    chunk = _chunk(sentence, 3, kind="text")
+    candidate = (_candidate(chunk, sentence, "sentence"), 0.9)
+    found, shown = _compute(None, "Hvor mange aktiviteter var det til sammen?", candidate)
+    assert found is not None and shown is not None
+    assert found.result == Decimal(3447)
+    assert shown.text.startswith("2546 + 901 = 3 447 [1].")
+    diff, text = _compute(None, "Hvor mange flere ble holdt av lag enn av kommunen?", candidate)
+    assert diff is not None and text is not None and "1 645 flere" in text.text
+
+
+def test_a_share_of_a_whole_and_a_ratio() -> None:
+    sentence = "Kulturhuset hadde 230 arrangementer, hvorav 75 var gratis."
+    chunk = _chunk(sentence, 4, kind="text")
+    candidate = (_candidate(chunk, sentence, "sentence"), 0.9)
+    found, shown = _compute(None, "Hvor stor andel av arrangementene var gratis?", candidate)
+    assert found is not None and shown is not None
+    assert shown.text.startswith("75 av 230 = 32,6 % [1].")
+    ratio, text = _compute(None, "Hvor mange ganger flere arrangementer enn gratis?", candidate)
+    assert ratio is not None and text is not None
+    assert ratio.result is not None and round(ratio.result, 2) == Decimal("3.07")
+
+
+def test_a_change_from_one_value_to_another() -> None:
+    sentence = "Saksbehandlingstiden gikk fra 72 til 15 dager."
+    chunk = _chunk(sentence, 5, kind="text")
+    found, shown = _compute(
+        None,
+        "Hvor mye kortere ble saksbehandlingstiden?",
+        (_candidate(chunk, sentence, "sentence"), 0.9),
+    )
+    assert found is not None and shown is not None
+    assert found.result == Decimal(-57)
+    assert "En nedgang på 57 dager." in shown.text
+
+
+def test_no_operation_or_no_fitting_values_means_no_computation(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, table, _ = table_chunks
+    assert _compute(values, "Hva var andelen heltid i 2024?", (_row(table), 0.9))[0] is None
+    weak = (_row(table), 0.05)
+    computer = Computer(values, None, PLACES, min_probability=0.2)
+    assert computer.run(_judged("Hvor mye økte andelen fra 2022 til 2024?", weak)) is None
+
+
+def test_the_question_slots() -> None:
+    asked = ComputeQuestion.of(
+        "Hvor mye høyere var det i Bærum enn i Drammen siden 2021?", None, PLACES
+    )
+    assert asked is not None
+    assert asked.operation == "difference" and asked.since == 2021
+    assert asked.names == ("bærum", "drammen")
+    relative = ComputeQuestion.of("Hvor mye mer var det i 2024 enn året før?", None, PLACES)
+    assert relative is not None and relative.years == (2024, 2023)
+
+
+def test_an_amount_per_something_divides_by_the_count_of_it() -> None:
+    text = "Bofellesskapet får 250 m2 solceller på taket, fordelt på 12 boenheter."
+    chunk = _chunk(text, 6, kind="text")
+    candidate = (_candidate(chunk, text, "sentence"), 0.9)
+    found, shown = _compute(
+        None, "Hvor mange kvadratmeter solceller blir det per boenhet?", candidate
+    )
+    assert found is not None and shown is not None
+    assert found.result is not None and round(found.result, 2) == Decimal("20.83")
+    assert "Om lag 20,8 m2 per boenhet." in shown.text
+
+
+def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
+    text = "Netto driftsutgifter per innbygger var 4 241 kroner, og 12 tjenester ble levert."
+    chunk = _chunk(text, 7, kind="text")
+    candidate = (_candidate(chunk, text, "sentence"), 0.9)
+    assert _compute(None, "Hvor mye brukte kommunen per innbygger?", candidate)[0] is None
