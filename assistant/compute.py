@@ -579,7 +579,7 @@ def _stated_per(noun: str, ops: Sequence[Operand]) -> bool:
 
 
 def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Computation | None:
-    """"hvor mange elever per sted": the amount of one passage divided by the count of the
+    """ "hvor mange elever per sted": the amount of one passage divided by the count of the
     thing it is per (a number counting it, "25 undervisningssteder")."""
     if _stated_per(noun, ops):
         return None

@@ -79,8 +79,6 @@ _SPECIAL_TOKEN_RE: Final = re.compile(
 _WS_RE: Final = re.compile(r"\s+")
 
 
-
-
 def clean_text(text: str) -> str:
     """``text`` without chat control tokens, with all whitespace runs collapsed to one space."""
     return _WS_RE.sub(" ", _SPECIAL_TOKEN_RE.sub(" ", text)).strip()

@@ -60,16 +60,12 @@ CORPUS_DIR = EVALS_DIR.parent / "corpus"
 LANGS = frozenset({"nb", "nn", "en"})
 USERS = frozenset({"citizen", "politician", "staff"})
 STYLES = frozenset({"everyday", "document"})
-TYPES = frozenset(
-    {"number", "date", "name", "list", "fact", "table", "compute", "unanswerable"}
-)
+TYPES = frozenset({"number", "date", "name", "list", "fact", "table", "compute", "unanswerable"})
 MISSES = frozenset({"year", "place", "group", "future", "detail"})
 COMPUTE_KINDS = frozenset(
     {"year", "place", "group", "target", "sum", "trend", "ratio", "share", "rank"}
 )
-FOLLOWUPS = frozenset(
-    {"first", "year", "place", "group", "subject", "pronoun", "compute", "other"}
-)
+FOLLOWUPS = frozenset({"first", "year", "place", "group", "subject", "pronoun", "compute", "other"})
 SPLITS = ("train", "dev", "test")
 #: Shares of passage groups per split (by a hash of the group, so the assignment is stable).
 SPLIT_SHARES = (0.6, 0.2, 0.2)

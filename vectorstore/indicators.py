@@ -47,6 +47,7 @@ _BASE_COLUMNS = (
 )
 _COLUMNS = f"{_BASE_COLUMNS}, place"
 
+
 @dataclass(frozen=True)
 class IndicatorRecord:
     """One indicator value for one year, as printed in a document's table.

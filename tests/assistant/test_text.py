@@ -201,8 +201,6 @@ def test_detect_norwegian(question: str) -> None:
     assert detect_language(question) == "no"
 
 
-
-
 def test_a_table_printed_as_running_text_splits_into_its_lines() -> None:
     from assistant.text import sentences
 

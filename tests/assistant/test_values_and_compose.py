@@ -117,4 +117,3 @@ def test_without_records_a_row_is_quoted_with_its_header() -> None:
     composed = QuoteComposer(None).compose(_judged(()), "no")
     assert composed.text.startswith("Medarbeidere Indikator 2021: Andelen heltidsansatte")
     assert composed.citations[0].supporting_sentence == ROW.text
-

@@ -192,5 +192,3 @@ def test_a_file_from_before_place_is_read_and_migrated(tmp_path: Path) -> None:
     IndicatorStore(tmp_path / "new.sqlite3")
     with sqlite3.connect(tmp_path / "new.sqlite3") as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
-
-
