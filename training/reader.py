@@ -4,8 +4,7 @@ and a refusal threshold chosen on the dev split.
 For every question of a split, the candidate stage runs exactly as it does when answering
 (:class:`assistant.candidates.CandidateGenerator` over the index built with the fine-tuned
 embedder), the reader's features are computed (:func:`assistant.reader.features`), and each
-candidate is labelled 1 when it is the question's evidence or states one of its specific expected
-answers (the annual report gives many facts twice). Unanswerable questions contribute
+candidate is labelled 1 when it is the question's evidence. Unanswerable questions contribute
 only negatives: near misses teach that a similar sentence about another year or place does not
 answer.
 
@@ -29,17 +28,10 @@ import numpy as np
 
 from assistant.candidates import CandidateGenerator, CorpusTerms
 from assistant.reader import FEATURE_NAMES, FEATURES_VERSION, QuestionAnalysis, features
-from evals.metrics import contains_expected
 from training.corpus import same_text
-from vectorstore.language import squash
 from vectorstore.store import Index
 
 log = logging.getLogger(__name__)
-
-#: A shorter expected answer ("41", "4") states too little to tell one candidate from another.
-MIN_STATED_ANSWER_CHARS = 3
-#: Bump when what counts as a positive candidate changes.
-LABELS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -91,29 +83,11 @@ def question_rows(
     analysis = QuestionAnalysis.of(question["question"], corpus)
     X = features(analysis, candidates, corpus)
     spans = evidence_spans(question) if question.get("type") != "unanswerable" else []
-    stated = stated_answers(question) if spans else []
     y = np.array(
-        [
-            float(
-                any(same_text(c.span.text, s) for s in spans)
-                or any(contains_expected(c.span.text, a) for a in stated)
-            )
-            for c in candidates.items
-        ],
+        [float(any(same_text(c.span.text, s) for s in spans)) for c in candidates.items],
         dtype=np.float32,
     )
     return QuestionRows(str(question.get("id")), bool(spans), X, y)
-
-
-def stated_answers(question: dict[str, Any]) -> list[str]:
-    """The expected answers specific enough that a candidate stating one answers the question
-    as well as its evidence does (the same fact given elsewhere): at least
-    :data:`MIN_STATED_ANSWER_CHARS` letters and digits, and not for a computation (whose
-    operands are not its answer)."""
-    if question.get("type") == "compute":
-        return []
-    answers = question.get("answers") or []
-    return [a for a in answers if len(squash(a)) >= MIN_STATED_ANSWER_CHARS]
 
 
 def collect(
@@ -195,7 +169,7 @@ def choose_threshold(results: Sequence[Outcome]) -> dict[str, float]:
 
 def reader_id(embedder_name: str, questions: Sequence[dict[str, Any]], config: ReaderConfig) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{embedder_name}\n{FEATURES_VERSION}\n{LABELS_VERSION}\n".encode())
+    digest.update(f"{embedder_name}\n{FEATURES_VERSION}\n".encode())
     digest.update(json.dumps(asdict(config), sort_keys=True).encode())
     for q in questions:
         digest.update(json.dumps(q, sort_keys=True, ensure_ascii=False).encode())
