@@ -420,7 +420,10 @@ def free_port() -> int:
 
 
 def start_app(
-    service: Any, settings: Settings, feedback: FeedbackStore | None = None
+    service: Any,
+    settings: Settings,
+    feedback: FeedbackStore | None = None,
+    admin: Any = None,
 ) -> RunningApp:
     """Serve build_app(service, settings) with uvicorn in a thread; wait until it answers."""
     import httpx
@@ -429,7 +432,8 @@ def start_app(
     import app as app_module
 
     port = free_port()
-    fastapi_app, _ = app_module.build_app(service, settings, feedback=feedback)
+    extra = {"admin": admin} if admin is not None else {}
+    fastapi_app, _ = app_module.build_app(service, settings, feedback=feedback, **extra)
     config = uvicorn.Config(
         fastapi_app,
         host="127.0.0.1",

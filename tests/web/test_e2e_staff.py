@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from app import build_app
-from tests.web.conftest import REPO_CORPUS, FakeService, RunningApp, SyncingAdmin, free_port
+from tests.web.conftest import REPO_CORPUS, FakeService, RunningApp, SyncingAdmin, start_app
 from tests.web.test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, REAL
 from vectorstore.settings import load_settings
 from web.feedback import FeedbackStore
@@ -26,12 +25,6 @@ USER, PASSWORD = "ansatt", "hemmelig-passord"
 
 
 def start_staff_app(tmp_path: Path) -> tuple[RunningApp, FeedbackStore]:
-    import threading
-    import time
-
-    import httpx
-    import uvicorn
-
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(REPO_CORPUS / "manifest.json", corpus / "manifest.json")
@@ -42,20 +35,8 @@ def start_staff_app(tmp_path: Path) -> tuple[RunningApp, FeedbackStore]:
     service = FakeService()
     service.sync_with_corpus(corpus)
     feedback = FeedbackStore(tmp_path / "feedback.sqlite3")
-    app, _ = build_app(service, settings, feedback=feedback, admin=SyncingAdmin(settings, service))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    return RunningApp(url, service, settings, app, server, thread), feedback
+    running = start_app(service, settings, feedback, admin=SyncingAdmin(settings, service))
+    return running, feedback
 
 
 @pytest.fixture
