@@ -9,7 +9,7 @@ header as its context; what lies outside the parsed rows (titles, notes) is spli
 
 from __future__ import annotations
 
-from ingest.tables import TableSpan, find_tables
+from ingest.tables import TableRow, TableSpan, find_tables
 from vectorstore.passages import (
     CandidateSpan,
     candidate_context,
@@ -28,13 +28,30 @@ def _header(table: TableSpan) -> str:
     return f"{title} {' '.join(columns)}".strip()
 
 
+def row_reading(table: TableSpan, row: TableRow) -> str:
+    """The row as its label and one "column: value" pair per printed cell (the year columns,
+    then the comparison places, whose values are for the latest year)."""
+    home = f"{table.home} " if table.home and table.places else ""
+    columns = zip(table.header_years, row.cells, strict=False)  # a row may lack a last cell
+    pairs = [f"{home}{year}: {cell.text}" for year, cell in columns]
+    latest = max(table.header_years, default=None)
+    pairs += [
+        f"{place}{f' {latest}' if latest else ''}: {cell.text}"
+        for place, cell in zip(table.places, row.place_cells, strict=False)
+    ]
+    if row.target:
+        pairs.append(f"mål: {row.target}")
+    return f"{row.label} – {'; '.join(pairs)}" if pairs else ""
+
+
 def _rows(chunk: Chunk) -> list[CandidateSpan]:
     out: list[CandidateSpan] = []
     for table in find_tables(chunk.text):
         context = candidate_context(chunk.section, _header(table))
         for row in table.rows:
             text = " ".join(chunk.text[row.start : row.end].split())
-            out.append(CandidateSpan(row.start, row.end, text, "row", context))
+            reading = row_reading(table, row)
+            out.append(CandidateSpan(row.start, row.end, text, "row", context, reading))
     return out
 
 

@@ -145,7 +145,7 @@ def heading_before(text: str, start: int) -> str:
 
 
 #: Bump when :func:`candidate_spans` changes what it returns: the index is then rebuilt.
-CANDIDATES_VERSION = 3
+CANDIDATES_VERSION = 4
 #: Characters of context kept before a candidate's text (the text itself must survive the
 #: embedding model's truncation, and a long shared title would make a table's rows look alike).
 CONTEXT_CHARS = 100
@@ -164,8 +164,14 @@ class CandidateSpan:
     text: str
     kind: Literal["sentence", "row"]
     context: str
+    #: A table row read out for the embedding model: its label, then each column's value next
+    #: to its year or place ("Folkevekst – 2021: 1 173; 2022: 1 696"), so that a question about
+    #: one year meets that year's value; empty for sentences.
+    reading: str = ""
 
     def for_embedding(self) -> str:
+        if self.reading:
+            return f"{self.reading} ({self.context})" if self.context else self.reading
         return f"{self.context}: {self.text}" if self.context else self.text
 
 

@@ -46,3 +46,17 @@ def test_text_chunks_are_split_into_sentences() -> None:
     chunk = _table("Første setning. Andre setning.")
     text_chunk = Chunk(**{**chunk.__dict__, "chunk_type": "text"})
     assert [s.text for s in candidate_spans(text_chunk)] == ["Første setning.", "Andre setning."]
+
+
+def test_a_row_is_read_out_for_the_embedder_with_each_value_beside_its_year() -> None:
+    spans = candidate_spans(_table(BROKEN_TABLE))
+    rows = [s for s in spans if s.kind == "row"]
+    assert rows[0].reading == (
+        "Mengde direkte klimagassutslipp, tonn – "
+        "2021: 216 713; 2022: 219 716; 2023: 203 735; 2024: Tall kommer"
+    )
+    assert rows[0].for_embedding().startswith(rows[0].reading)
+    assert rows[0].context in rows[0].for_embedding()
+    sentences = [s for s in spans if s.kind == "sentence"]
+    assert all(s.reading == "" for s in sentences)
+    assert sentences[0].for_embedding() == f"{sentences[0].context}: {sentences[0].text}"
