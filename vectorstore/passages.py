@@ -146,8 +146,9 @@ def heading_before(text: str, start: int) -> str:
 
 #: Bump when :func:`candidate_spans` changes what it returns: the index is then rebuilt.
 CANDIDATES_VERSION = 4
-#: Characters of context kept before a candidate's text (the text itself must survive the
-#: embedding model's truncation, and a long shared title would make a table's rows look alike).
+#: Characters of context kept with a candidate's text: before a sentence, after a row's reading
+#: (the text itself must survive the embedding model's truncation, and a long shared title would
+#: make a table's rows look alike).
 CONTEXT_CHARS = 100
 #: Of them, the section name's share.
 SECTION_CHARS = 50
