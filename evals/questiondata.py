@@ -67,6 +67,10 @@ COMPUTE_KINDS = frozenset(
 )
 FOLLOWUPS = frozenset({"first", "year", "place", "group", "subject", "pronoun", "compute", "other"})
 SPLITS = ("train", "dev", "test")
+#: Training items the embedder never sees (assigned by hand to questions written from passages
+#: no dev or test item rests on): the reader learns from them with similarities as honest as
+#: those of unseen questions.
+READER_ONLY = "reader"
 #: Shares of passage groups per split (by a hash of the group, so the assignment is stable).
 SPLIT_SHARES = (0.6, 0.2, 0.2)
 
@@ -113,21 +117,29 @@ def load_corpus(corpus_dir: Path = CORPUS_DIR) -> dict[str, CorpusDoc]:
     docs: dict[str, CorpusDoc] = {}
     for entry in manifest["documents"]:
         loaded = load_document(corpus_dir / entry["file"], max_bytes=10**9)
-        chars: list[str] = []
-        positions: list[int] = []
-        for offset, ch in enumerate(loaded.text):
-            for out in squash(ch):
-                chars.append(out)
-                positions.append(offset)
-        docs[entry["file"]] = CorpusDoc(
-            file=entry["file"],
-            doc_id=entry["doc_id"],
-            text=loaded.text,
-            squashed="".join(chars),
-            positions=tuple(positions),
-            page_starts=tuple((s.offset, s.page) for s in loaded.page_starts),
-        )
+        pages = tuple((s.offset, s.page) for s in loaded.page_starts)
+        docs[entry["file"]] = corpus_doc(entry["file"], entry["doc_id"], loaded.text, pages)
     return docs
+
+
+def corpus_doc(
+    file: str, doc_id: str, text: str, page_starts: tuple[tuple[int, int], ...] = ()
+) -> CorpusDoc:
+    """A document's text with its squashed copy for evidence lookup."""
+    chars: list[str] = []
+    positions: list[int] = []
+    for offset, ch in enumerate(text):
+        for out in squash(ch):
+            chars.append(out)
+            positions.append(offset)
+    return CorpusDoc(
+        file=file,
+        doc_id=doc_id,
+        text=text,
+        squashed="".join(chars),
+        positions=tuple(positions),
+        page_starts=page_starts,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -459,10 +471,21 @@ def write_splits(path: Path = SPLITS_PATH) -> dict[str, int]:
     return counts
 
 
-def load_split(split: str, directory: Path = WRITTEN_DIR) -> list[dict[str, Any]]:
-    """The written items of one split (``train``, ``dev`` or ``test``)."""
-    splits = frozen_splits()
+def load_split(
+    split: str, directory: Path = WRITTEN_DIR, splits_path: Path = SPLITS_PATH
+) -> list[dict[str, Any]]:
+    """The written items of one split (``train``, ``reader``, ``dev`` or ``test``)."""
+    splits = frozen_splits(splits_path)
     return [item for item in written_items(directory) if splits.get(str(item.get("id"))) == split]
+
+
+def load_training(
+    directory: Path = WRITTEN_DIR, splits_path: Path = SPLITS_PATH
+) -> list[dict[str, Any]]:
+    """Every item a model learns from: the train split and the reader-only items."""
+    return load_split("train", directory, splits_path) + load_split(
+        READER_ONLY, directory, splits_path
+    )
 
 
 def _main(argv: list[str]) -> int:
