@@ -142,7 +142,7 @@ def run(
 @main.command()
 @click.option(
     "--split",
-    type=click.Choice(["train", "reader", "dev", "test"]),
+    type=click.Choice(["train", "dev", "test", "spare"]),
     default="dev",
     show_default=True,
 )
@@ -171,10 +171,9 @@ def score(
     for key, value in summary.items():
         click.echo(f"{key:28s} {json.dumps(value)}")
     if split in ("dev", "test"):
-        from evals.questiondata import load_training
         from evals.questionrun import summarize, untouched
 
-        fresh = untouched(items, load_training(), [c.text for c in service.index.chunks])
+        fresh = untouched(items, load_split("train"), [c.text for c in service.index.chunks])
         kept = [o for o in result.outcomes if o.id.split("#")[0] in fresh]
         click.echo(f"\nPassages no training question touched ({len(fresh)} items):")
         for key, value in summarize(kept).items():

@@ -67,10 +67,11 @@ COMPUTE_KINDS = frozenset(
 )
 FOLLOWUPS = frozenset({"first", "year", "place", "group", "subject", "pronoun", "compute", "other"})
 SPLITS = ("train", "dev", "test")
-#: Training items the embedder never sees (assigned by hand to questions written from passages
-#: no dev or test item rests on): the reader learns from them with similarities as honest as
-#: those of unseen questions.
-READER_ONLY = "reader"
+#: Items written for training from passages no dev or test item rests on, kept aside (assigned
+#: by hand): no model learns from them yet. The reader trained on them besides the train split
+#: (similarities of questions the embedder never saw) lost dev balanced accuracy, 0.658 -> 0.646;
+#: the embedder, whose retraining costs about an hour on 2 cores, has not been tried with them.
+SPARE = "spare"
 #: Shares of passage groups per split (by a hash of the group, so the assignment is stable).
 SPLIT_SHARES = (0.6, 0.2, 0.2)
 
@@ -474,18 +475,9 @@ def write_splits(path: Path = SPLITS_PATH) -> dict[str, int]:
 def load_split(
     split: str, directory: Path = WRITTEN_DIR, splits_path: Path = SPLITS_PATH
 ) -> list[dict[str, Any]]:
-    """The written items of one split (``train``, ``reader``, ``dev`` or ``test``)."""
+    """The written items of one split (``train``, ``dev``, ``test`` or ``spare``)."""
     splits = frozen_splits(splits_path)
     return [item for item in written_items(directory) if splits.get(str(item.get("id"))) == split]
-
-
-def load_training(
-    directory: Path = WRITTEN_DIR, splits_path: Path = SPLITS_PATH
-) -> list[dict[str, Any]]:
-    """Every item a model learns from: the train split and the reader-only items."""
-    return load_split("train", directory, splits_path) + load_split(
-        READER_ONLY, directory, splits_path
-    )
 
 
 def _main(argv: list[str]) -> int:

@@ -3,9 +3,8 @@
     python -m training            every step, each skipped when its inputs are unchanged
     python -m training --force    retrain both models
 
-Data: the train split of ``evals/data`` for both models, and the reader-only items for the
-reader (the dev split picks the reader's threshold and is the embedder's evaluator). Seeds are
-fixed; the models go to ``settings.cache_dir/models``.
+Data: the train split of ``evals/data`` (the dev split picks the reader's threshold and is the
+embedder's evaluator). Seeds are fixed; the models go to ``settings.cache_dir/models``.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ def main(force: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     _quiet_libraries()
     from assistant.service import reader_folder
-    from evals.questiondata import load_split, load_training
+    from evals.questiondata import load_split
     from ingest.pipeline import ensure_index
     from training.embedder import train_embedder
     from training.reader import train_reader
@@ -44,9 +43,9 @@ def main(force: bool) -> None:
     embedder = train_embedder(settings, train, dev, force=force)
     click.echo("==> index with the fine-tuned embedder", err=True)
     ensure_index(settings)
-    click.echo("==> reader (train and reader-only items)", err=True)
+    click.echo("==> reader", err=True)
     index = Index(settings)
-    reader = train_reader(index, load_training(), dev, reader_folder(settings), force=force)
+    reader = train_reader(index, train, dev, reader_folder(settings), force=force)
     summary = {
         "embedder": {k: embedder.get(k) for k in ("id", "pairs", "seconds")},
         "embedder_dev_before": embedder.get("dev_before"),

@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 
 from evals.questiondata import (
-    READER_ONLY,
+    SPARE,
     check_item,
     corpus_doc,
     load_split,
-    load_training,
     update_splits,
 )
 
@@ -80,14 +79,14 @@ def test_a_new_item_inherits_the_split_of_its_passage(monkeypatch: pytest.Monkey
     assert update_splits(items, {"a": "dev"}) == {"a": "dev", "b": "dev", "c": "test"}
 
 
-def test_training_items_are_the_train_split_and_the_reader_only_items(tmp_path: Path) -> None:
+def test_a_split_holds_exactly_its_items(tmp_path: Path) -> None:
     written = tmp_path / "written"
     written.mkdir()
     rows = [{"id": f"q{n}", "question": f"spørsmål {n}"} for n in range(4)]
     (written / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     splits = tmp_path / "splits.json"
-    assigned = {"q0": "train", "q1": READER_ONLY, "q2": "dev", "q3": "test"}
+    assigned = {"q0": "train", "q1": SPARE, "q2": "dev", "q3": "test"}
     splits.write_text(json.dumps({"comment": "", "splits": assigned}))
     assert [i["id"] for i in load_split("train", written, splits)] == ["q0"]
-    assert [i["id"] for i in load_training(written, splits)] == ["q0", "q1"]
+    assert [i["id"] for i in load_split(SPARE, written, splits)] == ["q1"]
     assert [i["id"] for i in load_split("test", written, splits)] == ["q3"]
