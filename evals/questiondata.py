@@ -460,8 +460,10 @@ def update_splits(items: Sequence[dict[str, Any]], frozen: dict[str, str]) -> di
 def write_splits(path: Path = SPLITS_PATH) -> dict[str, int]:
     """Assign splits to every written item (keeping earlier assignments) and save them."""
     splits = update_splits(written_items(), frozen_splits(path))
+    comment = json.loads(path.read_text(encoding="utf-8")).get("comment") if path.exists() else None
     payload = {
-        "comment": "train/dev/test by evidence passage (evals/questiondata.py, assign_splits); "
+        "comment": comment
+        or "train/dev/test by evidence passage (evals/questiondata.py, assign_splits); "
         "an id keeps its split once assigned",
         "splits": dict(sorted(splits.items())),
     }

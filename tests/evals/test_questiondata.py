@@ -90,3 +90,18 @@ def test_a_split_holds_exactly_its_items(tmp_path: Path) -> None:
     assert [i["id"] for i in load_split("train", written, splits)] == ["q0"]
     assert [i["id"] for i in load_split(SPARE, written, splits)] == ["q1"]
     assert [i["id"] for i in load_split("test", written, splits)] == ["q3"]
+
+
+def test_writing_the_splits_keeps_assignments_and_the_comment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evals.questiondata import write_splits
+
+    monkeypatch.setattr("evals.questiondata.written_items", lambda: [{"id": "a"}, {"id": "b"}])
+    monkeypatch.setattr("evals.questiondata.passage_keys", lambda item: {f"doc@{item['id']}"})
+    monkeypatch.setattr("evals.questiondata.assign_splits", lambda items: ["dev"] * len(items))
+    path = tmp_path / "splits.json"
+    path.write_text(json.dumps({"comment": "why a is spare", "splits": {"a": SPARE}}))
+    assert write_splits(path) == {SPARE: 1, "dev": 1}
+    saved = json.loads(path.read_text())
+    assert saved == {"comment": "why a is spare", "splits": {"a": SPARE, "b": "dev"}}
