@@ -71,7 +71,7 @@ def test_embed_with_cache_embeds_only_new_unique_texts(cache: EmbeddingCache) ->
     texts = ["klima", "mat", "klima", "mobilitet"]
     vectors, computed = embed_with_cache(texts, embedder, cache, batch_size=2)
     assert computed == 3
-    assert embedder.embedded == ["klima", "mat", "mobilitet"]
+    assert embedder.embedded == ["mat", "klima", "mobilitet"]  # shortest first
     assert embedder.passage_calls == 2  # batches of 2
     assert vectors.shape == (4, 64)
     np.testing.assert_array_equal(vectors[0], vectors[2])
@@ -82,6 +82,15 @@ def test_embed_with_cache_embeds_only_new_unique_texts(cache: EmbeddingCache) ->
     assert computed == 1
     assert embedder.embedded == ["skog"]
     np.testing.assert_array_equal(again[:4], vectors)
+
+
+def test_embed_with_cache_batches_texts_of_about_one_length(cache: EmbeddingCache) -> None:
+    embedder = HashEmbedder()
+    texts = ["en lang setning om klima og utslipp", "kort", "en middels setning", "ja", "lengre"]
+    vectors, _ = embed_with_cache(texts, embedder, cache, batch_size=2)
+    assert embedder.embedded == sorted(texts, key=len)
+    for text, vector in zip(texts, vectors, strict=True):  # each vector still its own text's
+        np.testing.assert_array_equal(vector, HashEmbedder().embed_passages([text])[0])
 
 
 def test_embed_with_cache_nothing_new_means_no_model_call(cache: EmbeddingCache) -> None:
