@@ -4,7 +4,8 @@ A sentence-transformers folder of the kind this project uses (a BERT-like transf
 pooling, normalisation: multilingual-e5-small and its fine-tuned copy) is exported once to
 ``<folder>/onnx/model.onnx`` with PyTorch's exporter (eager attention, so the graph is the plain
 matrix arithmetic), its attention, GELU and layer norms fused by ONNX Runtime's transformer
-optimiser, and checked on :data:`PROBES`: every vector must be within
+optimiser, saved with its weights in a file of their own (which ONNX Runtime maps rather than
+copies), and checked on :data:`PROBES`: every vector must be within
 :data:`EXPORT_TOLERANCE` of the one sentence-transformers computes, or the export is refused
 (:class:`OnnxExportError`) and the caller keeps sentence-transformers. On two cores the fused
 graph embeds the corpus' sentences about 1.7x faster (vectors within 4e-7), which is most of a
@@ -41,8 +42,9 @@ log = logging.getLogger(__name__)
 
 EXPORT_FOLDER = "onnx"
 EXPORT_RECORD = "export.json"
+WEIGHTS_FILE = "model.onnx.data"
 #: Bump when the export changes; older exports are then made again.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 #: The largest difference allowed between an exported vector and sentence-transformers' one.
 EXPORT_TOLERANCE = 1e-4
 ONNX_OPSET = 17
@@ -98,7 +100,8 @@ def read_record(folder: Path) -> ExportRecord | None:
         return None
     if record.version != EXPORT_VERSION or record.fingerprint != folder_fingerprint(folder):
         return None
-    if not (folder / EXPORT_FOLDER / "model.onnx").is_file():
+    exported = folder / EXPORT_FOLDER
+    if not (exported / "model.onnx").is_file() or not (exported / WEIGHTS_FILE).is_file():
         return None
     return record
 
@@ -133,13 +136,14 @@ def _plain_encoder(encoder: Any) -> Any:
     return PlainEncoder().eval()
 
 
-def _export_graph(encoder: Any, tokenizer: Any, target: Path) -> None:
+def _export_graph(encoder: Any, target: Path) -> None:
     """PyTorch's exporter, then ONNX Runtime's fusions for BERT-like encoders."""
     import torch
     from onnxruntime.transformers import optimizer
 
     encoder.set_attn_implementation("eager")
-    sample = tokenizer(["passage: en", "passage: to ord"], padding=True, return_tensors="pt")
+    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]])  # one padded row
+    sample = {"input_ids": mask + 1, "attention_mask": mask}
     raw = target.with_name("raw.onnx")
     axes = {0: "batch", 1: "tokens"}
     with torch.no_grad(), warnings.catch_warnings():
@@ -164,7 +168,9 @@ def _export_graph(encoder: Any, tokenizer: Any, target: Path) -> None:
         hidden_size=int(config.hidden_size),
         opt_level=1,
     )
-    fused.save_model_to_file(str(target))
+    # weights in a file of their own, which ONNX Runtime maps instead of copying: the service
+    # holds the pages of the vocabulary it meets, not the whole 250k-word embedding matrix
+    fused.save_model_to_file(str(target), use_external_data_format=True)
     raw.unlink()
 
 
@@ -176,7 +182,6 @@ def export_onnx(folder: Path) -> ExportRecord:
     if current is not None:
         return current
     from sentence_transformers import SentenceTransformer
-    from transformers import AutoTokenizer
 
     started = time.perf_counter()
     fingerprint = folder_fingerprint(folder)
@@ -185,14 +190,13 @@ def export_onnx(folder: Path) -> ExportRecord:
     expected = np.asarray(model.encode(list(PROBES), normalize_embeddings=True), np.float32)
     tmp = Path(tempfile.mkdtemp(prefix=f".{EXPORT_FOLDER}.tmp-", dir=folder))
     try:
-        tokenizer = AutoTokenizer.from_pretrained(str(folder))
         try:
-            _export_graph(transformer.auto_model, tokenizer, tmp / "model.onnx")
+            _export_graph(transformer.auto_model, tmp / "model.onnx")
         except Exception as exc:  # the exporter and optimiser raise many kinds
             raise OnnxExportError(
                 f"Could not export {folder} to ONNX: {exc}. / Kunne ikke eksportere til ONNX."
             ) from exc
-        session = OnnxSession(tmp / "model.onnx", tokenizer, max_seq_length)
+        session = OnnxSession(tmp / "model.onnx", load_tokenizer(folder, max_seq_length))
         difference = float(np.abs(session.embed(list(PROBES)) - expected).max())
         if not difference <= EXPORT_TOLERANCE:
             raise OnnxExportError(
@@ -202,7 +206,8 @@ def export_onnx(folder: Path) -> ExportRecord:
         seconds = round(time.perf_counter() - started, 1)
         record = ExportRecord(EXPORT_VERSION, fingerprint, max_seq_length, difference, seconds)
         (tmp / EXPORT_RECORD).write_text(json.dumps(asdict(record), indent=1), encoding="utf-8")
-        tmp.chmod(0o755)  # mkdtemp's folder is private; the model folder is not
+        for private in (tmp, tmp / WEIGHTS_FILE):  # mkdtemp and onnx write them private
+            private.chmod(0o755 if private.is_dir() else 0o644)
         _replace_folder(tmp, folder / EXPORT_FOLDER)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -218,13 +223,32 @@ def _replace_folder(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def load_tokenizer(folder: Path, max_seq_length: int) -> Any:
+    """The folder's fast tokenizer (``tokenizer.json``, read by the ``tokenizers`` library, so
+    that neither transformers nor PyTorch is loaded to embed), padding to the longest text and
+    truncating at the model's length limit as sentence-transformers does."""
+    from tokenizers import Tokenizer
+
+    modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+    where = folder / str(modules[0].get("path") or "")
+    tokenizer = Tokenizer.from_file(str(where / "tokenizer.json"))
+    config_path = where / "tokenizer_config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
+    pad = config.get("pad_token") or "[PAD]"
+    pad = str(pad["content"] if isinstance(pad, dict) else pad)
+    pad_id = tokenizer.token_to_id(pad)
+    if pad_id is None:
+        raise OnnxExportError(f"No padding token {pad!r} in {where}. / Mangler utfyllingstegn.")
+    tokenizer.enable_padding(pad_id=pad_id, pad_token=pad)
+    tokenizer.enable_truncation(max_length=max_seq_length)
+    return tokenizer
+
+
 class OnnxSession:
     """Tokenise, run the exported encoder, mean-pool, normalise: what sentence-transformers does
     for these models, with ONNX Runtime doing the forward pass."""
 
-    def __init__(
-        self, path: Path, tokenizer: Any, max_seq_length: int, threads: int | None = None
-    ) -> None:
+    def __init__(self, path: Path, tokenizer: Any, threads: int | None = None) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -233,19 +257,13 @@ class OnnxSession:
             options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizer
-        self._max_seq_length = max_seq_length
 
     def embed(self, texts: list[str]) -> Vectors:
         """One L2-normalised row per text, in one batch (pad to the longest)."""
-        encoded = self._tokenizer(
-            texts,
-            padding=True,
-            truncation="longest_first",
-            max_length=self._max_seq_length,
-            return_tensors="np",
-        )
-        mask = encoded["attention_mask"].astype(np.int64)
-        feeds = {"input_ids": encoded["input_ids"].astype(np.int64), "attention_mask": mask}
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
         hidden = self._session.run(None, feeds)[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
@@ -282,14 +300,10 @@ class OnnxEmbedder:
         with self._lock:
             if self._session is not None:
                 return
-            from transformers import AutoTokenizer
-
             record = export_onnx(self.folder)
-            tokenizer = AutoTokenizer.from_pretrained(str(self.folder))
             self._session = OnnxSession(
                 self.folder / EXPORT_FOLDER / "model.onnx",
-                tokenizer,
-                record.max_seq_length,
+                load_tokenizer(self.folder, record.max_seq_length),
                 self.threads,
             )
 

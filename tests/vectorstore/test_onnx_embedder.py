@@ -89,6 +89,7 @@ def test_export_gives_sentence_transformers_vectors(tiny_folder: Path) -> None:
     record = export_onnx(tiny_folder)
     assert record.max_difference <= onnx_embedder.EXPORT_TOLERANCE
     assert record.max_seq_length == 16
+    assert (tiny_folder / EXPORT_FOLDER / onnx_embedder.WEIGHTS_FILE).is_file()
     embedder = OnnxEmbedder(tiny_folder, name="tiny", batch_size=3)
     passages = embedder.embed_passages(TEXTS)
     assert passages.shape == (len(TEXTS), 32)
