@@ -590,6 +590,8 @@ def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Com
         for a in ops:
             if a is b or not _related(a, b) or has(a.counted | a.keys, noun):
                 continue
+            if not _one_year(asked, a, b):
+                continue
             fit = sum(1 for t in asked.terms if has(a.keys | a.counted, t))
             score = _score(a, b) + 0.1 * fit
             if best is None or score > best[0]:
@@ -626,6 +628,8 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     for a, b in combinations(ops, 2):
         if a.unit != b.unit or a.unit == "%" or not _related(a, b) or a.value == b.value:
             continue  # a share is of two amounts, never of two shares
+        if not _one_year(asked, a, b) or (a.record is not None and a.series == b.series):
+            continue  # nor of one table row's values in two years
         part, whole = (a, b) if a.value < b.value else (b, a)
         if part.value <= 0:
             continue
@@ -640,6 +644,12 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     _, part, whole = best
     result = part.value / whole.value * 100
     return Computation(asked.operation, (part, whole), result, "term")
+
+
+def _one_year(asked: ComputeQuestion, a: Operand, b: Operand) -> bool:
+    """Two amounts of one year (a value without a year fits any), the year asked if any."""
+    years = {o.year for o in (a, b) if o.year is not None}
+    return len(years) <= 1 and not (asked.years and years - set(asked.years))
 
 
 def _rank(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:

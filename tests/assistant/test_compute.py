@@ -207,6 +207,57 @@ def test_a_share_of_a_whole_and_a_ratio() -> None:
     assert ratio.result is not None and round(ratio.result, 2) == Decimal("3.07")
 
 
+def test_a_share_of_table_rows_is_of_one_year(tmp_path: Path) -> None:
+    text = "Besøk 2023 2024\nBesøk i alt 1 000 1 200\nBesøk på nett 400 900"
+    chunk = _chunk(text, 6)
+    rows = {"Besøk i alt": ("1 000", "1 200"), "Besøk på nett": ("400", "900")}
+    records = [
+        _record(label, year, value.replace(" ", ""), chunk)
+        for label, pair in rows.items()
+        for year, value in zip((2023, 2024), pair, strict=True)
+    ]
+    IndicatorStore(tmp_path / "indicators.sqlite3").replace_document("doc", records)
+    values = RowValues(tmp_path / "indicators.sqlite3")
+    whole = _candidate(chunk, "Besøk i alt 1 000 1 200")
+    part = _candidate(chunk, "Besøk på nett 400 900", index=1)
+    found, shown = _compute(
+        values, "Hvor stor andel av besøkene var på nett i 2023?", (whole, 0.9), (part, 0.8)
+    )
+    assert found is not None and shown is not None
+    assert [(o.value, o.year) for o in found.operands] == [(400, 2023), (1000, 2023)]
+    assert found.result == Decimal(40)
+    latest, _ = _compute(
+        values, "Hvor stor andel av besøkene var på nett?", (whole, 0.9), (part, 0.8)
+    )
+    assert latest is not None and latest.result is not None
+    assert {o.year for o in latest.operands} in ({2023}, {2024})  # one year, never two
+    assert latest.operands[0].label != latest.operands[1].label  # two rows, not one row twice
+
+
+def test_an_amount_per_something_divides_values_of_one_year(tmp_path: Path) -> None:
+    text = "Kulturskolen 2023 2024\nElever 2 000 2 200\nUndervisningssteder 20 25"
+    chunk = _chunk(text, 7)
+    rows = {"Elever": ("2000", "2200"), "Undervisningssteder": ("20", "25")}
+    records = [
+        _record(label, year, value, chunk)
+        for label, pair in rows.items()
+        for year, value in zip((2023, 2024), pair, strict=True)
+    ]
+    IndicatorStore(tmp_path / "indicators.sqlite3").replace_document("doc", records)
+    values = RowValues(tmp_path / "indicators.sqlite3")
+    pupils = _candidate(chunk, "Elever 2 000 2 200")
+    places = _candidate(chunk, "Undervisningssteder 20 25", index=1)
+    found, _ = _compute(
+        values,
+        "Hvor mange elever per undervisningssted var det i 2024?",
+        (pupils, 0.9),
+        (places, 0.8),
+    )
+    assert found is not None and found.result is not None
+    assert [(o.value, o.year) for o in found.operands] == [(2200, 2024), (25, 2024)]
+    assert found.result == Decimal(88)
+
+
 def test_a_change_from_one_value_to_another() -> None:
     sentence = "Saksbehandlingstiden gikk fra 72 til 15 dager."
     chunk = _chunk(sentence, 5, kind="text")
