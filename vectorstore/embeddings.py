@@ -255,7 +255,7 @@ class LazyOnnxEmbedder:
         )
         try:
             onnx.warm_up()
-        except (OnnxExportError, ImportError) as exc:
+        except (OnnxExportError, ImportError, OSError) as exc:  # OSError: a read-only folder
             logging.getLogger(__name__).warning("ONNX Runtime not used: %s", exc)
             fallback.warm_up()
             return fallback

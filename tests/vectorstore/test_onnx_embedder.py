@@ -153,3 +153,22 @@ def test_default_backend_runs_the_folder_with_onnx_runtime(
     assert isinstance(embedder, LazyOnnxEmbedder)
     assert isinstance(embedder.inner, OnnxEmbedder)
     np.testing.assert_allclose(vector, _reference(tiny_folder, TEXTS[:1], "query")[0], atol=1e-4)
+
+
+def test_a_folder_that_cannot_be_written_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _tiny_model(tmp_path / "model")
+
+    def read_only(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(onnx_embedder.tempfile, "mkdtemp", read_only)
+    settings = Settings(
+        embedding_model=str(folder), data_dir=tmp_path / "data", cache_dir=tmp_path / "cache"
+    )
+    embedder = get_embedder(settings)
+    vector = embedder.embed_query(TEXTS[0])
+    assert isinstance(embedder, LazyOnnxEmbedder)
+    assert isinstance(embedder.inner, SentenceTransformerEmbedder)
+    np.testing.assert_allclose(vector, _reference(folder, TEXTS[:1], "query")[0], atol=1e-6)
