@@ -16,7 +16,7 @@ from typing import Any
 from assistant.candidates import Candidate
 from assistant.reader import Judged
 from assistant.types import Citation, Language
-from assistant.values import RowValues, pick
+from assistant.values import RowValues, pick, places_named
 
 REFUSAL_NO = "Jeg finner ikke dette i dokumentene."
 REFUSAL_EN = "I cannot find this in the documents."
@@ -93,7 +93,8 @@ class QuoteComposer:
         series = self.values.series(candidate.chunk, candidate.text)
         if series is None:
             return None
-        picked = pick(series, judged.question.years, judged.question.names)
+        asked = places_named(judged.question.text, self.values.places())
+        picked = pick(series, judged.question.years, asked)
         if picked.record is None:
             if picked.missing:
                 return refusal(

@@ -8,13 +8,14 @@ table span and label (the label is where the row's text begins).
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vectorstore.indicators import IndicatorRecord, IndicatorStore
+from vectorstore.indicators import HOME_PLACE, IndicatorRecord, IndicatorStore
 from vectorstore.language import squash
 from vectorstore.types import Chunk
 
@@ -73,20 +74,39 @@ class Picked:
     missing: str = ""
 
 
-def pick(series: RowSeries, years: Sequence[int], names: Sequence[str]) -> Picked:
-    """The value for the asked place (a name of the question that is one of the row's places)
-    and year; without a year, the latest year with a number."""
-    places = {squash(r.place or ""): r.place for r in series.others}
-    asked_place = next((places[squash(n)] for n in names if squash(n) in places), None)
+def places_named(question: str, places: Iterable[str]) -> list[str]:
+    """The known ``places`` the question names as words, in question order ("Drammen", "Kostragruppe
+    12"); matched on the question as written, since a lemmatiser may read a place name as a
+    common noun ("Drammen" -> "dram")."""
+    text = question.casefold()
+    found: list[tuple[int, str]] = []
+    for place in places:
+        match = re.search(rf"(?<![\w-]){re.escape(place.casefold())}(?![\w-])", text)
+        if match is not None:
+            found.append((match.start(), place))
+    return [place for _, place in sorted(found)]
+
+
+def pick(series: RowSeries, years: Sequence[int], places: Sequence[str]) -> Picked:
+    """The value for the asked place (one of the row's places, else the municipality's own) and
+    year; without a year, the latest year with a number. A place the question names that the
+    row gives no value for is missing, not answered with another place's value."""
+    row_places = {squash(r.place or ""): r.place for r in series.others}
+    own_keys = {squash(HOME_PLACE), squash(series.label)}  # a row may be labelled by its place
+    asked = [p for p in places if squash(p) not in own_keys]
+    asked_place = next((row_places[squash(p)] for p in asked if squash(p) in row_places), None)
+    if asked and asked_place is None:
+        return Picked(None, asked[0])
     pool = [r for r in series.others if r.place == asked_place] if asked_place else series.own
+    where = f"{asked_place} " if asked_place else ""
     if years:
         for year in years:
             record = next((r for r in pool if r.year == year), None)
             if record is not None and record.value is not None:
                 return Picked(record)
             if record is not None:
-                return Picked(None, f"{year}: {record.value_text}")
-        return Picked(None, str(years[0]))
+                return Picked(None, f"{where}{year}: {record.value_text}")
+        return Picked(None, f"{where}{years[0]}")
     measured = [r for r in pool if r.value is not None]
     return Picked(max(measured, key=lambda r: r.year) if measured else None)
 
@@ -100,14 +120,22 @@ class RowValues:
     _loaded: bool = field(default=False, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def _records(self, doc_id: str) -> list[IndicatorRecord]:
+    def _all(self) -> dict[str, list[IndicatorRecord]]:
         with self._lock:
             if not self._loaded:
                 if self.path.exists():
                     for record in IndicatorStore(self.path).all():
                         self._by_doc.setdefault(record.doc_id, []).append(record)
                 self._loaded = True
-        return self._by_doc.get(doc_id, [])
+        return self._by_doc
+
+    def _records(self, doc_id: str) -> list[IndicatorRecord]:
+        return self._all().get(doc_id, [])
+
+    def places(self) -> list[str]:
+        """Every place the tables give values for, the municipality's own among them."""
+        others = {r.place for records in self._all().values() for r in records if r.place}
+        return [HOME_PLACE, *sorted(others)]
 
     def table_labels(self, record: IndicatorRecord) -> list[str]:
         """The labels of the rows of ``record``'s table, in order."""

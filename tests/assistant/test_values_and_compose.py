@@ -7,7 +7,7 @@ from pathlib import Path
 from assistant.candidates import Candidate
 from assistant.compose import QuoteComposer, refusal
 from assistant.reader import Judged, QuestionAnalysis
-from assistant.values import RowSeries, RowValues, pick
+from assistant.values import RowSeries, RowValues, pick, places_named
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
 from vectorstore.language import Terms
 from vectorstore.passages import CandidateSpan
@@ -58,8 +58,10 @@ CHUNK = Chunk(
 ROW = CandidateSpan(30, len(TABLE), TABLE.split("\n")[1], "row", "Medarbeidere Indikator 2021")
 
 
-def _judged(years: tuple[int, ...], names: tuple[str, ...] = (), p: float = 0.9) -> Judged:
-    analysis = QuestionAnalysis("q", "nb", Terms(frozenset(), frozenset()), None, years, names)
+def _judged(
+    years: tuple[int, ...], names: tuple[str, ...] = (), p: float = 0.9, text: str = "q"
+) -> Judged:
+    analysis = QuestionAnalysis(text, "nb", Terms(frozenset(), frozenset()), None, years, names)
     candidate = Candidate(0, CHUNK, ROW, 0.8, 0, 0.8, 0)
     sentence = Candidate(
         1, CHUNK, CandidateSpan(0, 29, "Indikator 2021 2022 2023 2024", "sentence", ""), 0.2,
@@ -76,6 +78,28 @@ def test_pick_takes_the_asked_year_the_latest_measured_or_names_the_gap() -> Non
     assert missing.record is None and missing.missing == "2024: Ikke målt"
     assert pick(series, [2019], []).missing == "2019"
     assert pick(series, [2023], ["Bærum"]).record == RECORDS[4]
+
+
+def test_pick_names_a_place_the_row_has_no_value_for_instead_of_giving_asker() -> None:
+    series = RowSeries("Andelen heltidsansatte", tuple(RECORDS[:4]), (RECORDS[4],))
+    lacking = pick(series, [2023], ["Drammen"])
+    assert lacking.record is None and lacking.missing == "Drammen"
+    assert pick(series, [2023], ["Asker", "Bærum"]).record == RECORDS[4]
+    assert pick(series, [2023], ["Asker"]).record == RECORDS[2]
+
+
+def test_a_row_labelled_by_its_place_answers_its_own_values() -> None:
+    own = _record(2023, "42,0", 42.0)
+    series = RowSeries("Drammen", (own,), ())
+    assert pick(series, [2023], ["Drammen"]).record == own
+
+
+def test_places_named_reads_the_question_as_written_in_question_order() -> None:
+    known = ["Asker", "Bærum", "Drammen", "Kostragruppe 12", "Lier"]
+    question = "Hvor mange grunnskolepoeng hadde Drammen i 2024, mot kostragruppe 12?"
+    assert places_named(question, known) == ["Drammen", "Kostragruppe 12"]
+    assert places_named("Hva med Bærum og Asker?", known) == ["Bærum", "Asker"]
+    assert places_named("Hvordan går det med Lierskogen og Askerbanen?", known) == []
 
 
 def test_row_values_match_a_row_by_its_label_within_the_chunk(tmp_path: Path) -> None:
@@ -95,6 +119,20 @@ def test_a_row_answer_states_the_asked_value_and_highlights_its_cell(tmp_path: P
     citation = composed.citations[0]
     assert (citation.value, citation.value_year) == ("61,9 %", 2022)
     assert composed.indicator is not None and len(composed.indicator["series"]) == 4
+
+
+def test_a_row_answer_gives_the_named_place_whose_name_a_lemmatiser_would_bend(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "indicators.sqlite3"
+    drammen = _record(2023, "66,0 %", 66.0, place="Drammen")
+    IndicatorStore(path).replace_document("arsrapport-2024", [*RECORDS, drammen])
+    composer = QuoteComposer(RowValues(path))
+    # the reader's lemmas carry no place name here; the question text does
+    named = composer.compose(_judged((2023,), text="Andel heltid i Drammen i 2023?"), "no")
+    assert "66,0 %" in named.text and "63,9 %" not in named.text
+    absent = composer.compose(_judged((2022,), text="Andel heltid i Drammen i 2022?"), "no")
+    assert absent.refused and "Drammen" in absent.text
 
 
 def test_a_year_the_table_does_not_measure_is_refused_with_the_reason(tmp_path: Path) -> None:
