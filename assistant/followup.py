@@ -39,6 +39,7 @@ from vectorstore.language import (
     QUESTION_WORDS,
     WEAK_PRONOUNS,
     content_lemmas,
+    language_of,
     operation_match,
     relative_year_spans,
     relative_years,
@@ -341,14 +342,35 @@ def _with_years(previous: Parsed, new: Parsed, answers: Sequence[str]) -> str:
             wanted.append(base[0] + offset)
     if not wanted:
         return previous.text
-    text = previous.text
+    text = _without_relative_years(previous.text)
     if previous.years and len(previous.years) == len(wanted):
         for old, year in zip(previous.years, wanted, strict=True):
             text = re.sub(rf"(?<!\d){old}(?!\d)", str(year), text, count=1)
         return text
     if previous.years:
-        text = " ".join(_YEAR.sub("", text).split()).replace(" i ?", "?")
-    return f"{text.rstrip(' ?.')} i {' og '.join(str(y) for y in wanted)}?"
+        text = _without_dangling_preposition(_YEAR.sub("", text))
+    english = language_of(previous.text) == "en"
+    preposition, joiner = ("in", " and ") if english else ("i", " og ")
+    return f"{text.rstrip(' ?.')} {preposition} {joiner.join(str(y) for y in wanted)}?"
+
+
+def _without_relative_years(text: str) -> str:
+    """``text`` without the years it names relative to another ("i fjor", "året før"): a
+    follow-up that gives a year replaces them."""
+    spans = relative_year_spans(text)
+    if not spans:
+        return text
+    kept, at = [], 0
+    for start, end, _ in spans:
+        kept.append(text[at:start])
+        at = end
+    kept.append(text[at:])
+    return _without_dangling_preposition("".join(kept))
+
+
+def _without_dangling_preposition(text: str) -> str:
+    """Spaces collapsed and a preposition left at the end by a removed year dropped."""
+    return re.sub(r"\s+(?:i|in|for)\s*([?.!]?)$", r"\1", " ".join(text.split()))
 
 
 def _with_places(previous: Parsed, new: Parsed) -> str:

@@ -60,6 +60,22 @@ def test_a_year_is_added_when_the_previous_question_had_none(resolver: FollowupR
     )
 
 
+def test_a_new_year_replaces_a_year_the_previous_question_gave_relative_to_now(
+    resolver: FollowupResolver,
+) -> None:
+    history = _turns(("Hvor mange årsverk hadde kommunen i fjor?", "5 400 i 2024 [1]."))
+    assert resolver.resolve("og i 2022?", history).standalone == (
+        "Hvor mange årsverk hadde kommunen i 2022?"
+    )
+    assert resolver.resolve("og året før?", history).standalone == (
+        "Hvor mange årsverk hadde kommunen i 2023?"
+    )
+    english = _turns(("How many staff did the municipality have last year?", "5,400 in 2024."))
+    assert resolver.resolve("and in 2022?", english).standalone == (
+        "How many staff did the municipality have in 2022?"
+    )
+
+
 def test_a_new_place_replaces_the_old_one_and_is_added_when_there_was_none(
     resolver: FollowupResolver,
 ) -> None:
