@@ -7,12 +7,8 @@ fact the question asks for, whether it agrees with the years and names the quest
 where the searches ranked it. A gradient-boosted classifier trained on the train split
 (:mod:`training.reader`) turns them into the probability that the candidate answers; the
 question is answered when the best candidate's probability reaches the threshold chosen on the
-dev split. Which candidate is quoted is the ranker's choice: a second classifier over the same
-features and how well each candidate's words explain the question's through the learned
-word-translation table (:mod:`assistant.translation`). It picks the evidence more often, but its
-probabilities separate answerable from unanswerable questions no better, so the reader's stay
-the ones that decide refusal. Nothing here is keyed to a question's wording beyond the one table
-of question words in :mod:`vectorstore.language`.
+dev split. Nothing here is keyed to a question's wording beyond the one table of question words
+in :mod:`vectorstore.language`.
 """
 
 from __future__ import annotations
@@ -29,7 +25,6 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.candidates import Candidate, Candidates, CorpusTerms
-from assistant.translation import TranslationTable
 from vectorstore.language import (
     ANSWER_KIND_NAMES,
     FACT_NAMES,
@@ -38,7 +33,6 @@ from vectorstore.language import (
     Terms,
     answer_kind,
     capitalised_names,
-    content_lemmas,
     facts_in,
     holds_kind,
     language_of,
@@ -108,40 +102,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     "unknown_terms",
     "names_unknown",
 )
-
-
-#: The ranker's features: the reader's and the translation table's scores (each also relative
-#: to the question's best candidate).
-TRANSLATION_FEATURE_NAMES: tuple[str, ...] = (
-    "translation",
-    "translation_synonyms",
-    "translation_gap",
-    "translation_synonyms_gap",
-)
-RANKER_FEATURE_NAMES: tuple[str, ...] = (*FEATURE_NAMES, *TRANSLATION_FEATURE_NAMES)
-
-
-def translation_features(
-    analysis: QuestionAnalysis,
-    candidates: Candidates,
-    corpus: CorpusTerms,
-    table: TranslationTable,
-) -> np.ndarray:
-    """One row of :data:`TRANSLATION_FEATURE_NAMES` per candidate."""
-    if not candidates.items:
-        return np.zeros((0, len(TRANSLATION_FEATURE_NAMES)), dtype=np.float32)
-    question = tuple(dict.fromkeys(content_lemmas(analysis.text, analysis.lang)))
-    scores = np.array(
-        [
-            (e.log_probability, e.synonyms)
-            for e in (
-                table.explains(question, corpus.candidate_terms[c.index].lemmas)
-                for c in candidates.items
-            )
-        ],
-        dtype=np.float32,
-    )
-    return np.hstack([scores, scores - scores.max(axis=0, keepdims=True)])
 
 
 def _coverage(question: Terms, found: Terms, corpus: CorpusTerms) -> float:
@@ -255,17 +215,13 @@ class ProbabilityModel(Protocol):
 
 @dataclass(frozen=True)
 class Judged:
-    """The reader's verdict: candidates with their probabilities, best first (in the ranker's
-    order when there is one)."""
+    """The reader's verdict: candidates with their probabilities, best first."""
 
     question: QuestionAnalysis
     ranked: tuple[tuple[Candidate, float], ...]
     threshold: float
     #: The passages hybrid search ranked (what the answer reports as retrieved).
     hits: tuple[SearchHit, ...] = ()
-    #: The probability that some candidate answers (the reader's highest); None: the first
-    #: candidate's.
-    answer_probability: float | None = None
 
     @property
     def best(self) -> tuple[Candidate, float] | None:
@@ -273,15 +229,11 @@ class Judged:
 
     @property
     def answered(self) -> bool:
-        return bool(self.ranked) and self.confidence >= self.threshold
+        return bool(self.ranked) and self.ranked[0][1] >= self.threshold
 
     @property
     def confidence(self) -> float:
-        if not self.ranked:
-            return 0.0
-        if self.answer_probability is not None:
-            return self.answer_probability
-        return self.ranked[0][1]
+        return self.ranked[0][1] if self.ranked else 0.0
 
 
 @dataclass(frozen=True)
@@ -297,14 +249,6 @@ class ReaderArtifact:
     @property
     def meta_path(self) -> Path:
         return self.folder / "reader.json"
-
-    @property
-    def ranker_path(self) -> Path:
-        return self.folder / "ranker.joblib"
-
-    @property
-    def translation_path(self) -> Path:
-        return self.folder / "translation.json"
 
     def meta(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(self.meta_path.read_text(encoding="utf-8"))
@@ -322,24 +266,6 @@ class ReaderMissingError(RuntimeError):
         )
 
 
-@dataclass(frozen=True)
-class Ranker:
-    """Orders the candidates: a classifier over :data:`RANKER_FEATURE_NAMES`."""
-
-    model: ProbabilityModel
-    table: TranslationTable
-
-    def scores(
-        self,
-        X: npt.NDArray[np.float32],
-        analysis: QuestionAnalysis,
-        candidates: Candidates,
-        corpus: CorpusTerms,
-    ) -> npt.NDArray[np.float64]:
-        extra = translation_features(analysis, candidates, corpus, self.table)
-        return np.asarray(self.model.predict_proba(np.hstack([X, extra]))[:, 1], dtype=np.float64)
-
-
 class Reader:
     """Scores candidates with the trained model; loads it in :meth:`warm_up`."""
 
@@ -347,18 +273,14 @@ class Reader:
         self.artifact = artifact
         self._threshold = threshold
         self._model: ProbabilityModel | None = None
-        self._ranker: Ranker | None = None
         self._meta: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def from_model(
-        cls, model: ProbabilityModel, threshold: float, ranker: Ranker | None = None
-    ) -> Reader:
+    def from_model(cls, model: ProbabilityModel, threshold: float) -> Reader:
         """A reader over a model already in memory (a stronger model, or a test's fake)."""
         reader = cls(ReaderArtifact(Path("-")), threshold)
         reader._model = model
-        reader._ranker = ranker
         reader._meta = {"threshold": threshold, "features": list(FEATURE_NAMES)}
         return reader
 
@@ -373,11 +295,6 @@ class Reader:
             self._meta = self.artifact.meta()
             if self._meta.get("features") != list(FEATURE_NAMES):
                 raise ReaderMissingError(self.artifact.folder)
-            if self._meta.get("ranker_features") == list(RANKER_FEATURE_NAMES):
-                self._ranker = Ranker(
-                    joblib.load(self.artifact.ranker_path),
-                    TranslationTable.load(self.artifact.translation_path),
-                )
             self._model = joblib.load(self.artifact.model_path)
 
     @property
@@ -395,15 +312,8 @@ class Reader:
         return np.asarray(self._model.predict_proba(X)[:, 1], dtype=np.float64)
 
     def judge(self, candidates: Candidates, corpus: CorpusTerms) -> Judged:
-        """Every candidate with the reader's probability, in the ranker's order (the reader's
-        without one); answered when the reader's highest probability reaches the threshold."""
         analysis = QuestionAnalysis.of(candidates.question, corpus)
-        X = features(analysis, candidates, corpus)
-        probabilities = self.probabilities(X)
-        order_by = probabilities
-        if self._ranker is not None and len(X):
-            order_by = self._ranker.scores(X, analysis, candidates, corpus)
-        order = np.argsort(-order_by, kind="stable")
+        probabilities = self.probabilities(features(analysis, candidates, corpus))
+        order = np.argsort(-probabilities, kind="stable")
         ranked = tuple((candidates.items[i], float(probabilities[i])) for i in order)
-        highest = float(probabilities.max()) if len(probabilities) else None
-        return Judged(analysis, ranked, self.threshold, candidates.hits, highest)
+        return Judged(analysis, ranked, self.threshold, candidates.hits)

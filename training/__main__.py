@@ -4,8 +4,7 @@
     python -m training --force    retrain both models
 
 Data: the train split of ``evals/data`` (the dev split picks the reader's threshold and is the
-embedder's evaluator; the spare split's questions only add pairs to the reader's word-translation
-table). Seeds are fixed; the models go to ``settings.cache_dir/models``.
+embedder's evaluator). Seeds are fixed; the models go to ``settings.cache_dir/models``.
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ def main(force: bool) -> None:
     from vectorstore.store import Index
 
     settings = load_settings()
-    train, dev, spare = load_split("train"), load_split("dev"), load_split("spare")
+    train, dev = load_split("train"), load_split("dev")
     started = time.perf_counter()
     click.echo(f"==> embedder ({len(train)} train items)", err=True)
     embedder = train_embedder(settings, train, dev, force=force)
@@ -46,9 +45,7 @@ def main(force: bool) -> None:
     ensure_index(settings)
     click.echo("==> reader", err=True)
     index = Index(settings)
-    reader = train_reader(
-        index, train, dev, reader_folder(settings), force=force, translation_items=spare
-    )
+    reader = train_reader(index, train, dev, reader_folder(settings), force=force)
     summary = {
         "embedder": {k: embedder.get(k) for k in ("id", "pairs", "seconds")},
         "embedder_dev_before": embedder.get("dev_before"),

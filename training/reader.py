@@ -8,10 +8,6 @@ candidate is labelled 1 when it is the question's evidence. Unanswerable questio
 only negatives: near misses teach that a similar sentence about another year or place does not
 answer.
 
-The ranker is a second classifier over the same features and the word-translation table's
-scores (:mod:`training.translation`; for a train question from a table that never saw its
-passage); it orders the candidates, and the reader's highest probability decides refusal.
-
 The threshold maximises the dev split's balanced accuracy: the mean of the answerable questions
 answered with their evidence and the unanswerable ones refused (a citizen must never get an
 invented answer, so refusing well counts as much as answering well, whatever the mix).
@@ -23,7 +19,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -31,23 +27,8 @@ from typing import Any
 import numpy as np
 
 from assistant.candidates import CandidateGenerator, CorpusTerms
-from assistant.reader import (
-    FEATURE_NAMES,
-    FEATURES_VERSION,
-    RANKER_FEATURE_NAMES,
-    QuestionAnalysis,
-    features,
-    translation_features,
-)
-from assistant.translation import TranslationTable
+from assistant.reader import FEATURE_NAMES, FEATURES_VERSION, QuestionAnalysis, features
 from training.corpus import same_text
-from training.translation import (
-    cross_fitted,
-    estimate,
-    fold_of,
-    lemma_pairs,
-    question_passage,
-)
 from vectorstore.store import Index
 
 log = logging.getLogger(__name__)
@@ -74,8 +55,6 @@ class QuestionRows:
     answerable: bool
     X: np.ndarray
     y: np.ndarray
-    #: The translation table's scores (:data:`assistant.reader.TRANSLATION_FEATURE_NAMES`).
-    T: np.ndarray
 
 
 def reader_questions(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -98,43 +77,34 @@ def evidence_spans(question: dict[str, Any]) -> list[str]:
 
 
 def question_rows(
-    question: dict[str, Any],
-    generator: CandidateGenerator,
-    corpus: CorpusTerms,
-    table: TranslationTable,
+    question: dict[str, Any], generator: CandidateGenerator, corpus: CorpusTerms
 ) -> QuestionRows:
     candidates = generator.run(question["question"])
     analysis = QuestionAnalysis.of(question["question"], corpus)
     X = features(analysis, candidates, corpus)
-    T = translation_features(analysis, candidates, corpus, table)
     spans = evidence_spans(question) if question.get("type") != "unanswerable" else []
     y = np.array(
         [float(any(same_text(c.span.text, s) for s in spans)) for c in candidates.items],
         dtype=np.float32,
     )
-    return QuestionRows(str(question.get("id")), bool(spans), X, y, T)
+    return QuestionRows(str(question.get("id")), bool(spans), X, y)
 
 
 def collect(
-    questions: Sequence[dict[str, Any]],
-    generator: CandidateGenerator,
-    corpus: CorpusTerms,
-    table_for: Callable[[dict[str, Any]], TranslationTable],
+    questions: Sequence[dict[str, Any]], generator: CandidateGenerator, corpus: CorpusTerms
 ) -> list[QuestionRows]:
     rows = []
     for n, question in enumerate(questions, start=1):
-        rows.append(question_rows(question, generator, corpus, table_for(question)))
+        rows.append(question_rows(question, generator, corpus))
         if n % 200 == 0:
             log.info("reader features: %d/%d questions", n, len(questions))
     return rows
 
 
-def fit(rows: Sequence[QuestionRows], config: ReaderConfig, ranker: bool = False) -> Any:
-    """The reader (``ranker=False``: the features of :data:`FEATURE_NAMES`) or the ranker (and
-    the translation scores)."""
+def fit(rows: Sequence[QuestionRows], config: ReaderConfig) -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    X = np.concatenate([_inputs(r, ranker) for r in rows if len(r.X)])
+    X = np.concatenate([r.X for r in rows if len(r.X)])
     y = np.concatenate([r.y for r in rows if len(r.X)])
     model = HistGradientBoostingClassifier(
         max_iter=config.max_iter,
@@ -148,10 +118,6 @@ def fit(rows: Sequence[QuestionRows], config: ReaderConfig, ranker: bool = False
     return model
 
 
-def _inputs(rows: QuestionRows, ranker: bool) -> np.ndarray:
-    return np.hstack([rows.X, rows.T]) if ranker else rows.X
-
-
 @dataclass(frozen=True)
 class Outcome:
     """Per question: is its best candidate the evidence, and the best probability."""
@@ -161,18 +127,15 @@ class Outcome:
     best_probability: float
 
 
-def outcomes(model: Any, rows: Sequence[QuestionRows], ranker: Any = None) -> list[Outcome]:
-    """Per question: the ranker's first candidate (the reader's without a ranker) and the
-    reader's highest probability."""
+def outcomes(model: Any, rows: Sequence[QuestionRows]) -> list[Outcome]:
     out: list[Outcome] = []
     for r in rows:
         if not len(r.X):
             out.append(Outcome(r.answerable, False, 0.0))
             continue
         p = model.predict_proba(r.X)[:, 1]
-        order = p if ranker is None else ranker.predict_proba(_inputs(r, True))[:, 1]
-        best = int(np.argmax(order))
-        out.append(Outcome(r.answerable, bool(r.y[best]), float(p.max())))
+        best = int(np.argmax(p))
+        out.append(Outcome(r.answerable, bool(r.y[best]), float(p[best])))
     return out
 
 
@@ -213,16 +176,6 @@ def reader_id(embedder_name: str, questions: Sequence[dict[str, Any]], config: R
     return digest.hexdigest()[:16]
 
 
-def translation_tables(
-    train_questions: Sequence[dict[str, Any]], extra_questions: Sequence[dict[str, Any]]
-) -> tuple[Callable[[dict[str, Any]], TranslationTable], TranslationTable]:
-    """The table each train question is scored with (one that never saw its passage) and the
-    table of the product (every pair)."""
-    pairs, extra = lemma_pairs(train_questions), lemma_pairs(extra_questions)
-    folds = cross_fitted(pairs, extra)
-    return (lambda q: folds[fold_of(question_passage(q))]), estimate([*pairs, *extra])
-
-
 def train_reader(
     index: Index,
     train_items: Sequence[dict[str, Any]],
@@ -230,16 +183,13 @@ def train_reader(
     folder: Path,
     config: ReaderConfig | None = None,
     force: bool = False,
-    translation_items: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """Train on ``train_items`` (the translation table also on ``translation_items``), choose
-    the threshold on ``dev_items``, save to ``folder``."""
+    """Train on ``train_items``, choose the threshold on ``dev_items``, save to ``folder``."""
     import joblib
 
     config = config or ReaderConfig()
     train_questions = reader_questions(train_items)
-    extra_questions = reader_questions(translation_items)
-    model_id = reader_id(index.embedder.name, [*train_questions, *extra_questions], config)
+    model_id = reader_id(index.embedder.name, train_questions, config)
     meta_path = folder / "reader.json"
     if not force and meta_path.exists():
         meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -248,20 +198,18 @@ def train_reader(
     started = time.perf_counter()
     generator = CandidateGenerator(index, passages=config.passages, nearest=config.nearest)
     corpus = generator.corpus_terms()
-    table_for, table = translation_tables(train_questions, extra_questions)
-    train_rows = collect(train_questions, generator, corpus, table_for)
-    dev_rows = collect(reader_questions(dev_items), generator, corpus, lambda q: table)
-    model, ranker = fit(train_rows, config), fit(train_rows, config, ranker=True)
-    dev = choose_threshold(outcomes(model, dev_rows, ranker))
+    train_rows = collect(train_questions, generator, corpus)
+    dev_rows = collect(reader_questions(dev_items), generator, corpus)
+    model = fit(train_rows, config)
+    dev = choose_threshold(outcomes(model, dev_rows))
+    train = scores_at(outcomes(model, train_rows), dev["threshold"])
     meta = {
         "id": model_id,
         "embedder": index.embedder.name,
         "features": list(FEATURE_NAMES),
-        "ranker_features": list(RANKER_FEATURE_NAMES),
         "threshold": dev["threshold"],
         "config": asdict(config),
         "train_questions": len(train_rows),
-        "translation_questions": len(extra_questions),
         "dev_questions": len(dev_rows),
         "candidates_per_question": round(
             float(np.mean([len(r.X) for r in train_rows])) if train_rows else 0.0, 1
@@ -269,13 +217,10 @@ def train_reader(
         "recall_train": round(float(np.mean([r.y.any() for r in train_rows if r.answerable])), 4),
         "recall_dev": round(float(np.mean([r.y.any() for r in dev_rows if r.answerable])), 4),
         "dev": dev,
-        "dev_reader_only": choose_threshold(outcomes(model, dev_rows)),
-        "train": scores_at(outcomes(model, train_rows, ranker), dev["threshold"]),
+        "train": train,
         "seconds": round(time.perf_counter() - started, 1),
     }
     folder.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, folder / "model.joblib")
-    joblib.dump(ranker, folder / "ranker.joblib")
-    table.save(folder / "translation.json")
     meta_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return meta
