@@ -42,7 +42,9 @@ from vectorstore.language import (
 from vectorstore.types import SearchHit
 
 #: Bump when the features change: a reader trained on other features is then rebuilt.
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
+#: How a sentence ends; a "sentence" without it is a heading or a table's caption line.
+SENTENCE_ENDS = (".", "!", "?", ":", ")", "»", '"')
 #: Ranks past this count as "not ranked".
 MISSING_RANK = 30
 
@@ -94,6 +96,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "names_in_candidate",
     "names_in_passage",
     "is_row",
+    "unterminated",
     "length",
     "english",
     "asks_document_year",
@@ -197,6 +200,7 @@ def _candidate_row(
         _names_found(analysis.names, with_context),
         _names_found(analysis.names, passage),
         float(c.span.kind == "row"),
+        float(c.span.kind == "sentence" and not c.text.rstrip().endswith(SENTENCE_ENDS)),
         math.log1p(len(c.text)),
         float(analysis.lang == "en"),
         float(c.chunk.year is not None and c.chunk.year in asked),

@@ -33,8 +33,15 @@ MIN_COMPOUND_CHARS = 7
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _YEAR = re.compile(r"(?<![\d,.])(19[5-9]\d|20\d\d)(?!\d|,\d)")
 _NUMBER = re.compile(r"(?<![\w,.])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?")
-_PERCENT = re.compile(r"%|\bprosent\w*|\bpercent|\bprosentpoeng", re.IGNORECASE)
-_MONEY = re.compile(r"\b(?:kr|kroner|nok|mill|millioner|mrd|milliarder)\b\.?", re.IGNORECASE)
+#: A share or an amount is a number with its unit ("14,4 prosent", "9 %", "250 mill. kroner"),
+#: not the unit's word alone (a table heading "Befolkningsvekst i prosent 2022 2023 2024").
+_AFTER_NUMBER = r"\d\s?(?:\w+\s)?"
+_PERCENT = re.compile(_AFTER_NUMBER + r"(?:%|prosent\w*|percent)", re.IGNORECASE)
+_MONEY = re.compile(
+    r"(?:" + _AFTER_NUMBER + r"(?:kr|kroner|nok|mill|millioner|mrd|milliarder)\b\.?)"
+    r"|\b(?:kr\.?|nok)\s?\d",
+    re.IGNORECASE,
+)
 _MONTHS = (
     "januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september",
     "oktober", "november", "desember", "january", "february", "march", "may", "june", "july",

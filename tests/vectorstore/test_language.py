@@ -78,6 +78,16 @@ def test_facts_of_a_table_row_and_a_sentence() -> None:
     assert holds_kind("date", sentence) and not holds_kind("share", facts_in("Ingen tall her."))
 
 
+def test_a_share_or_an_amount_is_a_number_with_its_unit() -> None:
+    heading = facts_in("Befolkningsvekst per år i prosent 2022 2023 2024")
+    assert not heading["percent"] and not heading["number"] and not holds_kind("share", heading)
+    assert not facts_in("Gebyret oppgis i kroner.")["money"]
+    for text in ("14,4 prosent", "9,3 %", "2,1 prosentpoeng", "12 percent"):
+        assert facts_in(text)["percent"], text
+    for text in ("ca. 3 mill. kroner", "5 870 kroner", "kr 5 870", "1 431 kr", "2,5 milliarder"):
+        assert facts_in(text)["money"], text
+
+
 def test_years_language_and_squash() -> None:
     assert years_in("fra 2021 til 2024, ikke 12 024") == [2021, 2024]
     assert language_of("What did Røykenbadet cost?") == "en"
