@@ -82,6 +82,8 @@ def test_a_share_or_an_amount_is_a_number_with_its_unit() -> None:
     heading = facts_in("Befolkningsvekst per år i prosent 2022 2023 2024")
     assert not heading["percent"] and not heading["number"] and not holds_kind("share", heading)
     assert not facts_in("Gebyret oppgis i kroner.")["money"]
+    after_year = facts_in("Veksten i 2024 i prosent, gebyret i 2024 kroner")
+    assert not after_year["percent"] and not after_year["money"]
     for text in ("14,4 prosent", "9,3 %", "2,1 prosentpoeng", "12 percent"):
         assert facts_in(text)["percent"], text
     for text in ("ca. 3 mill. kroner", "5 870 kroner", "kr 5 870", "1 431 kr", "2,5 milliarder"):
