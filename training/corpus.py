@@ -6,7 +6,6 @@ exactly those the index holds (:func:`vectorstore.passages.candidate_spans`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -23,9 +22,6 @@ from vectorstore.types import Chunk
 #: longest shared run of letters and digits is this share of the shorter one (an evidence span
 #: cut differently from the candidate: a sentence over a page break, a row with its label).
 SAME_TEXT_SHARE = 0.6
-#: Bump when what counts as a question's evidence changes (:func:`answering_spans`,
-#: :func:`same_text`): a reader trained on other labels is then rebuilt.
-LABELS_VERSION = 2
 #: Shorter squashed candidates are never taken for evidence by containment ("2024").
 MIN_MATCH_CHARS = 20
 
@@ -54,32 +50,6 @@ class Candidate:
         return self.span.for_embedding()
 
 
-def answering_spans(question: dict[str, Any]) -> list[str]:
-    """The evidence spans a question's answer is read from: the first span, or, for a
-    computation, every span that holds one of its ``values`` (a table's column header or caption
-    line, also given as evidence, holds none of them). A computation whose values no span holds
-    keeps all its spans."""
-    evidence = [str(e) for e in question.get("evidence") or []]
-    if question.get("type") != "compute":
-        return evidence[:1]
-    numbers = [_value_number(v.get("value", "")) for v in question.get("values") or []]
-    patterns = [_number_pattern(n) for n in numbers if n]
-    holding = [e for e in evidence if any(p.search(e) for p in patterns)]
-    return holding or evidence
-
-
-def _value_number(value: object) -> str:
-    match = re.search(r"\d[\d ,.]*", str(value))
-    return match.group(0).strip(" .,") if match else ""
-
-
-def _number_pattern(number: str) -> re.Pattern[str]:
-    """The number as printed anywhere: digit groups separated by any space or none ("4 077"
-    matches "4077" and "4\u00a0077"), not inside a longer number."""
-    parts = [re.escape(p) for p in number.split()]
-    return re.compile(r"(?<![\d,])" + r"\s?".join(parts) + r"(?![\d]|,\d)")
-
-
 class CorpusCandidates:
     """Every candidate of the corpus, in document order, with look-ups by evidence."""
 
@@ -105,8 +75,12 @@ class CorpusCandidates:
 
     def positives(self, question: dict[str, Any]) -> list[int]:
         """Indexes of the candidates that are the question's answering evidence (its first span,
-        or, for a computation, every span that holds one of its values)."""
-        spans = answering_spans(question)
+        or, for a computation, every span: also a table's column header or caption line when
+        its writer gave one; keeping only the spans that hold the computation's values was
+        tried and measured worse on dev, see the README's *Tried and dropped*)."""
+        spans = list(question.get("evidence") or [])[:1]
+        if question.get("type") == "compute":
+            spans = list(question.get("evidence") or [])
         found: list[int] = []
         for span in spans:
             key = squash(span)

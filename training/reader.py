@@ -28,7 +28,7 @@ import numpy as np
 
 from assistant.candidates import CandidateGenerator, CorpusTerms
 from assistant.reader import FEATURE_NAMES, FEATURES_VERSION, QuestionAnalysis, features
-from training.corpus import LABELS_VERSION, answering_spans, same_text
+from training.corpus import same_text
 from vectorstore.store import Index
 
 log = logging.getLogger(__name__)
@@ -71,13 +71,18 @@ def reader_questions(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def evidence_spans(question: dict[str, Any]) -> list[str]:
+    evidence = list(question.get("evidence") or [])
+    return evidence if question.get("type") == "compute" else evidence[:1]
+
+
 def question_rows(
     question: dict[str, Any], generator: CandidateGenerator, corpus: CorpusTerms
 ) -> QuestionRows:
     candidates = generator.run(question["question"])
     analysis = QuestionAnalysis.of(question["question"], corpus)
     X = features(analysis, candidates, corpus)
-    spans = answering_spans(question) if question.get("type") != "unanswerable" else []
+    spans = evidence_spans(question) if question.get("type") != "unanswerable" else []
     y = np.array(
         [float(any(same_text(c.span.text, s) for s in spans)) for c in candidates.items],
         dtype=np.float32,
@@ -164,7 +169,7 @@ def choose_threshold(results: Sequence[Outcome]) -> dict[str, float]:
 
 def reader_id(embedder_name: str, questions: Sequence[dict[str, Any]], config: ReaderConfig) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{embedder_name}\n{FEATURES_VERSION}\n{LABELS_VERSION}\n".encode())
+    digest.update(f"{embedder_name}\n{FEATURES_VERSION}\n".encode())
     digest.update(json.dumps(asdict(config), sort_keys=True).encode())
     for q in questions:
         digest.update(json.dumps(q, sort_keys=True, ensure_ascii=False).encode())

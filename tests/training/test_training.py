@@ -4,24 +4,15 @@ on the small test index (hash embedder) that then answers and refuses."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from assistant.reader import Reader, ReaderArtifact
 from assistant.service import AssistantService
 from tests.assistant.conftest import SMALL_DEV, SMALL_TRAIN, BuiltIndex
-from training import reader as reader_training
-from training.corpus import CorpusCandidates, answering_spans, same_text
+from training.corpus import CorpusCandidates, same_text
 from training.embedder import EmbedderConfig, Pair, build_pairs, training_id
-from training.reader import (
-    Outcome,
-    ReaderConfig,
-    choose_threshold,
-    reader_id,
-    scores_at,
-    train_reader,
-)
+from training.reader import Outcome, choose_threshold, scores_at, train_reader
 
 
 def test_same_text_ignores_line_breaks_and_accepts_a_differently_cut_span() -> None:
@@ -39,24 +30,6 @@ def test_positives_find_the_evidence_candidate(built_index: BuiltIndex) -> None:
     question = {"evidence": ["Asker kommune hadde 5 400 årsverk ved utgangen av 2024."]}
     found = corpus.positives(question)
     assert len(found) == 1 and "5 400 årsverk" in corpus.items[found[0]].span.text
-
-
-def test_a_computation_answers_from_the_spans_that_hold_its_values() -> None:
-    header = "Indikator 2021 2022 2023 2024"
-    row = "Antall nye boliger per år 638 833 699 690"
-    computation = {
-        "type": "compute",
-        "values": [{"value": "833"}, {"value": "4 077 kr"}],
-        "evidence": [header, row, "Utgifter per innbygger 4077 4 299"],
-    }
-    assert answering_spans(computation) == [row, "Utgifter per innbygger 4077 4 299"]
-    # a value as part of a longer number ("83" in "833", "9" in "9,3") is not that value
-    assert answering_spans({**computation, "values": [{"value": "83"}, {"value": "9"}]}) == [
-        header,
-        row,
-        "Utgifter per innbygger 4077 4 299",
-    ]
-    assert answering_spans({"type": "fact", "evidence": [row, header]}) == [row]
 
 
 def test_a_hard_negative_never_holds_the_answer(built_index: BuiltIndex) -> None:
@@ -79,16 +52,6 @@ def test_the_model_id_names_its_inputs(tmp_path: Path) -> None:
     assert first == training_id(pairs, EmbedderConfig(), tmp_path)
     assert first != training_id([Pair("q2", "p", "n")], EmbedderConfig(), tmp_path)
     assert first != training_id(pairs, EmbedderConfig(epochs=5), tmp_path)
-
-
-def test_the_reader_id_names_its_questions_labels_and_embedder(monkeypatch: Any) -> None:
-    questions = [{"question": "Hvor mange årsverk?", "evidence": ["5 400 årsverk"]}]
-    first = reader_id("e5@1", questions, ReaderConfig())
-    assert first == reader_id("e5@1", questions, ReaderConfig())
-    assert first != reader_id("e5@2", questions, ReaderConfig())
-    assert first != reader_id("e5@1", [{**questions[0], "evidence": ["5 401"]}], ReaderConfig())
-    monkeypatch.setattr(reader_training, "LABELS_VERSION", reader_training.LABELS_VERSION + 1)
-    assert first != reader_id("e5@1", questions, ReaderConfig())
 
 
 def test_the_threshold_balances_answering_and_refusing() -> None:
