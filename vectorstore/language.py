@@ -35,7 +35,9 @@ _YEAR = re.compile(r"(?<![\d,.])(19[5-9]\d|20\d\d)(?!\d|,\d)")
 _NUMBER = re.compile(r"(?<![\w,.])\d{1,3}(?:[ \u00a0]\d{3})+(?:,\d+)?(?!\d)|\d+(?:[.,]\d+)?")
 #: A share or an amount is a number with its unit ("14,4 prosent", "9 %", "250 mill. kroner"),
 #: not the unit's word alone (a table heading "Befolkningsvekst i prosent 2022 2023 2024"), nor
-#: a year before it ("veksten i 2024 i prosent").
+#: a year before it ("veksten i 2024 i prosent"). Only whether such a fact is there, so not
+#: :func:`vectorstore.numbers.quantities_in` (which reads values, imports this module, and does
+#: not read a unit printed before its number: "kr 5 870").
 _AFTER_NUMBER = r"\d(?!\d)(?<!19[5-9]\d)(?<!20\d\d)\s?(?:\w+\s)?"
 _PERCENT = re.compile(_AFTER_NUMBER + r"(?:%|prosent\w*|percent)", re.IGNORECASE)
 _MONEY = re.compile(
