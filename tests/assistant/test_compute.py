@@ -309,3 +309,47 @@ def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
     chunk = _chunk(text, 7, kind="text")
     candidate = (_candidate(chunk, text, "sentence"), 0.9)
     assert _compute(None, "Hvor mye brukte kommunen per innbygger?", candidate)[0] is None
+
+
+def _with_compounds(question: str, sentence: str, n: int, *vocabulary: str) -> Computation | None:
+    """Compute over one sentence, with a compound splitter that knows ``vocabulary``."""
+    from assistant.candidates import CorpusTerms
+    from vectorstore.language import CompoundSplitter
+
+    corpus = CorpusTerms("g", CompoundSplitter(vocabulary), [], [], {}, {}, 1)
+    chunk = _chunk(sentence, n, kind="text")
+    judged = _judged(question, (_candidate(chunk, sentence, "sentence"), 0.9))
+    return Computer(None, corpus, PLACES).run(judged, question)
+
+
+def test_a_share_is_of_the_whole_that_counts_the_same_thing() -> None:
+    # "artsfunn" is a kind of "funn" (its head), not of "art": 45 of the 310 species
+    sentence = "Det ble gjort 1200 artsfunn fordelt på 310 arter, blant dem 45 truede arter."
+    found = _with_compounds(
+        "Hvor stor andel av artene er truet?", sentence, 7, "art", "funn", "true"
+    )
+    assert found is not None and found.result is not None
+    assert [o.value for o in found.operands] == [Decimal(45), Decimal(310)]
+    assert round(found.result, 1) == Decimal("14.5")
+
+
+def test_a_total_adds_the_amounts_not_the_word_that_counts_them() -> None:
+    sentence = (
+        "De to største prosjektene er skolen med en ramme på ca. 310 mill. kroner og hallen "
+        "med en ramme på ca. 95 mill. kroner."
+    )
+    found = _with_compounds(
+        "Hvor stor ramme har de to største prosjektene til sammen?", sentence, 8
+    )
+    assert found is not None and found.result == Decimal(405)
+    assert {o.unit for o in found.operands} == {"mill. kr"}
+
+
+def test_numbers_of_different_things_add_up_only_when_the_question_names_both() -> None:
+    sentence = "Planen har 4 satsingsområder og til sammen 18 tiltak."
+    both = _with_compounds(
+        "Hvor mange tiltak og satsingsområder har planen til sammen?", sentence, 9, "område"
+    )
+    assert both is not None and both.result == Decimal(22)
+    one = _with_compounds("Hvor mange tiltak har planene til sammen?", sentence, 9, "område")
+    assert one is None or one.result != Decimal(22)
