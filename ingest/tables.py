@@ -94,6 +94,8 @@ class TableSpan:
     #: are for the latest year; the year columns are the home municipality's (``home``).
     places: tuple[str, ...] = ()
     home: str = ""
+    #: Where the column header begins (after the title lines); -1 when not known.
+    header_start: int = -1
 
 
 @dataclass
@@ -607,6 +609,7 @@ def _place_table(
         skipped=tuple(skipped),
         places=places,
         home=home,
+        header_start=lines[i].start,
     )
     return table, max(after, i + 1)
 
@@ -663,6 +666,7 @@ def find_tables(text: str) -> list[TableSpan]:
                     extra_columns=extra,
                     section=section,
                     skipped=tuple(skipped),
+                    header_start=lines[i].start,
                 )
             )
         i = max(end_index, i + 1)

@@ -29,6 +29,7 @@ import numpy as np
 from assistant.candidates import CandidateGenerator, CorpusTerms
 from assistant.reader import FEATURE_NAMES, FEATURES_VERSION, QuestionAnalysis, features
 from training.corpus import same_text
+from vectorstore.passages import CANDIDATES_VERSION
 from vectorstore.store import Index
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,8 @@ def choose_threshold(results: Sequence[Outcome]) -> dict[str, float]:
 
 def reader_id(embedder_name: str, questions: Sequence[dict[str, Any]], config: ReaderConfig) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{embedder_name}\n{FEATURES_VERSION}\n".encode())
+    # the candidates are the reader's rows: a change in what they are retrains it
+    digest.update(f"{embedder_name}\n{FEATURES_VERSION}\n{CANDIDATES_VERSION}\n".encode())
     digest.update(json.dumps(asdict(config), sort_keys=True).encode())
     for q in questions:
         digest.update(json.dumps(q, sort_keys=True, ensure_ascii=False).encode())

@@ -60,3 +60,41 @@ def test_a_row_is_read_out_for_the_embedder_with_each_value_beside_its_year() ->
     sentences = [s for s in spans if s.kind == "sentence"]
     assert all(s.reading == "" for s in sentences)
     assert sentences[0].for_embedding() == f"{sentences[0].context}: {sentences[0].text}"
+
+
+KOSTRA_PAGE = (
+    "KOSTRA-tall\n\nAsker\n2023\nAsker\n2024\nBærum Drammen Lillestrøm Kostragruppe\n12\n"
+    "Årsgebyr for vannforsyning - ekskl.\nmva. (kr) *)\n4 439 5 870 3 780 4 441 5 030 3 607\n"
+    "Antall bygningsbranner (antall) 37 54 57 62 47 750\n"
+)
+
+GOAL_TABLE = (
+    "Økonomi\n"
+    "Asker er en økonomisk robust og bærekraftig kommune som kan finansiere sine tjenester\n"
+    "Indikator 2021 2022 2023 2024\n"
+    "Netto driftsresultat i prosent 2,1 % 3,4 % 1,2 % 0,4 %\n"
+)
+
+
+def test_a_tables_title_and_column_header_are_its_rows_context_not_candidates() -> None:
+    for text in (BROKEN_TABLE, KOSTRA_PAGE):
+        spans = candidate_spans(_table(text))
+        assert [s.kind for s in spans if s.kind == "row"], text
+        for span in spans:
+            assert "2023 2024" not in span.text.replace("Asker ", "")
+            assert span.text not in ("Klima", "KOSTRA-tall", "Asker 2023", "Asker 2024")
+            assert "Kostragruppe 12" not in span.text
+    kostra_rows = [s for s in candidate_spans(_table(KOSTRA_PAGE)) if s.kind == "row"]
+    assert all("Kostragruppe 12" in r.context for r in kostra_rows)
+
+
+def test_a_long_title_stays_a_candidate_cut_where_the_column_header_begins() -> None:
+    spans = candidate_spans(_table(GOAL_TABLE))
+    sentences = [s.text for s in spans if s.kind == "sentence"]
+    assert sentences == [
+        "Økonomi Asker er en økonomisk robust og bærekraftig kommune som kan finansiere sine "
+        "tjenester"
+    ]
+    assert [s.text for s in spans if s.kind == "row"] == [
+        "Netto driftsresultat i prosent 2,1 % 3,4 % 1,2 % 0,4 %"
+    ]
