@@ -353,16 +353,3 @@ def test_numbers_of_different_things_add_up_only_when_the_question_names_both() 
     assert both is not None and both.result == Decimal(22)
     one = _with_compounds("Hvor mange tiltak har planene til sammen?", sentence, 9, "område")
     assert one is None or one.result != Decimal(22)
-
-
-def test_the_number_a_rate_is_given_per_is_no_operand() -> None:
-    from assistant.operands import OperandFinder
-
-    sentence = (
-        "Asker har 5,1 anmeldelser per 1000 innbyggere, mens Bærum har 4,9 anmeldelser "
-        "pr. 1000 innbyggere."
-    )
-    candidate = _candidate(_chunk(sentence, 10, kind="text"), sentence, "sentence")
-    operands = OperandFinder(None, None, PLACES).of(candidate, 0.9)
-    assert [o.value for o in operands] == [Decimal("5.1"), Decimal("4.9")]
-    assert [o.place for o in operands] == ["Asker", "Bærum"]
