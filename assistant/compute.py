@@ -555,27 +555,11 @@ def _listed(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | Non
     if not ops or ops[0].record is not None:
         return None
     top = ops[0].candidate
-    values = [o for o in ops if o.candidate == top and o.unit != "%"]
-    # the values that can be added up: same unit, counting the same thing ("tre minste
-    # tjenesteområdene ... 420 mill. kroner ... 350 mill. kroner": the amounts, not "tre")
-    groups = [[o for o in values if _addable(asked, anchor, o)] for anchor in values]
-    groups = [g for g in groups if len(g) >= 2 and len({o.label for o in g}) == len(g)]
-    if not groups:
+    listed = [o for o in ops if o.candidate == top and o.unit != "%"]
+    units = {o.unit for o in listed}
+    if len(units) != 1 or len(listed) < 2 or len({o.label for o in listed}) < len(listed):
         return None
-    largest = max(len(g) for g in groups)
-    if len({tuple(map(id, g)) for g in groups if len(g) == largest}) > 1:
-        return None  # two lists of the same length: which one the question sums is unclear
-    listed = next(g for g in groups if len(g) == largest)
     return Computation(asked.operation, tuple(listed), None, "list")
-
-
-def _addable(asked: ComputeQuestion, a: Operand, b: Operand) -> bool:
-    """Values a total adds up: compatible, or counting things the question names each of
-    ("17 mål og 169 delmål" for "mål og delmål til sammen")."""
-    if _compatible(a, b):
-        return True
-    named = all(any(has(o.counted, t) for t in asked.terms) for o in (a, b))
-    return a.unit == b.unit and named
 
 
 #: "per boenhet": what an amount per something divides by.
@@ -642,8 +626,8 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     whole_terms = set(_question_terms(whole_words.group(1), None)) if whole_words else set()
     best: tuple[float, Operand, Operand] | None = None
     for a, b in combinations(ops, 2):
-        if a.unit == "%" or not _related(a, b) or not _compatible(a, b) or a.value == b.value:
-            continue  # a share is of two amounts counting one thing, never of two shares
+        if a.unit != b.unit or a.unit == "%" or not _related(a, b) or a.value == b.value:
+            continue  # a share is of two amounts, never of two shares
         if not _one_year(asked, a, b) or (a.record is not None and a.series == b.series):
             continue  # nor of one table row's values in two years
         part, whole = (a, b) if a.value < b.value else (b, a)

@@ -197,13 +197,9 @@ class OperandFinder:
             )
         return out
 
-    def _parts(self, lemma: str) -> tuple[str, ...]:
-        return self.splitter.parts(lemma) if self.splitter is not None else ()
-
     def _counted(self, text: str, quantity: Quantity) -> frozenset[str]:
-        """What a number without a unit counts: the lemmas of the next content words and the
-        head (last part) of each compound ("8 innsatsområder" -> innsatsområde, område; "656
-        artsfunn" counts funn, not art)."""
+        """What a number without a unit counts: the terms of the next content words
+        ("8 innsatsområder" -> innsatsområde, innsats, område)."""
         if quantity.unit:
             return frozenset()
         stop = stop_words()
@@ -213,9 +209,8 @@ class OperandFinder:
             if word in stop or word.isdigit():
                 break
             content.append(word)
-        found = terms(" ".join(content[:2]), None)
-        heads = {parts[-1] for lemma in found.lemmas if (parts := self._parts(lemma))}
-        return found.lemmas | heads
+        found = terms(" ".join(content[:2]), self.splitter)
+        return found.lemmas | found.parts
 
 
 def _statements(text: str, quantities: Sequence[Quantity]) -> list[Quantity]:
