@@ -36,8 +36,7 @@ def _header_span(table: TableSpan) -> tuple[int, int]:
     and the title when the context holds all of it. A long title is a statement of its own
     ("Askersamfunnet sikrer god helse ..."), kept as a candidate."""
     header = table.header_start if table.header_start >= 0 else table.start
-    start = table.start if len(table.title) <= TITLE_CHARS else max(header, table.start)
-    return start, table.rows[0].start
+    return (table.start if len(table.title) <= TITLE_CHARS else header), table.rows[0].start
 
 
 def row_reading(table: TableSpan, row: TableRow) -> str:
