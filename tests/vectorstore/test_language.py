@@ -111,16 +111,8 @@ def test_years_language_and_squash() -> None:
         ("Hvilken skole hadde flest elever?", "rank"),
         ("Nådde etaten målet for ventetid?", "target"),
         ("Hvordan har ventetiden utviklet seg?", "trend"),
-        ("Hvor mange liter mindre vann brukte skolen i år enn i fjor?", "difference"),
-        ("Kor mykje dyrare vart billetten?", "difference"),
-        ("Kor mykje auka prisen frå 2020?", "difference"),
-        ("Hvor mye har ventetiden sunket siden 2019?", "difference"),
-        ("How many percentage points higher was the first rate?", "difference"),
-        ("How far below the county is the town?", "difference"),
         ("Hva var ventetiden i 2024?", None),
         ("Hvem leder utvalget?", None),
-        ("Hvor mange lærere jobber på skolen?", None),
-        ("How many teachers and nurses work there?", None),
     ],
 )
 def test_operation_words_say_what_to_compute(question: str, operation: str | None) -> None:
