@@ -71,6 +71,23 @@ def test_the_threshold_balances_answering_and_refusing() -> None:
     assert best["balanced"] > at_half["balanced"]
 
 
+def test_a_smoothed_threshold_prefers_a_plateau_to_a_spike() -> None:
+    # Two answers sit just above the one unanswerable question (a spike at 0.51); two more stand
+    # at 0.9, so every threshold from 0.52 to 0.90 gives balanced accuracy 0.75.
+    results = [
+        Outcome(True, True, 0.51),
+        Outcome(True, True, 0.51),
+        Outcome(True, True, 0.9),
+        Outcome(True, True, 0.9),
+        Outcome(False, False, 0.5),
+    ]
+    assert choose_threshold(results)["threshold"] == 0.51
+    smoothed = choose_threshold(results, window=0.05)
+    # on the plateau, where the window (0.51-0.61) still holds the spike besides ten plateau points
+    assert smoothed["threshold"] == 0.56 and smoothed["balanced"] == 0.75
+    assert smoothed["balanced_smoothed"] == round((1.0 + 10 * 0.75) / 11, 4)
+
+
 def test_a_reader_trained_on_the_small_index_answers_and_refuses(
     built_index: BuiltIndex, tmp_path: Path
 ) -> None:
