@@ -35,6 +35,9 @@ from vectorstore.store import Index
 
 log = logging.getLogger(__name__)
 
+#: The thresholds tried: 0.01, 0.02, ..., 0.99.
+THRESHOLD_STEP = 0.01
+
 
 @dataclass(frozen=True)
 class ReaderConfig:
@@ -169,9 +172,9 @@ def choose_threshold(results: Sequence[Outcome], window: float = 0.0) -> dict[st
     """The threshold (on a 0.01 grid) with the best balanced accuracy averaged over the grid
     points within ``window`` of it (the ends repeat); ties to the lower one. The scores are those
     at the chosen threshold itself."""
-    grid = [round(float(t), 2) for t in np.arange(0.01, 1.0, 0.01)]
+    grid = [round(float(t), 2) for t in np.arange(THRESHOLD_STEP, 1.0, THRESHOLD_STEP)]
     balanced = np.array([scores_at(results, t)["balanced"] for t in grid])
-    steps = round(window / 0.01)
+    steps = round(window / THRESHOLD_STEP)
     padded = np.pad(balanced, steps, mode="edge")
     smoothed = np.convolve(padded, np.ones(2 * steps + 1) / (2 * steps + 1), mode="valid")
     best = int(np.argmax(np.round(smoothed, 6)))
