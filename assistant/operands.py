@@ -213,23 +213,14 @@ class OperandFinder:
         return found.lemmas | found.parts
 
 
-#: "per 1000 innbyggere": the number a rate is given per, part of its unit.
-_PER_BEFORE = re.compile(r"\b(?:per|pr\.?)\s*$", re.IGNORECASE)
-
-
 def _statements(text: str, quantities: Sequence[Quantity]) -> list[Quantity]:
     """The quantities a sentence states: numbers side by side with only spaces between them
-    ("Kommunestyre 9 83") are the columns of a flattened table, and the number a rate is given
-    per ("per 1000 innbyggere") is part of its unit; neither is a statement."""
+    ("Kommunestyre 9 83") are the columns of a flattened table, not statements."""
     columns: set[int] = set()
     for i in range(len(quantities) - 1):
         if not text[quantities[i].end : quantities[i + 1].start].strip():
             columns.update((i, i + 1))
-    return [
-        q
-        for i, q in enumerate(quantities)
-        if i not in columns and not _PER_BEFORE.search(text[max(0, q.start - 8) : q.start])
-    ]
+    return [q for i, q in enumerate(quantities) if i not in columns]
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:

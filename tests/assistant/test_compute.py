@@ -341,16 +341,3 @@ def test_a_bare_table_value_takes_a_unit_from_its_own_row_or_a_sentence_not_anot
     assert not _compatible(share, cost) and not _compatible(cost, share)
     assert _compatible(share, bare_share) and _compatible(bare_share, share)
     assert _compatible(cost, sentence) and _compatible(sentence, cost)
-
-
-def test_the_number_a_rate_is_given_per_is_no_operand() -> None:
-    from assistant.operands import OperandFinder
-
-    sentence = (
-        "Asker har 5,1 anmeldelser per 1000 innbyggere, mens Bærum har 4,9 anmeldelser "
-        "pr. 1000 innbyggere."
-    )
-    candidate = _candidate(_chunk(sentence, 10, kind="text"), sentence, "sentence")
-    operands = OperandFinder(None, None, PLACES).of(candidate, 0.9)
-    assert [o.value for o in operands] == [Decimal("5.1"), Decimal("4.9")]
-    assert [o.place for o in operands] == ["Asker", "Bærum"]
