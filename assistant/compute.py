@@ -223,19 +223,13 @@ class Computer:
 
 
 def _compatible(a: Operand, b: Operand) -> bool:
-    """Same unit, and numbers that count the same thing ("8 innsatsområder" and "43 strategier"
-    do not). A table value printed without a unit takes the unit of another value of its own row
-    or of a sentence, never that of another row (a share is not set against an amount)."""
-    if a.unit != b.unit and not (_takes_unit(a, b) or _takes_unit(b, a)):
-        return False
+    """Same unit (a table value without one takes the other's), and numbers that count the
+    same thing ("8 innsatsområder" and "43 strategier" do not)."""
+    if a.unit != b.unit:
+        lenient = (a.record is not None and not a.unit) or (b.record is not None and not b.unit)
+        if not lenient:
+            return False
     return not (a.counted and b.counted and not a.counted & b.counted)
-
-
-def _takes_unit(bare: Operand, other: Operand) -> bool:
-    """A table value without a unit, set against its own row or a value a sentence states."""
-    if bare.record is None or bare.unit:
-        return False
-    return other.record is None or other.series == bare.series
 
 
 def _related(a: Operand, b: Operand) -> bool:

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant.candidates import Candidate
-from assistant.compute import Computation, ComputeQuestion, Computer, _compatible
+from assistant.compute import Computation, ComputeQuestion, Computer
 from assistant.compute_answer import ComputedText, render
-from assistant.operands import Operand
 from assistant.reader import Judged, QuestionAnalysis
 from assistant.values import RowValues
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
@@ -310,34 +309,3 @@ def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
     chunk = _chunk(text, 7, kind="text")
     candidate = (_candidate(chunk, text, "sentence"), 0.9)
     assert _compute(None, "Hvor mye brukte kommunen per innbygger?", candidate)[0] is None
-
-
-def _operand(candidate: Candidate, text: str, record: IndicatorRecord | None) -> Operand:
-    label = record.indicator if record else candidate.text
-    return Operand(
-        value=Decimal(text.replace(" %", "").replace(" ", "").replace(",", ".")),
-        text=text,
-        unit="%" if "%" in text else "",
-        year=2024,
-        place=record.place if record else None,
-        label=label,
-        keys=frozenset(),
-        candidate=candidate,
-        probability=0.9,
-        series=("doc", candidate.chunk.start, label),
-        record=record,
-    )
-
-
-def test_a_bare_table_value_takes_a_unit_from_its_own_row_or_a_sentence_not_another_row() -> None:
-    table = _chunk("Andel i SFO 81,0 % 65,9\nUtgifter til SFO per innbygger 16 712 14 000", 5)
-    share_row = _candidate(table, "Andel i SFO 81,0 % 65,9")
-    cost_row = _candidate(table, "Utgifter til SFO per innbygger 16 712 14 000")
-    share = _operand(share_row, "81,0 %", _record("Andel i SFO", 2024, "81,0 %", table))
-    bare_share = _operand(share_row, "65,9", _record("Andel i SFO", 2024, "65,9", table))
-    cost = _operand(cost_row, "14 000", _record("Utgifter", 2024, "14000", table))
-    said = _chunk("Andelen var 70,2 % i fjor.", 6, kind="text")
-    sentence = _operand(_candidate(said, "Andelen var 70,2 % i fjor.", "sentence"), "70,2 %", None)
-    assert not _compatible(share, cost) and not _compatible(cost, share)
-    assert _compatible(share, bare_share) and _compatible(bare_share, share)
-    assert _compatible(cost, sentence) and _compatible(sentence, cost)
