@@ -384,6 +384,161 @@ def run_ingest(
         )
 
 
+@dataclass
+class _Processed:
+    """The documents of one build: read again, or reused from the published generation."""
+
+    documents: list[ProcessedDocument] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    indexed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _process_files(
+    settings: Settings,
+    usable: IndexManifest | None,
+    plan: _Plan,
+    on_progress: ProgressFn | None,
+) -> _Processed:
+    """Each planned file processed, or its chunks and records reused when it is unchanged; a
+    file that cannot be read is skipped with its reason and never stops the others."""
+    old_docs = {d.file: d for d in usable.documents.values()} if usable else {}
+    old_chunks = _old_chunks(settings, usable)
+    old_records = _old_records(settings, usable)
+    out = _Processed()
+    for i, (path, info, sha) in enumerate(plan.files):
+        if on_progress:
+            on_progress(f"leser {path.name}", 0.3 * i / max(1, len(plan.files)))
+        old = old_docs.get(path.name)
+        if (
+            old is not None
+            and old.sha256 == sha
+            and _info_fingerprint(_record_info(old)) == _info_fingerprint(info)
+            and old.doc_id in old_chunks
+        ):
+            out.documents.append(
+                ProcessedDocument(
+                    info, sha, old_chunks[old.doc_id], old_records.get(old.doc_id, []), old.pages
+                )
+            )
+            out.unchanged.append(path.name)
+            continue
+        try:
+            out.documents.append(process_document(path, info, settings))
+            out.indexed.append(path.name)
+        except LoadError as exc:
+            out.skipped.append(SkippedFile(path.name, str(exc), sha))
+            log.warning("skipped %s: %s", path.name, exc)
+        except Exception as exc:  # a broken file never stops the others
+            reason = f"uventet feil / unexpected error: {type(exc).__name__}: {exc}"
+            out.skipped.append(SkippedFile(path.name, reason, sha))
+            log.exception("skipped %s", path.name)
+    return out
+
+
+class _EmbeddingProgress:
+    """Counts embedded passages for the terminal's bar and the page's progress callback."""
+
+    def __init__(self, total: int, show_progress: bool, on_progress: ProgressFn | None) -> None:
+        self.total = total
+        self.done = 0
+        self.on_progress = on_progress
+        self.bar: Any = None
+        if show_progress:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="Embedding", unit="chunk")
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        if self.on_progress:
+            self.on_progress("lager vektorer", 0.3 + 0.6 * self.done / max(1, self.total))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _document_records(processed: list[ProcessedDocument]) -> dict[str, DocumentRecord]:
+    return {
+        p.info.doc_id: DocumentRecord(
+            doc_id=p.info.doc_id,
+            file=p.info.file,
+            sha256=p.sha256,
+            title=p.info.title,
+            kind=p.info.kind,
+            year=p.info.year,
+            chunks=len(p.chunks),
+            pages=p.pages,
+            period=p.info.period,
+            origin=p.info.origin,
+        )
+        for p in processed
+    }
+
+
+@dataclass(frozen=True)
+class _Written:
+    generation: str
+    embedded: int
+    candidates: int
+    candidates_embedded: int
+    indicator_records: int
+
+
+def _write_generation(
+    settings: Settings,
+    embedder: Embedder,
+    plan: _Plan,
+    processed: _Processed,
+    progress: _EmbeddingProgress,
+) -> _Written:
+    """Embed (reusing cached vectors), write and publish a new generation; a failure leaves the
+    published one as it was."""
+    chunks = [c for p in processed.documents for c in p.chunks]
+    texts = [passage_for_embedding(c) for c in chunks]
+    cache = EmbeddingCache(settings.index_dir / "embeddings.sqlite3")
+    on_progress = progress.on_progress
+    writer = GenerationWriter(settings, embedder)
+    try:
+        vectors, embedded = embed_with_cache(
+            texts, embedder, cache, settings.embedding_batch_size, progress
+        )
+        if on_progress:
+            on_progress("lager vektorer for setninger og tabellrader", 0.9)
+        candidates, candidates_embedded = _write_candidates(
+            writer, chunks, embedder, cache, settings
+        )
+        progress.close()
+        if on_progress:
+            on_progress("skriver indeksen", 0.95)
+        skipped_meta = [
+            {"file": s.file, "reason": s.reason, "fingerprint": plan.fingerprints.get(s.file, "")}
+            for s in processed.skipped
+        ]
+        new_manifest = writer.write(
+            chunks,
+            vectors,
+            _document_records(processed.documents),
+            skipped_meta,
+            _chunk_settings(settings),
+        )
+        store = IndicatorStore(writer.dir / "indicators.sqlite3")
+        for p in processed.documents:
+            store.replace_document(p.info.doc_id, p.records)
+        records = [r for p in processed.documents for r in p.records]
+        _write_contradictions(writer.dir, chunks, records, settings)
+        writer.publish(new_manifest)
+    except BaseException:
+        writer.abandon()
+        raise
+    return _Written(
+        new_manifest.generation, embedded, candidates, candidates_embedded, len(records)
+    )
+
+
 def _build(
     settings: Settings,
     embedder: Embedder,
@@ -397,130 +552,29 @@ def _build(
     usable = manifest if (manifest and manifest.embedding_model == embedder.name) else None
     if rebuild or (usable and usable.chunk_settings != _chunk_settings(settings)):
         usable = None
-    old_docs = {d.file: d for d in usable.documents.values()} if usable else {}
-    old_chunks = _old_chunks(settings, usable)
-    old_records = _old_records(settings, usable)
-
-    processed: list[ProcessedDocument] = []
-    skipped: list[SkippedFile] = []
-    indexed: list[str] = []
-    unchanged: list[str] = []
-    for i, (path, info, sha) in enumerate(plan.files):
-        if on_progress:
-            on_progress(f"leser {path.name}", 0.3 * i / max(1, len(plan.files)))
-        old = old_docs.get(path.name)
-        if (
-            old is not None
-            and old.sha256 == sha
-            and _info_fingerprint(_record_info(old)) == _info_fingerprint(info)
-            and old.doc_id in old_chunks
-        ):
-            processed.append(
-                ProcessedDocument(
-                    info, sha, old_chunks[old.doc_id], old_records.get(old.doc_id, []), old.pages
-                )
-            )
-            unchanged.append(path.name)
-            continue
-        try:
-            processed.append(process_document(path, info, settings))
-            indexed.append(path.name)
-        except LoadError as exc:
-            skipped.append(SkippedFile(path.name, str(exc), sha))
-            log.warning("skipped %s: %s", path.name, exc)
-        except Exception as exc:  # a broken file never stops the others
-            reason = f"uventet feil / unexpected error: {type(exc).__name__}: {exc}"
-            skipped.append(SkippedFile(path.name, reason, sha))
-            log.exception("skipped %s", path.name)
-
-    chunks = [c for p in processed for c in p.chunks]
+    processed = _process_files(settings, usable, plan, on_progress)
+    chunks = [c for p in processed.documents for c in p.chunks]
     texts = [passage_for_embedding(c) for c in chunks]
-    cache = EmbeddingCache(settings.index_dir / "embeddings.sqlite3")
-    progress_bar: Any = None
-    if show_progress:
-        from tqdm import tqdm
-
-        progress_bar = tqdm(total=len(texts), desc="Embedding", unit="chunk")
-
-    class _Reporter:
-        done = 0
-
-        def update(self, n: int) -> None:
-            self.done += n
-            if progress_bar is not None:
-                progress_bar.update(n)
-            if on_progress:
-                on_progress("lager vektorer", 0.3 + 0.6 * self.done / max(1, len(texts)))
-
-    writer = GenerationWriter(settings, embedder)
-    try:
-        vectors, embedded = embed_with_cache(
-            texts, embedder, cache, settings.embedding_batch_size, _Reporter()
-        )
-        if on_progress:
-            on_progress("lager vektorer for setninger og tabellrader", 0.9)
-        candidates, candidates_embedded = _write_candidates(
-            writer, chunks, embedder, cache, settings
-        )
-        if progress_bar is not None:
-            progress_bar.close()
-        if on_progress:
-            on_progress("skriver indeksen", 0.95)
-        documents = {
-            p.info.doc_id: DocumentRecord(
-                doc_id=p.info.doc_id,
-                file=p.info.file,
-                sha256=p.sha256,
-                title=p.info.title,
-                kind=p.info.kind,
-                year=p.info.year,
-                chunks=len(p.chunks),
-                pages=p.pages,
-                period=p.info.period,
-                origin=p.info.origin,
-            )
-            for p in processed
-        }
-        skipped_meta = [
-            {
-                "file": s.file,
-                "reason": s.reason,
-                "fingerprint": plan.fingerprints.get(s.file, ""),
-            }
-            for s in skipped
-        ]
-        new_manifest = writer.write(
-            chunks, vectors, documents, skipped_meta, _chunk_settings(settings)
-        )
-        store = IndicatorStore(writer.dir / "indicators.sqlite3")
-        n_records = 0
-        for p in processed:
-            store.replace_document(p.info.doc_id, p.records)
-            n_records += len(p.records)
-        records = [r for p in processed for r in p.records]
-        _write_contradictions(writer.dir, chunks, records, settings)
-        writer.publish(new_manifest)
-    except BaseException:
-        writer.abandon()
-        raise
+    progress = _EmbeddingProgress(len(texts), show_progress, on_progress)
+    written = _write_generation(settings, embedder, plan, processed, progress)
     if on_progress:
         on_progress("ferdig", 1.0)
     current_files = {path.name for path, _, _ in plan.files}
-    removed = sorted(f for f in old_docs if f not in current_files)
+    old_files = {d.file for d in usable.documents.values()} if usable else set()
     return IngestReport(
         changed=True,
-        generation=new_manifest.generation,
-        documents=len(documents),
+        generation=written.generation,
+        documents=len({p.info.doc_id for p in processed.documents}),
         chunks=len(chunks),
-        indexed=tuple(indexed),
-        unchanged=tuple(unchanged),
-        removed=tuple(removed),
-        skipped=tuple(skipped),
-        embedded=embedded,
-        reused_vectors=len(set(texts)) - embedded,
-        candidates=candidates,
-        candidates_embedded=candidates_embedded,
-        indicator_records=n_records,
+        indexed=tuple(processed.indexed),
+        unchanged=tuple(processed.unchanged),
+        removed=tuple(sorted(f for f in old_files if f not in current_files)),
+        skipped=tuple(processed.skipped),
+        embedded=written.embedded,
+        reused_vectors=len(set(texts)) - written.embedded,
+        candidates=written.candidates,
+        candidates_embedded=written.candidates_embedded,
+        indicator_records=written.indicator_records,
         seconds=time.perf_counter() - started,
     )
 
