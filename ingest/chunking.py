@@ -142,78 +142,86 @@ def chunk_document(
     max_chars: int = 1200,
     table_spans: Sequence[tuple[int, int]] = (),
 ) -> list[Chunk]:
-    text = doc.text
+    pieces = _pieces(doc.text, table_spans, min_chars, max_chars)
+    merged = _merge_small(pieces, min_chars, max_chars)
+    return [_chunk(doc, info, index, piece) for index, piece in enumerate(merged)]
+
+
+class _SectionPath:
+    """The headings above the current block: a markdown/html hierarchy, or plain-text headings
+    (stacked ones form a path, a new one replaces the earlier plain-text ones)."""
+
+    def __init__(self) -> None:
+        self.headings: list[tuple[int, str]] = []  # (level, title)
+        self.last_was_heading = False
+
+    def heading(self, level: int, title: str) -> None:
+        if level:
+            self.headings[:] = [h for h in self.headings if h[0] < level]
+            self.headings.append((level, title))
+        elif self.last_was_heading and self.headings and len(self.headings) < 3:
+            self.headings.append((0, title))
+        else:
+            self.headings[:] = [h for h in self.headings if h[0] > 0]
+            self.headings.append((0, title))
+        self.last_was_heading = True
+
+    def __str__(self) -> str:
+        return " > ".join(title for _, title in self.headings)
+
+
+def _pieces(
+    text: str, table_spans: Sequence[tuple[int, int]], min_chars: int, max_chars: int
+) -> list[_Pending]:
+    """The text's blocks gathered into pieces of at most ``max_chars`` under their section; a
+    table is a piece of its own, a longer block is split."""
     pending: list[_Pending] = []
-    headings: list[tuple[int, str]] = []  # (level, title)
-    last_was_heading = False
+    path = _SectionPath()
     current: _Pending | None = None
-
-    def section() -> str:
-        return " > ".join(title for _, title in headings)
-
-    def flush() -> None:
-        nonlocal current
-        if current is not None:
-            pending.append(current)
-            current = None
-
     for block in split_blocks(text, table_spans):
         if block.kind == "heading":
-            flush()
-            if block.level:  # markdown/html: a real hierarchy
-                headings[:] = [h for h in headings if h[0] < block.level]
-                headings.append((block.level, block.text))
-            elif last_was_heading and headings and len(headings) < 3:
-                headings.append((0, block.text))  # stacked headings form a path
-            else:  # plain text: a new heading replaces the earlier plain-text ones
-                headings[:] = [h for h in headings if h[0] > 0]
-                headings.append((0, block.text))
-            last_was_heading = True
+            pending += [current] if current is not None else []
+            current = None
+            path.heading(block.level, block.text)
             continue
-        last_was_heading = False
-        if block.kind == "table":
-            flush()
-            pending.append(_Pending(block.start, block.end, section(), "table"))
-            continue
-        if (
+        path.last_was_heading = False
+        too_long = block.end - block.start > max_chars
+        if block.kind == "table" or too_long or (
             current is not None
             and block.end - current.start > max_chars
-            and (current.end - current.start >= min_chars or block.end - block.start > max_chars)
+            and current.end - current.start >= min_chars
         ):
-            flush()
-        if block.end - block.start > max_chars:
-            flush()
+            pending += [current] if current is not None else []
+            current = None
+        if block.kind == "table":
+            pending.append(_Pending(block.start, block.end, str(path), "table"))
+        elif too_long:
             for p_start, p_end in _split_long(text, block.start, block.end, max_chars):
-                pending.append(_Pending(p_start, p_end, section()))
-            continue
-        if current is None:
-            current = _Pending(block.start, block.end, section())
+                pending.append(_Pending(p_start, p_end, str(path)))
+        elif current is None:
+            current = _Pending(block.start, block.end, str(path))
         else:
             current.end = block.end
-    flush()
+    return pending + ([current] if current is not None else [])
 
-    merged = _merge_small(pending, min_chars, max_chars)
-    chunks: list[Chunk] = []
-    for index, piece in enumerate(merged):
-        body = text[piece.start : piece.end]
-        page = doc.page_at(piece.start)
-        chunks.append(
-            Chunk(
-                id=make_chunk_id(info.doc_id, page, index, body),
-                doc_id=info.doc_id,
-                title=info.title,
-                kind=info.kind,
-                year=info.year,
-                page=page,
-                section=piece.section,
-                text=body,
-                start=piece.start,
-                end=piece.end,
-                chunk_type="table" if piece.kind == "table" else "text",
-                page_exact=doc.page_exact,
-            )
-        )
-    return chunks
+
+def _chunk(doc: LoadedDocument, info: DocumentInfo, index: int, piece: _Pending) -> Chunk:
+    body = doc.text[piece.start : piece.end]
+    page = doc.page_at(piece.start)
+    return Chunk(
+        id=make_chunk_id(info.doc_id, page, index, body),
+        doc_id=info.doc_id,
+        title=info.title,
+        kind=info.kind,
+        year=info.year,
+        page=page,
+        section=piece.section,
+        text=body,
+        start=piece.start,
+        end=piece.end,
+        chunk_type="table" if piece.kind == "table" else "text",
+        page_exact=doc.page_exact,
+    )
 
 
 def _merge_small(pieces: list[_Pending], min_chars: int, max_chars: int) -> list[_Pending]:

@@ -673,83 +673,96 @@ def find_tables(text: str) -> list[TableSpan]:
     return tables
 
 
+class _RowBuilder:
+    """The row being read: its label lines, its value tokens, and the rows finished so far."""
+
+    def __init__(self, columns: int, years: int, last_end: int) -> None:
+        self.columns = columns
+        self.years = years
+        self.rows: list[TableRow] = []
+        self.skipped: list[str] = []
+        self.last_end = last_end
+        self._clear()
+
+    def _clear(self) -> None:
+        self.label_parts: list[str] = []
+        self.label_starts: list[int] = []
+        self.values: list[str] = []
+        self.value_lines = 0  # how many lines the current values came from
+        self.values_with_label = False
+
+    def finish(self) -> None:
+        if self.label_parts and self.values:
+            cells = map_cells(self.values, self.columns)
+            if cells is None:
+                self.skipped.append(_row_label(self.label_parts))
+            else:
+                label, target = _split_target(_row_label(self.label_parts))
+                if label and any(ch.isalpha() for ch in label):
+                    row_cells = tuple(cells[: self.years])
+                    start = self.label_starts[0]
+                    self.rows.append(TableRow(label, target, row_cells, start, self.last_end))
+        self._clear()
+
+    def add_values(self, tokens: Sequence[str], end: int) -> None:
+        """A line of values alone continues the row."""
+        self.values.extend(tokens)
+        self.value_lines += 1
+        self.last_end = end
+
+    def single_bare_number(self) -> bool:
+        """"... med minst 100" + "Mbit/s": the one number on the label's line was part of it."""
+        return (
+            self.value_lines == 1
+            and self.values_with_label
+            and len(self.values) == 1
+            and _NUM.match(self.values[0]) is not None
+            and not self.values[0].endswith("%")
+            and self.columns > 1
+        )
+
+    def label_line(self, label: str, tokens: Sequence[str], start: int, end: int) -> None:
+        if not self.label_parts:
+            self.label_starts.append(start)
+        self.label_parts.append(label)
+        if tokens:
+            self.values = list(tokens)
+            self.value_lines = 1
+            self.values_with_label = True
+            self.last_end = end
+
+
 def _parse_body(
     lines: Sequence[_Line], first: int, columns: int, years: int
 ) -> tuple[list[TableRow], list[str], int]:
-    rows: list[TableRow] = []
-    skipped: list[str] = []
-    label_parts: list[str] = []
-    label_starts: list[int] = []
-    values: list[str] = []
-    value_lines = 0  # how many lines the current values came from
-    values_with_label = False
-    last_end = lines[first - 1].end
+    row = _RowBuilder(columns, years, lines[first - 1].end)
     depth = 0
-
-    def finish() -> None:
-        nonlocal label_parts, label_starts, values, value_lines, values_with_label
-        if label_parts and values:
-            cells = map_cells(values, columns)
-            if cells is None:
-                skipped.append(_row_label(label_parts))
-            else:
-                label, target = _split_target(_row_label(label_parts))
-                if label and any(ch.isalpha() for ch in label):
-                    rows.append(
-                        TableRow(label, target, tuple(cells[:years]), label_starts[0], last_end)
-                    )
-        label_parts, label_starts, values = [], [], []
-        value_lines, values_with_label = 0, False
-
     k = first
     while k < len(lines):
         line = lines[k]
         if not line.text or _header_years(line.text) is not None:
             break
         label, tokens, new_depth = _split_line(line.text, depth)
-        if not label:
-            if label_parts:
-                values.extend(tokens)
-                value_lines += 1
-                last_end = line.end
-            depth = new_depth
-            k += 1
-            continue
-        if values:
-            single_bare = (
-                value_lines == 1
-                and values_with_label
-                and len(values) == 1
-                and _NUM.match(values[0]) is not None
-                and not values[0].endswith("%")
-                and columns > 1
-            )
-            if single_bare:  # "... med minst 100" + "Mbit/s": the number was part of the label
-                label_parts[-1] = f"{label_parts[-1]} {values[0]}"
-                values, value_lines, values_with_label = [], 0, False
-                if label[:1].islower() or " " not in label:  # "Mbit/s", "innbyggere"
-                    label_parts[-1] = f"{label_parts[-1]} {label}"
-                    depth = new_depth
-                    k += 1
-                    continue
-            else:
-                finish()
-                depth = 0
-                _, _, new_depth = _split_line(line.text, 0)
-        if not label_parts:
-            label_starts.append(line.start)
-        label_parts.append(label)
-        if not label_starts:
-            label_starts.append(line.start)
-        if tokens:
-            values = list(tokens)
-            value_lines = 1
-            values_with_label = True
-            last_end = line.end
-        depth = new_depth
         k += 1
-    finish()
-    return rows, skipped, k
+        if not label:
+            if row.label_parts:
+                row.add_values(tokens, line.end)
+            depth = new_depth
+            continue
+        if row.values and row.single_bare_number():
+            row.label_parts[-1] = f"{row.label_parts[-1]} {row.values[0]}"
+            row.values, row.value_lines, row.values_with_label = [], 0, False
+            if label[:1].islower() or " " not in label:  # "Mbit/s", "innbyggere"
+                row.label_parts[-1] = f"{row.label_parts[-1]} {label}"
+                depth = new_depth
+                continue
+        elif row.values:
+            row.finish()
+            _, _, new_depth = _split_line(line.text, 0)
+        row.label_line(label, tokens, line.start, line.end)
+        depth = new_depth
+    row.finish()
+    return row.rows, row.skipped, k
 
 
 def _label_unit(label: str) -> str:
