@@ -88,6 +88,67 @@ def _lat(values: Sequence[float]) -> dict[str, float | None]:
     return metrics.latency_summary(values)
 
 
+def _bench_ingest(settings: Any, embedder: Any) -> dict[str, Any]:
+    """Cold ingest into an empty folder, then unchanged, then rebuilt from cached vectors."""
+    from ingest.pipeline import run_ingest
+
+    load_s, _ = _timed(embedder.warm_up)
+    cold_s, report = _timed(lambda: run_ingest(settings, embedder))
+    warm_s, _ = _timed(lambda: run_ingest(settings, embedder))
+    rebuild_s, _ = _timed(lambda: run_ingest(settings, embedder, rebuild=True))
+    return {
+        "model_load_s": load_s,
+        "cold_s": cold_s,
+        "documents": report.documents,
+        "chunks": report.chunks,
+        "chunks_per_s": report.chunks / cold_s if cold_s else None,
+        "warm_unchanged_s": warm_s,
+        "rebuild_cached_vectors_s": rebuild_s,
+    }
+
+
+def _bench_queries(
+    service: Any, questions: Sequence[str], llm: bool, llm_questions: int
+) -> dict[str, Any]:
+    """Retrieval and answer latencies of the extractive answerer (and the LLM's, when asked)."""
+    service.warm_up("extractive")
+    retrieve_ms = [1000 * _timed(lambda q=q: service.judge(q))[0] for q in questions]
+    extractive_ms = [
+        service.ask(q, answerer="extractive").timings_ms["total"] for q in questions
+    ]
+    queries: dict[str, Any] = {
+        "n": len(questions),
+        "retrieval_ms": _lat(retrieve_ms),
+        "extractive_total_ms": _lat(extractive_ms),
+    }
+    if llm:
+        service.warm_up("llm")
+        first: list[float] = []
+        total: list[float] = []
+        for q in questions[:llm_questions]:
+            answer = service.ask(q, answerer="llm")
+            if "first_token" in answer.timings_ms:
+                first.append(answer.timings_ms["first_token"])
+            total.append(answer.timings_ms["total"])
+        queries["llm_first_token_ms"] = _lat(first)
+        queries["llm_total_ms"] = _lat(total)
+    return queries
+
+
+def _save_bench(results: dict[str, Any], out_dir: Path | None) -> None:
+    from evals.report import new_results_dir, publish_latest
+
+    out = Path(out_dir) if out_dir else new_results_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    table = render_bench(results)
+    (out / "bench.md").write_text(table + "\n", encoding="utf-8")
+    print(table)
+    print(f"\nSaved: {out / 'bench.md'}")
+    if out_dir is None:
+        publish_latest(out)
+
+
 def run_bench(
     out_dir: Path | None = None,
     n_questions: int = 20,
@@ -97,8 +158,7 @@ def run_bench(
     """Run the benchmark, print its table and write bench.json/bench.md; returns the results."""
     from assistant.llm_model import llm_available
     from assistant.service import AssistantService
-    from evals.report import new_results_dir, publish_latest
-    from ingest.pipeline import run_ingest
+    from evals.questiondata import load_split
     from vectorstore.embeddings import get_embedder
     from vectorstore.settings import load_settings
 
@@ -111,68 +171,19 @@ def run_bench(
     try:
         settings = load_settings(data_dir=tmp)
         results["embedding"] = f"{settings.embedding_model} ({settings.embedding_backend})"
-        embedder = get_embedder(settings)
-        load_s, _ = _timed(embedder.warm_up)
-        cold_s, report = _timed(lambda: run_ingest(settings, embedder))
-        results["ingest"] = {
-            "model_load_s": load_s,
-            "cold_s": cold_s,
-            "documents": report.documents,
-            "chunks": report.chunks,
-            "chunks_per_s": report.chunks / cold_s if cold_s else None,
-        }
-        warm_s, _ = _timed(lambda: run_ingest(settings, embedder))
-        rebuild_s, _ = _timed(lambda: run_ingest(settings, embedder, rebuild=True))
-        results["ingest"]["warm_unchanged_s"] = warm_s
-        results["ingest"]["rebuild_cached_vectors_s"] = rebuild_s
-
-        from evals.questiondata import load_split
-
+        results["ingest"] = _bench_ingest(settings, get_embedder(settings))
         questions = [i["question"] for i in load_split("dev") if "turns" not in i][:n_questions]
-        service = AssistantService(settings)
-        service.warm_up("extractive")
-        retrieve_ms: list[float] = []
-        for q in questions:
-            t, _ = _timed(lambda q=q: service.judge(q))
-            retrieve_ms.append(1000 * t)
-        extractive_ms: list[float] = []
-        for q in questions:
-            extractive_ms.append(service.ask(q, answerer="extractive").timings_ms["total"])
-        queries: dict[str, Any] = {
-            "n": len(questions),
-            "retrieval_ms": _lat(retrieve_ms),
-            "extractive_total_ms": _lat(extractive_ms),
-        }
         llm = with_llm and llm_available(settings)
         results["llm_available"] = bool(llm_available(settings))
-        if llm:
-            service.warm_up("llm")
-            first: list[float] = []
-            total: list[float] = []
-            for q in questions[:llm_questions]:
-                answer = service.ask(q, answerer="llm")
-                if "first_token" in answer.timings_ms:
-                    first.append(answer.timings_ms["first_token"])
-                total.append(answer.timings_ms["total"])
-            queries["llm_first_token_ms"] = _lat(first)
-            queries["llm_total_ms"] = _lat(total)
-        results["queries"] = queries
+        service = AssistantService(settings)
+        results["queries"] = _bench_queries(service, questions, llm, llm_questions)
         memory = {"extractive": memory_of_service(tmp, "extractive", questions[:5])}
         if llm:
             memory["llm"] = memory_of_service(tmp, "llm", questions[:5])
         results["memory"] = memory
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-    out = Path(out_dir) if out_dir else new_results_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    table = render_bench(results)
-    (out / "bench.md").write_text(table + "\n", encoding="utf-8")
-    print(table)
-    print(f"\nSaved: {out / 'bench.md'}")
-    if out_dir is None:
-        publish_latest(out)
+    _save_bench(results, out_dir)
     return results
 
 
