@@ -214,12 +214,7 @@ def evaluate_question(
     return record
 
 
-def summarize(records: Sequence[QuestionRecord], k: int = RETRIEVAL_K) -> dict[str, Any]:
-    """The summary metrics of a run (see the module docstring); None where undefined."""
-    answerable = [r for r in records if r.answerable]
-    unanswerable = [r for r in records if not r.answerable]
-    ranked = [r for r in answerable if r.error is None]
-
+def _retrieval_summary(ranked: Sequence[QuestionRecord], k: int) -> dict[str, Any]:
     retrieval: dict[str, Any] = {"n": len(ranked), "k": k}
     for hit_k in HIT_KS:
         retrieval[f"hit@{hit_k}"] = metrics.mean(
@@ -228,7 +223,10 @@ def summarize(records: Sequence[QuestionRecord], k: int = RETRIEVAL_K) -> dict[s
     retrieval["mrr"] = metrics.mean(metrics.mrr(r.retrieved_flags[:k]) for r in ranked)
     retrieval[f"ndcg@{k}"] = metrics.mean(metrics.ndcg_at_k(r.retrieved_flags, k) for r in ranked)
     retrieval["context_hit"] = metrics.share(any(r.context_flags) for r in ranked)
+    return retrieval
 
+
+def _answers_summary(records: Sequence[QuestionRecord]) -> dict[str, Any]:
     per_type: dict[str, dict[str, Any]] = {}
     for r in records:
         entry = per_type.setdefault(r.type, {"n": 0, "correct": 0})
@@ -236,51 +234,58 @@ def summarize(records: Sequence[QuestionRecord], k: int = RETRIEVAL_K) -> dict[s
         entry["correct"] += int(r.correct)
     for entry in per_type.values():
         entry["accuracy"] = entry["correct"] / entry["n"] if entry["n"] else None
-    per_type = dict(sorted(per_type.items()))
-
-    answered_correct = [r for r in answerable if r.correct]
-    all_citations = [c for r in records for c in r.citations]
-    answers = {
+    return {
         "n": len(records),
         "correct": sum(1 for r in records if r.correct),
         "accuracy": metrics.share(r.correct for r in records),
-        "accuracy_answerable": metrics.share(r.correct for r in answerable),
-        "per_type": per_type,
+        "accuracy_answerable": metrics.share(r.correct for r in records if r.answerable),
+        "per_type": dict(sorted(per_type.items())),
         "errors": sum(1 for r in records if r.error is not None),
     }
-    citations = {
+
+
+def _citations_summary(records: Sequence[QuestionRecord]) -> dict[str, Any]:
+    answerable = [r for r in records if r.answerable]
+    all_citations = [c for r in records for c in r.citations]
+    return {
         "n": len(all_citations),
         "per_answer": metrics.mean(len(r.citations) for r in records if not r.refused),
         "correct_answers_citing_evidence": metrics.share(
-            bool(r.citation_correct) for r in answered_correct
+            bool(r.citation_correct) for r in answerable if r.correct
         ),
         "answered_citing_evidence": metrics.share(
             bool(r.citation_correct) for r in answerable if not r.refused
         ),
         "unsupported_share": metrics.share(not c.supported for c in all_citations),
     }
-    refusals = {
-        "unanswerable_refused": metrics.share(r.refused for r in unanswerable),
-        "answerable_wrongly_refused": metrics.share(r.refused for r in answerable),
-        "n_unanswerable": len(unanswerable),
-        "n_answerable": len(answerable),
-    }
+
+
+def summarize(records: Sequence[QuestionRecord], k: int = RETRIEVAL_K) -> dict[str, Any]:
+    """The summary metrics of a run (see the module docstring); None where undefined."""
+    answerable = [r for r in records if r.answerable]
+    unanswerable = [r for r in records if not r.answerable]
     timed = [r for r in records if r.error is None]
-    latency = {
-        stage: metrics.latency_summary(r.timings_ms[stage] for r in timed if stage in r.timings_ms)
-        for stage in LATENCY_STAGES
-    }
-    passages = {
-        "median_cited_chars": metrics.median(len(c.text) for c in all_citations),
-        "median_retrieved_chars": metrics.median(n for r in timed for n in r.retrieved_chars),
-    }
+    all_citations = [c for r in records for c in r.citations]
     return {
-        "retrieval": retrieval,
-        "answers": answers,
-        "citations": citations,
-        "refusals": refusals,
-        "latency_ms": latency,
-        "passages": passages,
+        "retrieval": _retrieval_summary([r for r in answerable if r.error is None], k),
+        "answers": _answers_summary(records),
+        "citations": _citations_summary(records),
+        "refusals": {
+            "unanswerable_refused": metrics.share(r.refused for r in unanswerable),
+            "answerable_wrongly_refused": metrics.share(r.refused for r in answerable),
+            "n_unanswerable": len(unanswerable),
+            "n_answerable": len(answerable),
+        },
+        "latency_ms": {
+            stage: metrics.latency_summary(
+                r.timings_ms[stage] for r in timed if stage in r.timings_ms
+            )
+            for stage in LATENCY_STAGES
+        },
+        "passages": {
+            "median_cited_chars": metrics.median(len(c.text) for c in all_citations),
+            "median_retrieved_chars": metrics.median(n for r in timed for n in r.retrieved_chars),
+        },
     }
 
 

@@ -190,6 +190,36 @@ def _fit(model: Any, pairs: Sequence[Pair], config: EmbedderConfig, work: Path) 
     trainer.train()
 
 
+def _base_model(base_folder: Path, config: EmbedderConfig) -> Any:
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(base_folder), device="cpu")
+    model.max_seq_length = config.max_seq_length
+    if config.freeze_token_embeddings:
+        for name, parameter in model.named_parameters():
+            if "word_embeddings" in name:
+                parameter.requires_grad = False
+    return model
+
+
+def _pairs_by_base_model(
+    model: Any,
+    questions: Sequence[dict[str, Any]],
+    corpus: CorpusCandidates,
+    config: EmbedderConfig,
+) -> list[Pair]:
+    """The training rows, their hard negatives drawn in the base model's similarity order."""
+    base_vectors = model.encode(
+        ["passage: " + c.text for c in corpus.items], batch_size=64, normalize_embeddings=True
+    )
+    question_vectors = model.encode(
+        ["query: " + q["question"] for q in questions],
+        batch_size=64,
+        normalize_embeddings=True,
+    )
+    return build_pairs(questions, corpus, question_vectors @ base_vectors.T, config)
+
+
 def train_embedder(
     settings: Settings,
     train_items: Sequence[dict[str, Any]],
@@ -202,7 +232,6 @@ def train_embedder(
     Skipped (the existing record returned) when a model with the same id is already there.
     """
     import torch
-    from sentence_transformers import SentenceTransformer
 
     from vectorstore.e5_convert import ensure_e5_model
 
@@ -212,23 +241,9 @@ def train_embedder(
     base_folder = ensure_e5_model(Path(settings.cache_dir))
     corpus = CorpusCandidates.from_corpus(settings)
     train_questions = answerable_questions(train_items)
-    model = SentenceTransformer(str(base_folder), device="cpu")
-    model.max_seq_length = config.max_seq_length
-    if config.freeze_token_embeddings:
-        for name, parameter in model.named_parameters():
-            if "word_embeddings" in name:
-                parameter.requires_grad = False
+    model = _base_model(base_folder, config)
     started = time.perf_counter()
-    texts = [c.text for c in corpus.items]
-    base_vectors = model.encode(
-        ["passage: " + t for t in texts], batch_size=64, normalize_embeddings=True
-    )
-    question_vectors = model.encode(
-        ["query: " + q["question"] for q in train_questions],
-        batch_size=64,
-        normalize_embeddings=True,
-    )
-    pairs = build_pairs(train_questions, corpus, question_vectors @ base_vectors.T, config)
+    pairs = _pairs_by_base_model(model, train_questions, corpus, config)
     model_id = training_id(pairs, config, base_folder)
     folder = finetuned_folder(Path(settings.cache_dir))
     record_path = folder / BUILD_RECORD
