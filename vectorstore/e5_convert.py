@@ -311,14 +311,24 @@ def _precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
     (a child with label ``c`` of a node at ``p`` with offset ``o`` sits at ``p ^ o ^ c``; the
     leaf value unit at ``p ^ o``, flagged by bit 31).
     """
-    # string blob
+    blob, value_of = _string_blob(norm_map)
+    units = _double_array(_byte_trie(norm_map, value_of))
+    array = struct.pack(f"<{len(units)}I", *units)
+    return struct.pack("<I", len(array)) + array + bytes(blob)
+
+
+def _string_blob(norm_map: dict[int, str]) -> tuple[bytearray, dict[str, int]]:
+    """The replacement strings, NUL-terminated, and each one's offset in them."""
     blob = bytearray()
     value_of: dict[str, int] = {}
     for out in sorted(set(norm_map.values())):
         value_of[out] = len(blob)
         blob += out.encode("utf-8") + b"\0"
+    return blob, value_of
 
-    # byte trie
+
+def _byte_trie(norm_map: dict[int, str], value_of: dict[str, int]) -> dict[str, Any]:
+    """A trie over the UTF-8 bytes of each mapped codepoint; a key's node holds its offset."""
     trie: dict[str, Any] = {"children": {}, "value": None}
     for cp, out in norm_map.items():
         if cp == 0 or 0xD800 <= cp < 0xE000:
@@ -327,54 +337,64 @@ def _precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
         for byte in chr(cp).encode("utf-8"):
             node = node["children"].setdefault(byte, {"children": {}, "value": None})
         node["value"] = value_of[out]
+    return trie
 
-    units: list[int] = [0]
-    used: set[int] = {0}
-    used_bases: set[int] = set()
-    first_free = 1
 
-    def ensure(size: int) -> None:
-        if len(units) < size:
-            units.extend([0] * (size - len(units)))
+class _Placement:
+    """The double array's units and the free slots, filled breadth first."""
 
+    def __init__(self) -> None:
+        self.units: list[int] = [0]
+        self.used: set[int] = {0}
+        self.used_bases: set[int] = set()
+        self.first_free = 1
+
+    def ensure(self, size: int) -> None:
+        if len(self.units) < size:
+            self.units.extend([0] * (size - len(self.units)))
+
+    def base_for(self, slots: list[int]) -> int:
+        """The first base at which every slot (the leaf's 0 and the child labels) is free."""
+        while self.first_free in self.used:
+            self.first_free += 1
+        cand = self.first_free
+        while True:
+            base = cand ^ slots[0]
+            if (
+                base not in self.used_bases
+                and base != 0
+                and all((base ^ s) not in self.used and (base ^ s) != 0 for s in slots)
+            ):
+                return base
+            cand += 1
+            while cand in self.used:
+                cand += 1
+
+
+def _double_array(trie: dict[str, Any]) -> list[int]:
+    place = _Placement()
     queue: list[tuple[int, dict[str, Any]]] = [(0, trie)]
     while queue:
         pos, node = queue.pop(0)
         labels = sorted(node["children"])
         has_leaf = node["value"] is not None
-        slots = ([0] if has_leaf else []) + labels
-        while first_free in used:
-            first_free += 1
-        cand = first_free
-        while True:
-            base = cand ^ slots[0]
-            if (
-                base not in used_bases
-                and base != 0
-                and all((base ^ s) not in used and (base ^ s) != 0 for s in slots)
-            ):
-                break
-            cand += 1
-            while cand in used:
-                cand += 1
+        base = place.base_for(([0] if has_leaf else []) + labels)
         offset = pos ^ base
         if offset >= 1 << 21:
             raise ValueError("normalisation trie too large")
-        used_bases.add(base)
-        ensure((base | 0xFF) + 1)
-        units[pos] |= (offset << 10) | (0x100 if has_leaf else 0)
+        place.used_bases.add(base)
+        place.ensure((base | 0xFF) + 1)
+        place.units[pos] |= (offset << 10) | (0x100 if has_leaf else 0)
         if has_leaf:
-            units[base] = (1 << 31) | node["value"]
-            used.add(base)
+            place.units[base] = (1 << 31) | node["value"]
+            place.used.add(base)
         for label in labels:
             child = base ^ label
-            units[child] = label
-            used.add(child)
+            place.units[child] = label
+            place.used.add(child)
             queue.append((child, node["children"][label]))
-
-    ensure(((len(units) + 0xFF) // 0x100) * 0x100)
-    array = struct.pack(f"<{len(units)}I", *units)
-    return struct.pack("<I", len(array)) + array + bytes(blob)
+    place.ensure(((len(place.units) + 0xFF) // 0x100) * 0x100)
+    return place.units
 
 
 def _tokenizer_json(e5: _E5File) -> str:
@@ -436,30 +456,37 @@ def _tokenizer_files(e5: _E5File) -> dict[str, Any]:
 
 
 def _json_files(e5: _E5File, source: Path) -> dict[str, Any]:
-    h = e5.hidden
+    """The folder's JSON files (and README) besides the weights and the tokenizer."""
+    return {"config.json": _bert_config(e5), **_sentence_transformers_files(e5, source)}
+
+
+def _bert_config(e5: _E5File) -> dict[str, Any]:
     return {
-        "config.json": {
-            "architectures": ["BertModel"],
-            "model_type": "bert",
-            "vocab_size": e5.vocab_rows,
-            "hidden_size": h,
-            "num_hidden_layers": e5.layers,
-            "num_attention_heads": e5.heads,
-            "intermediate_size": e5.ffn,
-            "hidden_act": "gelu",
-            "hidden_dropout_prob": 0.1,
-            "attention_probs_dropout_prob": 0.1,
-            "max_position_embeddings": e5.max_positions,
-            "type_vocab_size": e5.type_vocab,
-            "initializer_range": 0.02,
-            "layer_norm_eps": e5.eps,
-            "pad_token_id": e5.pad,
-            "bos_token_id": e5.bos,
-            "eos_token_id": e5.eos,
-            "position_embedding_type": "absolute",
-            "use_cache": True,
-            "dtype": "float32",
-        },
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": e5.vocab_rows,
+        "hidden_size": e5.hidden,
+        "num_hidden_layers": e5.layers,
+        "num_attention_heads": e5.heads,
+        "intermediate_size": e5.ffn,
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": e5.max_positions,
+        "type_vocab_size": e5.type_vocab,
+        "initializer_range": 0.02,
+        "layer_norm_eps": e5.eps,
+        "pad_token_id": e5.pad,
+        "bos_token_id": e5.bos,
+        "eos_token_id": e5.eos,
+        "position_embedding_type": "absolute",
+        "use_cache": True,
+        "dtype": "float32",
+    }
+
+
+def _sentence_transformers_files(e5: _E5File, source: Path) -> dict[str, Any]:
+    return {
         "modules.json": [
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
             {
@@ -484,7 +511,7 @@ def _json_files(e5: _E5File, source: Path) -> dict[str, Any]:
             "model_type": "SentenceTransformer",
         },
         "1_Pooling/config.json": {
-            "word_embedding_dimension": h,
+            "word_embedding_dimension": e5.hidden,
             "pooling_mode_cls_token": False,
             "pooling_mode_mean_tokens": True,
             "pooling_mode_max_tokens": False,
