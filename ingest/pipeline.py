@@ -493,12 +493,12 @@ def _write_generation(
     embedder: Embedder,
     plan: _Plan,
     processed: _Processed,
+    chunks: list[Chunk],
+    texts: list[str],
     progress: _EmbeddingProgress,
 ) -> _Written:
-    """Embed (reusing cached vectors), write and publish a new generation; a failure leaves the
-    published one as it was."""
-    chunks = [c for p in processed.documents for c in p.chunks]
-    texts = [passage_for_embedding(c) for c in chunks]
+    """Embed ``texts`` (one per chunk, reusing cached vectors), write and publish a new
+    generation; a failure leaves the published one as it was."""
     cache = EmbeddingCache(settings.index_dir / "embeddings.sqlite3")
     on_progress = progress.on_progress
     writer = GenerationWriter(settings, embedder)
@@ -556,7 +556,7 @@ def _build(
     chunks = [c for p in processed.documents for c in p.chunks]
     texts = [passage_for_embedding(c) for c in chunks]
     progress = _EmbeddingProgress(len(texts), show_progress, on_progress)
-    written = _write_generation(settings, embedder, plan, processed, progress)
+    written = _write_generation(settings, embedder, plan, processed, chunks, texts, progress)
     if on_progress:
         on_progress("ferdig", 1.0)
     current_files = {path.name for path, _, _ in plan.files}
