@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import combinations, pairwise
 
-from assistant.candidates import CorpusTerms
+from assistant.candidates import Candidate, CorpusTerms
 from assistant.operands import HOME_KEY, Operand, OperandFinder
 from assistant.reader import Judged
 from assistant.values import RowValues
@@ -196,6 +196,9 @@ class Computer:
     places: frozenset[str] = frozenset({HOME_KEY})
     candidates: int = 12
     min_probability: float = 0.0
+    #: The best candidates whose neighbouring sentences also give operands (with the
+    #: candidate's probability: they are its context).
+    neighbours_of: int = 0
 
     def run(self, judged: Judged, question: str | None = None) -> Computation | None:
         asked = ComputeQuestion.of(question or judged.question.text, self.corpus, self.places)
@@ -212,11 +215,31 @@ class Computer:
             self.values, self.corpus.splitter if self.corpus else None, self.places
         )
         out: list[Operand] = []
-        for candidate, probability in judged.ranked[: self.candidates]:
-            if probability < self.min_probability:
-                break
+        taken: set[int] = set()
+        best = [(c, p) for c, p in judged.ranked[: self.candidates] if p >= self.min_probability]
+        for candidate, probability in best:
             out += finder.of(candidate, probability)
+            taken.add(candidate.index)
+        for candidate, probability in best[: self.neighbours_of]:
+            for neighbour in _neighbours(candidate, judged):
+                if neighbour.index not in taken:
+                    out += finder.of(neighbour, probability)
+                    taken.add(neighbour.index)
         return out
+
+
+def _neighbours(candidate: Candidate, judged: Judged) -> list[Candidate]:
+    """The sentences just before and after a sentence in its passage: "Dette er en nedgang fra
+    91 prosent i 2023." states one value, the sentence before it the other."""
+    if candidate.span.kind != "sentence":
+        return []
+    same = sorted(
+        (c for c, _ in judged.ranked if c.chunk.id == candidate.chunk.id),
+        key=lambda c: c.span.start,
+    )
+    at = next(i for i, c in enumerate(same) if c.index == candidate.index)
+    around = same[max(0, at - 1) : at] + same[at + 1 : at + 2]
+    return [c for c in around if c.span.kind == "sentence"]
 
 
 # -- choosing operands ------------------------------------------------------------------------
@@ -615,7 +638,23 @@ def _ratio(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
         a, b = b, a  # "3 mill. kroner på ti år": per year
     if b.value == 0:
         return None
-    return _with(found, (a, b), a.value / b.value)
+    return _with(found, (a, b), a.value * _scale(a, b) / b.value)
+
+
+#: Units that are another unit times a power of ten: a ratio of "3,2 mrd. kroner" to "72 mill.
+#: kroner" is 44, not 0,04.
+SCALED_UNITS: dict[str, tuple[str, int]] = {
+    "mrd. kr": ("kr", 9), "mill. kr": ("kr", 6), "mrd.": ("", 9), "mill.": ("", 6),
+}  # fmt: skip
+
+
+def _scale(a: Operand, b: Operand) -> Decimal:
+    """The factor that puts ``a``'s value in ``b``'s unit when the two differ only in scale."""
+    base_a, power_a = SCALED_UNITS.get(a.unit, (a.unit, 0))
+    base_b, power_b = SCALED_UNITS.get(b.unit, (b.unit, 0))
+    if base_a != base_b:
+        return Decimal(1)
+    return Decimal(10) ** (power_a - power_b)
 
 
 def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:

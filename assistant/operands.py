@@ -134,7 +134,7 @@ class OperandFinder:
         for record in (*series.own, *series.others):
             if record.value is None:
                 continue
-            value = parse_decimal(record.value_text)
+            value = record.number
             if value is None:
                 continue
             place = record.place or label_place or HOME_PLACE

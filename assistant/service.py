@@ -166,6 +166,7 @@ class AssistantService:
                     frozenset({HOME_KEY, *(squash(p) for p in places)}),
                     candidates=self.settings.compute_candidates,
                     min_probability=self.settings.compute_min_probability,
+                    neighbours_of=self.settings.compute_neighbours_of,
                 )
                 self._computer = (generation, computer)
             return self._computer[1]

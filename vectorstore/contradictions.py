@@ -222,7 +222,7 @@ def table_contradictions(
             continue
         for year in sorted(a.records.keys() & b.records.keys()):
             ra, rb = a.records[year], b.records[year]
-            va, vb = parse_decimal(ra.value_text), parse_decimal(rb.value_text)
+            va, vb = ra.number, rb.number
             if va is None or vb is None or not _close(va, vb, rules.max_ratio):
                 continue
             if _record_unit(ra) != _record_unit(rb):

@@ -11,8 +11,11 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from vectorstore.numbers import parse_decimal
 
 #: Version of the table layout, in ``PRAGMA user_version``. 2 added ``place``. Each index
 #: generation writes its own file; an older file (the previous generation, read for unchanged
@@ -78,6 +81,14 @@ class IndicatorRecord:
     def key(self) -> tuple[str, str, int]:
         """Identifies the series (one row of one table)."""
         return (self.doc_id, self.indicator, self.span_start)
+
+    @property
+    def number(self) -> Decimal | None:
+        """The exact printed value, its unit left out ("99 kr/m2" -> 99), or None."""
+        text = self.value_text.strip()
+        if self.unit and text.endswith(self.unit):
+            text = text[: -len(self.unit)]
+        return parse_decimal(text)
 
 
 class IndicatorStore:

@@ -94,6 +94,12 @@ class Settings(BaseSettings):
         description="The reader's best candidates whose values a computation may use "
         "(assistant.compute).",
     )
+    compute_neighbours_of: int = Field(
+        1,
+        description="The reader's best candidates whose neighbouring sentences in the passage "
+        "also give operands (\"Dette er en nedgang fra 91 prosent\" and the sentence before it; "
+        "chosen on the train and spare splits' compute questions).",
+    )
     compute_min_probability: float = Field(
         0.1,
         description="A candidate's reader probability needed for its values to be operands of a "
