@@ -36,7 +36,7 @@ from vectorstore.language import (
     words,
     years_in,
 )
-from vectorstore.numbers import Quantity, parse_decimal, quantities_in
+from vectorstore.numbers import Quantity, quantities_in
 
 #: The home municipality's key (a record without a place is Asker's).
 HOME_KEY = squash(HOME_PLACE)

@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     compute_neighbours_of: int = Field(
         1,
         description="The reader's best candidates whose neighbouring sentences in the passage "
-        "also give operands (\"Dette er en nedgang fra 91 prosent\" and the sentence before it; "
+        'also give operands ("Dette er en nedgang fra 91 prosent" and the sentence before it; '
         "chosen on the train and spare splits' compute questions).",
     )
     compute_min_probability: float = Field(
