@@ -578,9 +578,18 @@ def _listed(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | Non
     if not ops or ops[0].record is not None:
         return None
     top = ops[0].candidate
-    listed = [o for o in ops if o.candidate == top and o.unit != "%"]
-    units = {o.unit for o in listed}
-    if len(units) != 1 or len(listed) < 2 or len({o.label for o in listed}) < len(listed):
+    by_unit: dict[str, list[Operand]] = {}
+    for o in ops:
+        if o.candidate == top and o.unit != "%":
+            by_unit.setdefault(o.unit, []).append(o)
+    # the values of the one unit that has several; amounts before bare counts ("de tre minste")
+    several = {u: g for u, g in by_unit.items() if len(g) >= 2}
+    if len(several) > 1:
+        several = {u: g for u, g in several.items() if u}
+    if len(several) != 1:
+        return None
+    listed = next(iter(several.values()))
+    if len({o.label for o in listed}) < len(listed):
         return None
     return Computation(asked.operation, tuple(listed), None, "list")
 
