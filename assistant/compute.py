@@ -315,6 +315,9 @@ def _by_years(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | N
         by_year = {o.year: o for o in group if o.year in years}
         chosen = [by_year[y] for y in sorted(years) if y in by_year]
         if len(chosen) == len(years):
+            across = _years_across(asked, pool) if len(chosen) == 2 else None
+            if across is not None and _score(*across.operands) > _score(*chosen):
+                return across  # two sentences the reader trusts more than one series
             return Computation(asked.operation, tuple(chosen), None, "year")
         if chosen and missing is None and all(o.record is not None for o in chosen):
             gone = [str(y) for y in years if y not in by_year]
