@@ -411,10 +411,17 @@ _LABEL_UNIT = re.compile(
 )
 
 
+#: Row labels of amounts of money that do not name their unit ("Netto driftsutgifter per
+#: innbygger (370) bibliotek" in a KOSTRA table is kroner per inhabitant).
+_MONEY_LABEL = re.compile(r"utgift|kostnad|gebyr|expenditure|cost\b|fee\b", re.IGNORECASE)
+
+
 def unit_in_label(label: str) -> str:
-    """The canonical unit a row's label names, or ""."""
+    """The canonical unit a row's label names ("kr" for expenses, costs and fees), or ""."""
     match = _LABEL_UNIT.search(label)
-    return unit_of(match.group(match.lastindex or 1)) if match else ""
+    if match:
+        return unit_of(match.group(match.lastindex or 1))
+    return "kr" if _MONEY_LABEL.search(label) else ""
 
 
 def unit_after(text: str, position: int) -> tuple[str, int]:
