@@ -6,6 +6,7 @@ with the probabilities a reader would give; the computation and its text are the
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -309,3 +310,60 @@ def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
     chunk = _chunk(text, 7, kind="text")
     candidate = (_candidate(chunk, text, "sentence"), 0.9)
     assert _compute(None, "Hvor mye brukte kommunen per innbygger?", candidate)[0] is None
+
+
+def test_table_values_printed_with_their_unit_are_operands(tmp_path: Path) -> None:
+    text = "Indikator 2021 2024\nVedlikehold per m2 99 kr/m2 150 kr/m2"
+    table = _chunk(text, 0)
+    records = [
+        IndicatorRecord("doc", "Vedlikehold per m2", year, value, float(value.split()[0]),
+                        "kr/m2", None, "Indikator", "Del", table.page, table.start, table.end)
+        for year, value in ((2021, "99 kr/m2"), (2024, "150 kr/m2"))
+    ]  # fmt: skip
+    IndicatorStore(tmp_path / "indicators.sqlite3").replace_document("doc", records)
+    values = RowValues(tmp_path / "indicators.sqlite3")
+    assert records[0].number == Decimal("99")
+    row = _candidate(table, "Vedlikehold per m2 99 kr/m2 150 kr/m2")
+    found, _ = _compute(values, "Hvor mye økte vedlikeholdet per m2 fra 2021 til 2024?", (row, 0.8))
+    assert found is not None and found.result == Decimal("51")
+
+
+def _sentences(text: str) -> tuple[Chunk, list[Candidate]]:
+    chunk = _chunk(text, 0, kind="text")
+    parts = re.split(r"(?<=\.)\s+(?=[A-ZÆØÅ0-9])", text)
+    return chunk, [_candidate(chunk, s, "sentence", i) for i, s in enumerate(parts)]
+
+
+def test_the_sentence_before_the_best_gives_the_other_value() -> None:
+    _, (before, best) = _sentences(
+        "76 prosent av de nye bilene var elektriske i 2024. "
+        "Dette er en nedgang fra 91 prosent i 2023."
+    )
+    question = "Hvor mye falt andelen elektriske biler fra 2023 til 2024?"
+    judged = _judged(question, (best, 0.8), (before, 0.05))
+    alone = Computer(None, None, PLACES, min_probability=0.1)
+    assert alone.run(judged, question) is None
+    found = Computer(None, None, PLACES, min_probability=0.1, neighbours_of=1).run(judged, question)
+    assert found is not None and found.result == Decimal("-15")
+
+
+def test_a_ratio_of_amounts_in_millions_and_billions_is_in_one_scale() -> None:
+    _, (sentence,) = _sentences(
+        "Skolene hadde en ramme på 3,2 mrd. kroner, mens parkene hadde en ramme på 72 mill. kroner."
+    )
+    question = "Hvor mange ganger større var rammen til skolene enn til parkene?"
+    found, _ = _compute(None, question, (sentence, 0.8))
+    assert found is not None and found.result is not None
+    assert round(found.result, 1) == Decimal("44.4")
+
+
+def test_a_sum_over_a_listing_leaves_out_a_bare_count_beside_the_amounts() -> None:
+    _, (sentence,) = _sentences(
+        "De to minste etatene er Havn med en ramme på 40 mill. kroner og Park med en ramme på "
+        "25 mill. kroner."
+    )
+    found, text = _compute(
+        None, "Hvor stor ramme har de to minste etatene til sammen?", (sentence, 0.8)
+    )
+    assert found is not None and found.result == Decimal("65")
+    assert text is not None and "65 mill. kroner" in text.text

@@ -16,6 +16,7 @@ from vectorstore.language import (
     relative_years,
     squash,
     terms,
+    unit_in_label,
     unit_of,
     words,
     years_in,
@@ -111,6 +112,11 @@ def test_years_language_and_squash() -> None:
         ("Hvilken skole hadde flest elever?", "rank"),
         ("Nådde etaten målet for ventetid?", "target"),
         ("Hvordan har ventetiden utviklet seg?", "trend"),
+        ("Hvor mange liter mindre vann brukte skolene i 2023 enn i 2020?", "difference"),
+        ("Kor mykje høgare var leiga i byen enn på bygda?", "difference"),
+        ("Hvor mye har ventetiden sunket fra 2021 til 2024?", "difference"),
+        ("How far below the national level was the rate?", "difference"),
+        ("Hvor mange innbyggere hadde bydelen i 2024?", None),
         ("Hva var ventetiden i 2024?", None),
         ("Hvem leder utvalget?", None),
     ],
@@ -126,3 +132,10 @@ def test_relative_years_and_units() -> None:
     assert unit_of("prosent") == "%"
     assert unit_of("mill. kroner") == "mill. kr"
     assert unit_of("kilo") == "kg"
+
+
+def test_a_label_of_expenses_costs_or_fees_is_in_kroner() -> None:
+    assert unit_in_label("Netto driftsutgifter per innbygger (370) bibliotek") == "kr"
+    assert unit_in_label("Årsgebyr for renovasjon") == "kr"
+    assert unit_in_label("Mengde avfall, kg/m2") == "kg"  # a named unit first
+    assert unit_in_label("Antall innbyggere per lege") == ""
