@@ -679,6 +679,8 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     for a, b in combinations(ops, 2):
         if a.unit != b.unit or a.unit == "%" or not _related(a, b) or a.value == b.value:
             continue  # a share is of two amounts, never of two shares
+        if a.unit in TIME_UNITS:
+            continue  # nor of two ages or durations ("67 år", "74 år")
         if not _one_year(asked, a, b) or (a.record is not None and a.series == b.series):
             continue  # nor of one table row's values in two years
         part, whole = (a, b) if a.value < b.value else (b, a)
