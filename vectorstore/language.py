@@ -319,7 +319,7 @@ OPERATIONS: tuple[tuple[str, Operation], ...] = (
         r"\b(?:fra|frå|siden|sidan|enn)\b"
         # any comparative ("hvor mange kilo mindre ... enn", "kor mykje raskare ... enn")
         r"|\b(?:hvor|kor) (?:mye|mykje|mange|langt) (?:\w+ ){0,2}(?:mer|meir|mindre|flere"
-        r"|fleire|færre|\w{3,}(?:ere|are))\b.{0,80}\b(?:enn|fra|frå)\b"
+        r"|fleire|færre|\w{3,}(?:ere|are))\b.{0,80}\benn\b"
         r"|\bhow (?:much|many|far) (?:\w+ ){0,2}(?:more|less|fewer|below|above|\w{3,}er)\b"
         r".{0,80}\b(?:than|from)\b|\bhow far (?:below|above|behind|ahead)\b"
         r"|\bhow (?:much|many) (?:more|less|fewer|higher|lower|larger|smaller|faster|cheaper)\b"

@@ -367,3 +367,12 @@ def test_a_sum_over_a_listing_leaves_out_a_bare_count_beside_the_amounts() -> No
     )
     assert found is not None and found.result == Decimal("65")
     assert text is not None and "65 mill. kroner" in text.text
+
+
+def test_one_sentence_never_sets_a_percentage_against_an_amount() -> None:
+    _, (sentence,) = _sentences(
+        "I 2023 var utslippene 203 735 tonn, en nedgang på 7,3 prosent fra 2022."
+    )
+    question = "Hvor mye gikk utslippene ned fra 2022 til 2023?"
+    found, _ = _compute(None, question, (sentence, 0.8))
+    assert found is None or {o.unit for o in found.operands} != {"tonn", "%"}

@@ -117,6 +117,7 @@ def test_years_language_and_squash() -> None:
         ("Hvor mye har ventetiden sunket fra 2021 til 2024?", "difference"),
         ("How far below the national level was the rate?", "difference"),
         ("Hvor mange innbyggere hadde bydelen i 2024?", None),
+        ("Hvor mange innbyggere fikk hjelp fra tjenesten i 2024?", None),  # a noun in -ere
         ("Hva var ventetiden i 2024?", None),
         ("Hvem leder utvalget?", None),
     ],
