@@ -215,12 +215,21 @@ class OperandFinder:
 
 def _statements(text: str, quantities: Sequence[Quantity]) -> list[Quantity]:
     """The quantities a sentence states: numbers side by side with only spaces between them
-    ("Kommunestyre 9 83") are the columns of a flattened table, not statements."""
+    ("Kommunestyre 9 83") are the columns of a flattened table, and the base of a rate ("per
+    1000 innbyggere") is no value either."""
     columns: set[int] = set()
     for i in range(len(quantities) - 1):
         if not text[quantities[i].end : quantities[i + 1].start].strip():
             columns.update((i, i + 1))
-    return [q for i, q in enumerate(quantities) if i not in columns]
+    return [
+        q
+        for i, q in enumerate(quantities)
+        if i not in columns and not _RATE_BASE.search(text[max(0, q.start - 5) : q.start])
+    ]
+
+
+#: "per 1000 innbyggere": the base of a rate, not a value the sentence states.
+_RATE_BASE = re.compile(r"\b(?:per|pr\.?)\s*$", re.IGNORECASE)
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:

@@ -376,3 +376,14 @@ def test_one_sentence_never_sets_a_percentage_against_an_amount() -> None:
     question = "Hvor mye gikk utslippene ned fra 2022 til 2023?"
     found, _ = _compute(None, question, (sentence, 0.8))
     assert found is None or {o.unit for o in found.operands} != {"tonn", "%"}
+
+
+def test_the_base_of_a_rate_is_no_operand() -> None:
+    _, (sentence,) = _sentences(
+        "Jentene hadde 4,9 skader per 1000 elever, mens guttene hadde 7,4 skader per 1000 elever."
+    )
+    question = "Hvor mye lavere lå jentene enn guttene?"
+    found, _ = _compute(None, question, (sentence, 0.8))
+    assert found is not None
+    assert all(o.value != 1000 for o in found.operands)
+    assert found.result is not None and abs(found.result) == Decimal("2.5")
