@@ -681,6 +681,8 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     for a, b in combinations(ops, 2):
         if a.unit != b.unit or a.unit == "%" or not _related(a, b) or a.value == b.value:
             continue  # a share is of two amounts, never of two shares
+        if not _compatible(a, b):
+            continue  # nor of counts of two things ("to lokaliteter", "100 arter")
         if a.unit in TIME_UNITS:
             continue  # nor of two ages or durations ("67 år", "74 år")
         if not _one_year(asked, a, b) or (a.record is not None and a.series == b.series):

@@ -385,3 +385,13 @@ def test_the_base_of_a_rate_is_no_operand() -> None:
     )
     values = [o.value for o in OperandFinder(None, None).of(sentence, 0.8)]
     assert values == [Decimal("4.9"), Decimal("7.4")]
+
+
+def test_a_share_is_never_of_counts_of_two_things() -> None:
+    _, (sentence,) = _sentences(
+        "Kommunen restaurerte i 2024 to lokaliteter, som er leveområder for over 100 "
+        "rødlistede arter."
+    )
+    question = "Hvor stor andel av de rødlistede artene lever på lokalitetene?"
+    found, _ = _compute(None, question, (sentence, 0.8))
+    assert found is None
