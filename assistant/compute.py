@@ -314,7 +314,7 @@ def _by_years(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | N
             continue
         by_year = {o.year: o for o in group if o.year in years}
         chosen = [by_year[y] for y in sorted(years) if y in by_year]
-        if not all(_compatible(chosen[0], o) for o in chosen[1:]):
+        if chosen and not all(_compatible(chosen[0], o) for o in chosen[1:]):
             continue  # one sentence's "203 735 tonn" (2023) and "7,3 prosent" (from 2022)
         if len(chosen) == len(years):
             across = _years_across(asked, pool) if len(chosen) == 2 else None
