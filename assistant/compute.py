@@ -619,8 +619,7 @@ def _counts(op: Operand, noun: str) -> bool:
     """``op`` counts ``noun``: one of its :func:`counted_heads` is or ends in it, or its unit is
     that span of time ("7 dager" for "per dag")."""
     heads = counted_heads(op)
-    # a compound ends in it ("skoledager" for "dag"), not a word that merely ends alike ("start")
-    if has(heads, noun) or any(h.endswith(noun) and len(h) > len(noun) + 2 for h in heads):
+    if has(heads, noun) or any(h.endswith(noun) for h in heads):
         return True
     return op.unit in TIME_UNITS and has(terms(op.unit).lemmas | {op.unit}, noun)
 
