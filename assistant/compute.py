@@ -651,8 +651,8 @@ def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Com
         if not (_counts(b, noun) or (not b.counted and has(b.keys, noun))) or b.value == 0:
             continue
         for a in ops:
-            if a is b or not _related(a, b) or _counts(a, noun) or a.unit == "%":
-                continue  # a share is of a whole, never per something
+            if a is b or not _related(a, b) or _counts(a, noun):
+                continue
             if not _one_year(asked, a, b):
                 continue
             fit = sum(1 for t in asked.terms if has(a.keys | a.counted, t))
