@@ -252,15 +252,7 @@ def _compatible(a: Operand, b: Operand) -> bool:
         lenient = (a.record is not None and not a.unit) or (b.record is not None and not b.unit)
         if not lenient:
             return False
-    return not (a.counted and b.counted and not counted_heads(a) & counted_heads(b))
-
-
-def counted_heads(op: Operand) -> frozenset[str]:
-    """The words ``op`` counts, without those that only begin a compound it also counts: "656
-    artsfunn" count finds ("artsfunn", "funn"), not species ("art")."""
-    return frozenset(
-        c for c in op.counted if not any(o != c and o.startswith(c) for o in op.counted)
-    )
+    return not (a.counted and b.counted and not a.counted & b.counted)
 
 
 def _related(a: Operand, b: Operand) -> bool:
@@ -611,27 +603,11 @@ def _listed(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | Non
 _PER_WHAT = re.compile(r"\b(?:per|pr\.?)\s+([^\W\d_]+)", re.IGNORECASE)
 #: Best passages read for an amount per something that the documents state themselves.
 STATED_CANDIDATES = 3
-#: ... when the reader gives them at least this share of the best one's probability.
-STATED_SHARE = 0.5
-
-
-def _counts(op: Operand, noun: str) -> bool:
-    """``op`` counts ``noun``: one of its :func:`counted_heads` is or ends in it, or its unit is
-    that span of time ("7 dager" for "per dag")."""
-    heads = counted_heads(op)
-    if has(heads, noun) or any(h.endswith(noun) for h in heads):
-        return True
-    return op.unit in TIME_UNITS and has(terms(op.unit).lemmas | {op.unit}, noun)
 
 
 def _stated_per(noun: str, ops: Sequence[Operand]) -> bool:
-    """The best passages state an amount per ``noun`` themselves ("... per innbygger"): those of
-    the :data:`STATED_CANDIDATES` best that the reader trusts nearly as much as the best."""
-    if not ops:
-        return False
-    best = max(o.probability for o in ops)
-    trusted = [o.candidate for o in ops if o.probability >= best * STATED_SHARE]
-    for candidate in list(dict.fromkeys(trusted))[:STATED_CANDIDATES]:
+    """The best passages state an amount per ``noun`` themselves ("... per innbygger")."""
+    for candidate in list(dict.fromkeys(o.candidate for o in ops))[:STATED_CANDIDATES]:
         text = f"{candidate.span.context} {candidate.text}"
         for match in _PER_WHAT.finditer(text):
             if has(terms(match.group(1)).lemmas | {match.group(1).casefold()}, noun):
@@ -646,12 +622,10 @@ def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Com
         return None
     best: tuple[float, Operand, Operand] | None = None
     for b in ops:
-        if b.unit and b.unit not in TIME_UNITS:
-            continue  # what it is per is a count or a span of time, not an amount or a share
-        if not (_counts(b, noun) or (not b.counted and has(b.keys, noun))) or b.value == 0:
+        if not (has(b.counted, noun) or (not b.counted and has(b.keys, noun))) or b.value == 0:
             continue
         for a in ops:
-            if a is b or not _related(a, b) or _counts(a, noun):
+            if a is b or not _related(a, b) or has(a.counted | a.keys, noun):
                 continue
             if not _one_year(asked, a, b):
                 continue
@@ -668,10 +642,8 @@ def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Com
 def _ratio(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
     per = _PER_WHAT.search(asked.text)
     if per is not None and not _TIMES.search(asked.text):
-        word = per.group(1).casefold()
-        # the word as written first: a lemmatiser may read a noun as a verb ("art": "arte")
-        nouns = (word, *sorted(terms(per.group(1)).lemmas - {word}))
-        return next(filter(None, (_per_ratio(asked, noun, ops) for noun in nouns)), None)
+        noun = next(iter(sorted(terms(per.group(1)).lemmas)), per.group(1).casefold())
+        return _per_ratio(asked, noun, ops)
     found = _pair(asked, ops)
     if found is None or found.missing:
         return found

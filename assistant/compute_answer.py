@@ -17,9 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.compose import REFUSAL_EN, REFUSAL_NO
-from assistant.compute import SCALED_UNITS, Computation
+from assistant.compute import Computation
 from assistant.compute_text import (
-    UNIT_WORDS,
     citations_of,
     expression,
     number_text,
@@ -31,7 +30,6 @@ from assistant.compute_text import (
     unit_word,
     with_unit,
 )
-from assistant.operands import Operand
 from assistant.types import Citation, Language
 from assistant.values import RowValues
 from vectorstore.numbers import format_decimal
@@ -105,23 +103,13 @@ def _ratio(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tup
     calc = f"{expression(c, q, index, '/')} = {result}{_end_cite(index)}."
     if c.dimension == "per":
         per = surface(c.tags[-1], q) if c.tags else ""
-        amount = _per_amount(c.result, c.operands[0], rounded)
+        amount = with_unit(rounded, unit_word(c.operands[0]))
         meaning = f"About {amount} per {per}." if lang == "en" else f"Om lag {amount} per {per}."
     elif lang == "en":
         meaning = f"About {rounded} times as much."
     else:
         meaning = f"Om lag {rounded} ganger så mye."
     return f"{calc} {meaning}", result
-
-
-def _per_amount(result: Decimal, amount: Operand, rounded: str) -> str:
-    """The amount per thing in the amount's unit, or, below one of a scaled unit ("0,3 mill.
-    kroner"), in the unit it scales: "300 000 kroner"."""
-    base, power = SCALED_UNITS.get(amount.unit, (amount.unit, 0))
-    if power and abs(result) < 1:
-        whole = (result * Decimal(10) ** power).quantize(Decimal(1))
-        return with_unit(format_decimal(whole, 0), UNIT_WORDS.get(base, base))
-    return with_unit(rounded, unit_word(amount))
 
 
 def _share(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from assistant.types import Citation, Language
 from vectorstore.language import terms, words
 from vectorstore.numbers import format_decimal
 
-UNIT_WORDS = {"kr": "kroner", "kg": "kilo", "mill. kr": "mill. kroner", "mrd. kr": "mrd. kroner"}
+_UNIT_WORDS = {"kr": "kroner", "kg": "kilo", "mill. kr": "mill. kroner", "mrd. kr": "mrd. kroner"}
 _POINTS = {"no": "prosentpoeng", "en": "percentage points"}
 
 
@@ -38,7 +38,7 @@ def unit_word(op: Operand) -> str:
     tail = printed[number_end:].strip().rstrip("*").strip()
     if tail and tail.casefold() in ("prosent", "percent", "%"):
         return "%"
-    return tail or UNIT_WORDS.get(op.unit, op.unit)
+    return tail or _UNIT_WORDS.get(op.unit, op.unit)
 
 
 def shown(op: Operand) -> str:
