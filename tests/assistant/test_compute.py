@@ -299,7 +299,7 @@ def test_an_amount_per_something_divides_by_the_count_of_it() -> None:
     chunk = _chunk(text, 6, kind="text")
     candidate = (_candidate(chunk, text, "sentence"), 0.9)
     found, shown = _compute(
-        None, "Hvor mange kvadratmeter solceller blir det per boenhet?", candidate
+        None, "Hvor mye solcelleareal får bofellesskapet per boenhet?", candidate
     )
     assert found is not None and shown is not None
     assert found.result is not None and round(found.result, 2) == Decimal("20.83")
