@@ -26,7 +26,7 @@ TITLE_CHARS = 50
 
 
 def _header(table: TableSpan) -> str:
-    columns = [str(y) for y in table.header_years] + list(table.places)
+    columns = [str(y) for y in table.header_years] + list(table.places) + list(table.columns)
     title = table.title if len(table.title) <= TITLE_CHARS else table.title[:TITLE_CHARS] + " …"
     return f"{title} {' '.join(columns)}".strip()
 
@@ -41,7 +41,10 @@ def _header_span(table: TableSpan) -> tuple[int, int]:
 
 def row_reading(table: TableSpan, row: TableRow) -> str:
     """The row as its label and one "column: value" pair per printed cell (the year columns,
-    then the comparison places, whose values are for the latest year)."""
+    then the comparison places, whose values are for the latest year; or the named columns)."""
+    if table.columns:
+        named = zip(table.columns, row.cells, strict=False)
+        return f"{row.label} – {'; '.join(f'{name}: {cell.text}' for name, cell in named)}"
     home = f"{table.home} " if table.home and table.places else ""
     columns = zip(table.header_years, row.cells, strict=False)  # a row may lack a last cell
     pairs = [f"{home}{year}: {cell.text}" for year, cell in columns]

@@ -14,6 +14,13 @@ or more lines (footnote markers ``(B)``, ``*)``, ``**)`` dropped) and then one l
 grouped under category lines (``Prioritet``, ``Produktivitet``, ...). The home columns become year
 cells; the others become place cells (:attr:`TableRow.place_cells`).
 
+Tables of named columns (the annual report's budgets) have a header of column names over one or
+more lines (``Programområder Regnskap\n2024\nOppr.\nbud. 2024\nRev. bud.\n2024\nAvvik i kr
+Avvik i %``): the first word names the label column, and each column's name ends at a year or a
+unit. Their rows are read like a year table's, one cell per named column
+(:attr:`TableSpan.columns`); they give no indicator records, since three columns of one year
+would read as three values of one indicator and year.
+
 Precision over recall: a row whose cells cannot be matched to the columns one to one (too few
 cells, or a thousands grouping with more than one plausible reading) is left out.
 """
@@ -31,8 +38,8 @@ from vectorstore.types import DocumentInfo
 
 #: Bump when table recognition or extraction changes: the next ingest then reprocesses every
 #: document (chunks and indicator records) instead of keeping an unchanged file's old ones.
-#: 2: comparison (KOSTRA) tables with place columns.
-TABLES_VERSION = 2
+#: 2: comparison (KOSTRA) tables with place columns. 3: tables of named columns (budgets).
+TABLES_VERSION = 3
 
 _YEAR = re.compile(r"^(19[5-9]\d|20\d\d|2100)$")
 _NUM = re.compile(r"^([-−–]?)(\d+(?:,\d+)?)(%?)(\*{0,3})$")
@@ -96,6 +103,8 @@ class TableSpan:
     home: str = ""
     #: Where the column header begins (after the title lines); -1 when not known.
     header_start: int = -1
+    #: Named columns instead of years ("Regnskap 2024", "Avvik i kr"), one per cell.
+    columns: tuple[str, ...] = ()
 
 
 @dataclass
@@ -614,6 +623,79 @@ def _place_table(
     return table, max(after, i + 1)
 
 
+# --- tables of named columns: "Regnskap 2024", "Oppr. bud. 2024", "Avvik i kr" -------------------
+
+#: A header of named columns has at least this many columns, and its table this many rows.
+MIN_NAMED_COLUMNS = 3
+MIN_NAMED_ROWS = 2
+#: Lines a header of named columns may be broken over, and words in one column's name.
+MAX_NAMED_HEADER_LINES = 10
+MAX_COLUMN_WORDS = 5
+
+
+def named_columns(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """(label column's name, column names) when ``text`` reads as a header of named columns:
+    a first word that names the label column, then names that each end at a year or a unit
+    (``Programområder Regnskap 2024 Oppr. bud. 2024 Avvik i kr Avvik i %``)."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    for token in text.split():
+        current.append(token)
+        if _YEAR.match(token) or token in UNITS:
+            groups.append(current)
+            current = []
+    if current or len(groups) < MIN_NAMED_COLUMNS or len(groups[0]) < 3:
+        return None
+    label_header, groups[0] = groups[0][0], groups[0][1:]
+    if not label_header[:1].isupper() or not label_header.isalpha():
+        return None
+    for group in groups:
+        if len(group) > MAX_COLUMN_WORDS or not any(ch.isalpha() for ch in "".join(group)):
+            return None
+    return label_header, tuple(" ".join(g) for g in groups)
+
+
+def _named_header(lines: Sequence[_Line], i: int) -> tuple[tuple[str, ...], int] | None:
+    """(column names, first body line) of a header of named columns starting at line ``i``:
+    the longest run of lines that reads as one, before the first line of values."""
+    found: tuple[tuple[str, ...], int] | None = None
+    text = ""
+    k = i
+    while k < len(lines) and lines[k].text and k - i < MAX_NAMED_HEADER_LINES:
+        _, tokens, _ = _split_line(lines[k].text, 0)
+        if sum(1 for t in tokens if _NUM.match(t) and not _YEAR.match(t)) >= 2:
+            break
+        text = f"{text} {lines[k].text}"
+        named = named_columns(text)
+        if named is not None:
+            found = (named[1], k + 1)
+        k += 1
+    return found
+
+
+def _named_table(lines: Sequence[_Line], i: int) -> TableSpan | None:
+    """The table of named columns whose header starts at line ``i``, if one does."""
+    header = _named_header(lines, i)
+    if header is None:
+        return None
+    columns, body = header
+    rows, skipped, _ = _parse_body(lines, body, len(columns), len(columns))
+    if len(rows) < MIN_NAMED_ROWS:
+        return None
+    title_idx = _title_lines(lines, i)
+    return TableSpan(
+        start=lines[title_idx[0]].start if title_idx else lines[i].start,
+        end=max(r.end for r in rows),
+        title=" ".join(lines[k].text for k in title_idx),
+        header_years=(),
+        rows=tuple(rows),
+        section=_section(lines, title_idx[0] if title_idx else i),
+        skipped=tuple(skipped),
+        header_start=lines[i].start,
+        columns=columns,
+    )
+
+
 def find_tables(text: str) -> list[TableSpan]:
     """Year-column tables in ``text``, in order. Tables without any clean row are left out."""
     lines = _lines(text)
@@ -629,7 +711,12 @@ def find_tables(text: str) -> list[TableSpan]:
             continue
         header = _header_years(lines[i].text) if lines[i].text else None
         if header is None:
+            named = _named_table(lines, i) if lines[i].text else None
+            if named is not None:
+                tables.append(named)
             i += 1
+            while named is not None and i < len(lines) and lines[i].start < named.end:
+                i += 1
             continue
         prefix, years, suffix = header
         extra = 1 if suffix else 0
@@ -777,6 +864,8 @@ def extract_indicator_records(
     place) of a comparison table's place columns (``place`` set, year the latest)."""
     records: list[IndicatorRecord] = []
     for table in find_tables(text):
+        if not table.header_years:  # named columns: see the module's docstring
+            continue
         for row in table.rows:
             fallback_unit = _label_unit(row.label)
             page = page_at(row.start)

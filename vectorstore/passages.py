@@ -145,7 +145,7 @@ def heading_before(text: str, start: int) -> str:
 
 
 #: Bump when :func:`candidate_spans` changes what it returns: the index is then rebuilt.
-CANDIDATES_VERSION = 5
+CANDIDATES_VERSION = 6
 #: Characters of context kept with a candidate's text: before a sentence, after a row's reading
 #: (the text itself must survive the embedding model's truncation, and a long shared title would
 #: make a table's rows look alike).

@@ -98,3 +98,22 @@ def test_a_long_title_stays_a_candidate_cut_where_the_column_header_begins() -> 
     assert [s.text for s in spans if s.kind == "row"] == [
         "Netto driftsresultat i prosent 2,1 % 3,4 % 1,2 % 0,4 %"
     ]
+
+
+BUDGET_PAGE = (
+    "Beløp i 1000\n\nOmråder Regnskap\n2023\nOppr.\nbud. 2023\nRev. bud.\n2023\n"
+    "Avvik i kr Avvik i %\n"
+    "70-Havn og marina 12 310 11 950 12 480 170 1,4 %\n"
+    "72-Gatelys -1 020 2 415 2 600 3 620 139,2 %\n"
+)
+
+
+def test_a_row_of_named_columns_is_read_out_with_each_value_beside_its_column() -> None:
+    spans = candidate_spans(_table(BUDGET_PAGE))
+    assert [s.kind for s in spans] == ["row", "row"]  # the title and header are context
+    assert spans[0].text == "70-Havn og marina 12 310 11 950 12 480 170 1,4 %"
+    assert spans[1].reading == (
+        "72-Gatelys – Regnskap 2023: -1 020; Oppr. bud. 2023: 2 415; Rev. bud. 2023: 2 600; "
+        "Avvik i kr: 3 620; Avvik i %: 139,2 %"
+    )
+    assert "Beløp i 1000" in spans[0].context and "Avvik i kr" in spans[0].context

@@ -13,6 +13,7 @@ from ingest.tables import (
     extract_indicator_records,
     find_tables,
     map_cells,
+    named_columns,
     parse_number,
     table_spans,
 )
@@ -108,7 +109,7 @@ def test_annual_report_tables_have_consistent_spans() -> None:
         previous_end = table.end
         for row in table.rows:
             assert table.start <= row.start < row.end <= table.end
-            assert len(row.cells) == len(table.header_years)
+            assert len(row.cells) == len(table.header_years or table.columns)
 
 
 # --- numbers and cells --------------------------------------------------------------------
@@ -285,6 +286,84 @@ def test_prose_with_years_is_not_a_table() -> None:
         "Tallene for 2022 2023 viser en økning i fravær fra 8,4 til 9,0 prosent i kommunen.\n"
     )
     assert find_tables(text) == []
+
+
+# --- tables of named columns ----------------------------------------------------------------
+
+BUDGET_TABLE = (
+    "Økonomi\n\nBeløp i 1000\n\n"
+    "Områder Regnskap\n2023\nOppr.\nbud. 2023\nRev. bud.\n2023\nAvvik i kr Avvik i %\n"
+    "70-Havn og marina 12 310 11 950 12 480 170 1,4 %\n"
+    "71-Parker, lekeplasser og grøntområder i\nsentrum og langs fjorden\n"
+    "205 114 198 002 201 930 -3 184 -1,6 %\n"
+    "72-Gatelys -1 020 2 415 2 600 3 620 139,2 %\n"
+    "Sum 216 404 212 367 217 010 606 0,3 %\n"
+    "\nÅrsresultatet viser et mindreforbruk på 0,6 mill. kroner.\n"
+)
+
+
+def test_a_table_of_named_columns_reads_each_row_under_its_column_names() -> None:
+    (table,) = find_tables(BUDGET_TABLE)
+    assert table.header_years == ()
+    assert table.columns == (
+        "Regnskap 2023", "Oppr. bud. 2023", "Rev. bud. 2023", "Avvik i kr", "Avvik i %"
+    )
+    assert table.title == "Beløp i 1000"
+    assert [r.label for r in table.rows] == [
+        "70-Havn og marina",
+        "71-Parker, lekeplasser og grøntområder i sentrum og langs fjorden",
+        "72-Gatelys",
+        "Sum",
+    ]
+    assert [c.text for c in table.rows[1].cells] == [
+        "205 114", "198 002", "201 930", "-3 184", "-1,6 %"
+    ]
+    assert table.rows[2].cells[0].value == -1020
+    assert BUDGET_TABLE[table.start : table.end].startswith("Beløp i 1000")
+    assert BUDGET_TABLE[table.start : table.end].endswith("0,3 %")
+
+
+def test_a_table_of_named_columns_gives_no_indicator_records() -> None:
+    # Three columns of one year would read as three values of one indicator and year.
+    assert _records(BUDGET_TABLE) == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Indikator 2021 2022 2023",  # years alone are no names
+        "Regnskap 2024 Budsjett 2024",  # two columns only, and no label column
+        "Tallene gjelder for hele kommunen i 2024 og viser en økning fra 2023",
+        "Programområder Regnskap 2024 Oppr. bud. 2024 Avvik i kr og mer",  # an open tail
+    ],
+)
+def test_what_is_not_a_header_of_named_columns(header: str) -> None:
+    assert named_columns(header) is None
+
+
+def test_prose_ending_in_years_above_lines_of_numbers_is_not_a_table() -> None:
+    text = (
+        "Planen ble vedtatt i 2022 og revidert i\n2023, og tiltakene følges opp i 2024\n"
+        "Tiltak 1 12 14 16\nTiltak 2 3 5 7\n"
+    )
+    assert find_tables(text) == []
+
+
+def test_the_annual_reports_budget_tables_are_read_whole() -> None:
+    path = ROOT / "corpus" / "arsrapport-2024.txt"
+    if not path.exists():
+        pytest.skip("corpus/arsrapport-2024.txt is not in this checkout")
+    tables = [t for t in find_tables(load_document(path, 10**8).text) if t.columns]
+    assert len(tables) == 6
+    for table in tables:
+        assert table.columns[-2:] == ("Avvik i kr", "Avvik i %") and not table.skipped
+        assert table.rows[-1].label == "Sum"
+        for row in table.rows:
+            # The deviation is the revised budget less the accounts (in thousands, rounded):
+            # every cell is under its column.
+            accounts, _, revised, deviation, _ = (c.value for c in row.cells)
+            assert revised is not None and accounts is not None and deviation is not None
+            assert abs(revised - accounts - deviation) <= 1, row.label
 
 
 def test_each_annual_report_table_lands_whole_in_one_table_chunk() -> None:
