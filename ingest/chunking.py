@@ -8,11 +8,15 @@ character offsets, section paths and table spans; LangChain's splitters know non
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.loaders import LoadedDocument
 from vectorstore.types import Chunk, DocumentInfo, make_chunk_id
+
+#: Bump when the same text and settings give other chunks: documents are then processed again.
+CHUNKING_VERSION = 2
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9«•–-])")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
@@ -88,7 +92,42 @@ def _text_blocks(text: str, start: int, end: int) -> list[Block]:
         return [heading, *_text_blocks(text, first_end + 1, end)]
     if _is_heading_line(segment):
         return [Block(start, end, segment, "heading", 0)]
+    heading_start = _trailing_heading_start(segment)
+    if heading_start is not None and _starts_paragraph(text[end:]):
+        body_end = start + segment.rindex("\n", 0, heading_start)
+        return [
+            *_text_blocks(text, start, body_end),
+            Block(start + heading_start, end, segment[heading_start:], "heading", 0),
+        ]
     return [Block(start, end, segment, "text")]
+
+
+_LIST_ITEM = re.compile(r"^(?:[•▪◦*–-]|o|\d{1,2}[.)])\s")
+
+
+def _starts_paragraph(rest: str) -> bool:
+    """Whether the text after a paragraph begins a new one (not a sentence's lower-case
+    continuation: "... behovene til\n\nmenn esker som lever i dag")."""
+    following = rest.lstrip()
+    return not following or not following[0].islower()
+
+
+def _trailing_heading_start(segment: str) -> int | None:
+    """Where a paragraph's last line begins when that line is a heading: text extracted from
+    PDFs often keeps a heading on the line right after the paragraph before it, with the blank
+    line after it ("... i tillegg til ordfører og varaordfører.\nOppvekst\n\nTjenesteområde
+    ..."). It is one only when the line before it ends a sentence or is a list item, so that a
+    wrapped sentence's last line is never taken for one."""
+    cut = segment.rfind("\n")
+    if cut < 0:
+        return None
+    last = segment[cut + 1 :].strip()
+    before = segment[:cut].rsplit("\n", 1)[-1].strip()
+    if not last or not before or not _is_heading_line(last):
+        return None
+    if before[-1] in ".!?" or _LIST_ITEM.match(before):
+        return cut + 1 + segment[cut + 1 :].index(last)
+    return None
 
 
 @dataclass
@@ -141,18 +180,23 @@ def chunk_document(
     min_chars: int = 300,
     max_chars: int = 1200,
     table_spans: Sequence[tuple[int, int]] = (),
+    generic_heading_repeats: int = 3,
 ) -> list[Chunk]:
-    pieces = _pieces(doc.text, table_spans, min_chars, max_chars)
+    pieces = _pieces(doc.text, table_spans, min_chars, max_chars, generic_heading_repeats)
     merged = _merge_small(pieces, min_chars, max_chars)
     return [_chunk(doc, info, index, piece) for index, piece in enumerate(merged)]
 
 
 class _SectionPath:
     """The headings above the current block: a markdown/html hierarchy, or plain-text headings
-    (stacked ones form a path, a new one replaces the earlier plain-text ones)."""
+    (stacked ones form a path, a new one replaces the earlier plain-text ones). A plain-text
+    heading that recurs in the document (``generic``: "Økonomi", "Årsverk og ansatte" under
+    each service area of an annual report) is a sub-heading: it keeps the last plain-text
+    heading that does not recur above it, so that its tables and text say whose they are."""
 
-    def __init__(self) -> None:
+    def __init__(self, generic: frozenset[str] = frozenset()) -> None:
         self.headings: list[tuple[int, str]] = []  # (level, title)
+        self.generic = generic
         self.last_was_heading = False
 
     def heading(self, level: int, title: str) -> None:
@@ -160,6 +204,9 @@ class _SectionPath:
             self.headings[:] = [h for h in self.headings if h[0] < level]
             self.headings.append((level, title))
         elif self.last_was_heading and self.headings and len(self.headings) < 3:
+            self.headings.append((0, title))
+        elif title in self.generic:
+            self.headings[:] = [h for h in self.headings if h[0] > 0 or h[1] not in self.generic]
             self.headings.append((0, title))
         else:
             self.headings[:] = [h for h in self.headings if h[0] > 0]
@@ -170,15 +217,26 @@ class _SectionPath:
         return " > ".join(title for _, title in self.headings)
 
 
+def generic_headings(blocks: Sequence[Block], min_repeats: int) -> frozenset[str]:
+    """Plain-text heading titles that recur at least ``min_repeats`` times in a document."""
+    counts = Counter(b.text for b in blocks if b.kind == "heading" and not b.level)
+    return frozenset(title for title, n in counts.items() if n >= min_repeats)
+
+
 def _pieces(
-    text: str, table_spans: Sequence[tuple[int, int]], min_chars: int, max_chars: int
+    text: str,
+    table_spans: Sequence[tuple[int, int]],
+    min_chars: int,
+    max_chars: int,
+    generic_repeats: int,
 ) -> list[_Pending]:
     """The text's blocks gathered into pieces of at most ``max_chars`` under their section; a
     table is a piece of its own, a longer block is split."""
     pending: list[_Pending] = []
-    path = _SectionPath()
+    blocks = split_blocks(text, table_spans)
+    path = _SectionPath(generic_headings(blocks, generic_repeats))
     current: _Pending | None = None
-    for block in split_blocks(text, table_spans):
+    for block in blocks:
         if block.kind == "heading":
             pending += [current] if current is not None else []
             current = None

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.candidates import candidate_spans
-from ingest.chunking import chunk_document
+from ingest.chunking import CHUNKING_VERSION, chunk_document
 from ingest.loaders import LoadedDocument, LoadError, corpus_entry_problem, load_document
 from ingest.tables import TABLES_VERSION, extract_indicator_records, find_tables
 from vectorstore.contradictions import ContradictionRules, find_contradictions, write_contradictions
@@ -235,6 +235,7 @@ def process_document(path: Path, info: DocumentInfo, settings: Settings) -> Proc
         min_chars=settings.chunk_min_chars,
         max_chars=settings.chunk_max_chars,
         table_spans=[(t.start, t.end) for t in tables],
+        generic_heading_repeats=settings.chunk_generic_heading_repeats,
     )
     records = extract_indicator_records(doc.text, info, doc.page_at)
     pages = max((p.page for p in doc.page_starts), default=None)
@@ -277,6 +278,8 @@ def _chunk_settings(settings: Settings) -> dict[str, int]:
     return {
         "min_chars": settings.chunk_min_chars,
         "max_chars": settings.chunk_max_chars,
+        "generic_heading_repeats": settings.chunk_generic_heading_repeats,
+        "chunking_version": CHUNKING_VERSION,
         "tables_version": TABLES_VERSION,
         "candidates_version": CANDIDATES_VERSION,
     }

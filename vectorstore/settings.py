@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, description="Files larger than this are skipped.")
     chunk_min_chars: int = 300
     chunk_max_chars: int = 1200
+    chunk_generic_heading_repeats: int = Field(
+        3,
+        description="A plain-text heading that recurs this often in a document is a sub-heading "
+        "of the last one that does not (its chunks' section names both).",
+    )
 
     # --- retrieval -----------------------------------------------------------------------------
     search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
