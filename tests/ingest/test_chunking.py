@@ -226,3 +226,81 @@ def test_text_without_sentence_ends_is_cut_at_spaces() -> None:
         assert len(chunk.text) <= 1200 * 1.5
         assert not chunk.text.startswith(" ") and not chunk.text.endswith(" ")
     assert " ".join(c.text for c in chunks) == words
+
+
+def test_a_heading_on_a_paragraphs_last_line_is_split_off() -> None:
+    """PDF text keeps a heading on the line right after the paragraph before it."""
+    text = (
+        "Kommunen har åtte vigslere i tillegg til ordfører.\nOppvekst\n\n"
+        "Tjenesteområdet består av tre programområder."
+    )
+    assert [(b.kind, b.text) for b in split_blocks(text)] == [
+        ("text", "Kommunen har åtte vigslere i tillegg til ordfører."),
+        ("heading", "Oppvekst"),
+        ("text", "Tjenesteområdet består av tre programområder."),
+    ]
+
+
+def test_a_heading_after_a_list_item_is_split_off() -> None:
+    text = "o Skustad bru\no Teglverksveien på Spikkestad\nSamfunnsutvikling\n\nTjenesteområdet."
+    kinds = [(b.kind, b.text) for b in split_blocks(text)]
+    assert ("heading", "Samfunnsutvikling") in kinds
+    assert ("text", "o Skustad bru\no Teglverksveien på Spikkestad") in kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the line before does not end a sentence: a wrapped sentence's last line
+        "Kommunen har gjort mange tiltak i samarbeid med\nAsker Vekst og Næring\n\nNeste avsnitt.",
+        # the next paragraph continues the sentence in lower case
+        "Hvorfor?\nBærekraftig utvikling handler om behovene til\n\nmennesker som lever i dag.",
+    ],
+)
+def test_a_paragraphs_last_line_that_is_no_heading_stays_text(text: str) -> None:
+    first = split_blocks(text)[0]
+    assert first.kind == "text"
+    assert first.text == text[: text.index("\n\n")]
+
+
+def _service_areas(areas: list[str]) -> str:
+    body = "Årsresultatet viser et mindreforbruk på 20,4 mill. kroner i året som gikk. " * 5
+    parts = [
+        f"{area}\n\n{body}\n\nØkonomi\n\n{body}\n\nÅrsverk og ansatte\n\n{body}" for area in areas
+    ]
+    return "\n\n".join(parts)
+
+
+def test_a_recurring_heading_nests_under_the_last_one_that_does_not_recur() -> None:
+    doc = LoadedDocument(_service_areas(["Oppvekst", "Velferd", "Medborgerskap"]))
+    info = DocumentInfo("d", "D", "årsrapport", 2024, "d.txt")
+    sections = [c.section for c in chunk_document(doc, info, min_chars=100, max_chars=400)]
+    assert sections == [
+        f"{area}{sub}"
+        for area in ("Oppvekst", "Velferd", "Medborgerskap")
+        for sub in ("", " > Økonomi", " > Årsverk og ansatte")
+    ]
+
+
+def test_a_heading_that_recurs_less_than_the_setting_replaces_the_one_before() -> None:
+    doc = LoadedDocument(_service_areas(["Oppvekst", "Velferd"]))
+    info = DocumentInfo("d", "D", "årsrapport", 2024, "d.txt")
+    chunks = chunk_document(doc, info, min_chars=100, max_chars=400, generic_heading_repeats=3)
+    assert [c.section for c in chunks] == [
+        "Oppvekst", "Økonomi", "Årsverk og ansatte", "Velferd", "Økonomi", "Årsverk og ansatte"
+    ]  # fmt: skip
+    nested = chunk_document(doc, info, min_chars=100, max_chars=400, generic_heading_repeats=2)
+    assert nested[4].section == "Velferd > Økonomi"
+
+
+def test_the_reports_service_area_tables_carry_their_service_area(
+    report_chunks: list[Chunk],
+) -> None:
+    staff_tables = [
+        c for c in report_chunks if c.chunk_type == "table" and "Årsverk (antall)" in c.text
+    ]
+    areas = [c.section.split(" > ")[0] for c in staff_tables]
+    assert len(staff_tables) == 6
+    assert len(set(areas)) == 6
+    assert all(c.section.endswith(" > Årsverk og ansatte") for c in staff_tables)
+    assert {"Oppvekst", "Velferd", "Medborgerskap"} <= set(areas)
