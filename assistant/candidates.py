@@ -98,8 +98,7 @@ def build_corpus_terms(index: Index) -> CorpusTerms:
     return CorpusTerms(
         generation=index.manifest.generation,
         splitter=splitter,
-        # a row's own words are its label and its column names, as its reading gives them
-        candidate_terms=[terms(span.reading or span.text, splitter) for span in table.spans],
+        candidate_terms=[terms(span.text, splitter) for span in table.spans],
         context_terms=[context_terms(span.context) for span in table.spans],
         chunk_terms=chunk_terms,
         document_frequency=frequency,

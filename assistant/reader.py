@@ -42,7 +42,7 @@ from vectorstore.language import (
 from vectorstore.types import SearchHit
 
 #: Bump when the features change: a reader trained on other features is then rebuilt.
-FEATURES_VERSION = 5
+FEATURES_VERSION = 6
 #: How a sentence ends; a "sentence" without it is a heading or a table's caption line.
 SENTENCE_ENDS = (".", "!", "?", ":", ")", "»", '"')
 #: Ranks past this count as "not ranked".
