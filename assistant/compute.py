@@ -303,10 +303,12 @@ def _series(ops: Sequence[Operand]) -> list[list[Operand]]:
 
 
 def _by_years(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
-    """Two (or more) years of one series; the home municipality's unless a place is asked."""
+    """Two (or more) years of one series, all of one place: the first place the question names,
+    else the home municipality's (a comparison table gives other places only their latest
+    year, so their value is never set against the municipality's earlier one)."""
     pool = _name_filter(asked, ops, ())
-    if not asked.names:
-        pool = [o for o in pool if o.place in (None, "Asker") or o.record is None] or pool
+    place = next((n for n in asked.names if n in asked.places), HOME_KEY)
+    pool = [o for o in pool if o.record is None or squash(o.place or HOME_KEY) == place] or pool
     missing: Computation | None = None
     for group in _series(pool):
         years = _years_asked(asked, [o.year for o in group if o.year is not None])

@@ -144,6 +144,46 @@ def test_two_places_of_a_comparison_table(table_chunks: tuple[RowValues, Chunk, 
     assert "38 prosentpoeng lavere enn Bærum" in shown.text
 
 
+SFO_ROW = "Andel i SFO (prosent) 76,3 % 81,0 % 86,4 % 78,8 %"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hvor mye økte SFO-andelen i Asker fra 2023 til 2024?",
+        "Hvor mye økte SFO-andelen fra 2023 til 2024?",
+    ],
+)
+def test_two_years_of_a_comparison_table_are_one_place(tmp_path: Path, question: str) -> None:
+    """Another place's latest value is never set against the municipality's earlier one, also
+    when the question names the municipality and a word of the row's label ("SFO")."""
+    kostra = _chunk(f"Asker 2023 Asker 2024 Bærum Kostragruppe 12\n{SFO_ROW}", 1)
+    label = "Andel i SFO (prosent)"
+    records = [
+        _record(label, 2023, "76,3 %", kostra),
+        _record(label, 2024, "81,0 %", kostra),
+        _record(label, 2024, "86,4 %", kostra, place="Bærum"),
+        _record(label, 2024, "78,8 %", kostra, place="Kostragruppe 12"),
+    ]
+    IndicatorStore(tmp_path / "indicators.sqlite3").replace_document("doc", records)
+    values = RowValues(tmp_path / "indicators.sqlite3")
+    found, _ = _compute(values, question, (_candidate(kostra, SFO_ROW), 0.9))
+    assert found is not None and found.result == Decimal("4.7")
+    assert {o.place for o in found.operands} == {"Asker"}
+
+
+def test_a_year_change_of_a_place_with_only_its_latest_year_is_missing(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, _, kostra = table_chunks
+    row = _candidate(kostra, "Dekningsgrad (prosent) 76 % 75 % 113 % 91 %")
+    found, _ = _compute(
+        values, "Hvor mye endret dekningsgraden i Bærum seg fra 2023 til 2024?", (row, 0.9)
+    )
+    assert found is not None and found.missing == "2023" and found.result is None
+    assert [o.place for o in found.operands] == ["Bærum"]
+
+
 def test_actual_against_target(table_chunks: tuple[RowValues, Chunk, Chunk]) -> None:
     values, table, _ = table_chunks
     found, shown = _compute(
