@@ -442,9 +442,12 @@ STEM_SLACK = 3
 
 
 def has(keys: Iterable[str], term: str) -> bool:
-    """``term`` is one of ``keys``, or shares a stem with one (see :data:`STEM_CHARS`)."""
+    """``term`` is one of ``keys``, or shares a stem with one (see :data:`STEM_CHARS`), or
+    begins with an abbreviation among them ("oppr." for "opprinnelig")."""
     for key in keys:
         if key == term:
+            return True
+        if key.endswith(".") and term.startswith(key[:-1]):
             return True
         if (
             len(key) >= STEM_CHARS
@@ -458,15 +461,24 @@ def has(keys: Iterable[str], term: str) -> bool:
 
 def _distinct_terms(asked: ComputeQuestion, chosen: Sequence[Operand]) -> list[list[str]] | None:
     """For each operand, the question's terms it has and no other chosen operand has; None
-    when one has none."""
+    when one has none. A row's first named column ("Regnskap 2024") is the value the row is
+    about: set against another column of its row that the question describes ("enn det
+    opprinnelige budsjettet"), it needs no word of its own, and is tagged by its column."""
     out: list[list[str]] = []
     for op in chosen:
         others = set().union(*(o.keys for o in chosen if o is not op))
         own = [t for t in asked.terms if has(op.keys, t) and not has(others, t)]
-        if not own:
+        if not own and not (op.primary and _one_row(chosen)):
             return None
         out.append(own)
+    if not any(out):
+        return None
     return out
+
+
+def _one_row(chosen: Sequence[Operand]) -> bool:
+    """Values of named columns of one table row."""
+    return all(o.column for o in chosen) and len({o.series for o in chosen}) == 1
 
 
 def _term_group(asked: ComputeQuestion, anchor: Operand, ops: Sequence[Operand]) -> list[Operand]:
@@ -477,6 +489,8 @@ def _term_group(asked: ComputeQuestion, anchor: Operand, ops: Sequence[Operand])
         units_fit = asked.operation == "ratio" or _compatible(anchor, o)
         if not (_related(anchor, o) and units_fit and o.year == anchor.year):
             continue
+        if o.column and anchor.column and o.series != anchor.series and o.column != anchor.column:
+            continue  # two rows of named columns compare in one column
         key: object = o.series if o.record is not None else id(o)
         if key not in group or o.probability > group[key].probability:
             group[key] = o
@@ -512,14 +526,12 @@ def _by_terms(
     if best is None:
         return None
     _, chosen, own = best
-    order = sorted(range(len(chosen)), key=lambda i: asked.terms.index(own[i][0]))
-    return Computation(
-        asked.operation,
-        tuple(chosen[i] for i in order),
-        None,
-        "term",
-        tags=tuple(own[i][0] for i in order),
-    )
+    order = sorted(range(len(chosen)), key=lambda i: asked.terms.index(own[i][0]) if own[i] else -1)
+    if _one_row(chosen):  # one row's columns: each value is its column's
+        tags = tuple(chosen[i].column for i in order)
+    else:
+        tags = tuple(own[i][0] for i in order)
+    return Computation(asked.operation, tuple(chosen[i] for i in order), None, "term", tags=tags)
 
 
 def _pair(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:

@@ -36,7 +36,7 @@ from vectorstore.language import (
     words,
     years_in,
 )
-from vectorstore.numbers import Quantity, quantities_in
+from vectorstore.numbers import Quantity, parse_decimal, quantities_in
 
 #: The home municipality's key (a record without a place is Asker's).
 HOME_KEY = squash(HOME_PLACE)
@@ -65,6 +65,10 @@ class Operand:
     end: int = -1
     #: What a sentence's number without a unit counts ("innsatsområde"), as terms.
     counted: frozenset[str] = frozenset()
+    #: A value of a table of named columns: the column's name ("Oppr. bud. 2024"), and whether
+    #: it is the row's first column, the value the row is about ("Regnskap 2024").
+    column: str = ""
+    primary: bool = False
 
     @property
     def table(self) -> tuple[str, int]:
@@ -126,7 +130,7 @@ class OperandFinder:
             return []
         series = self.values.series(candidate.chunk, candidate.text)
         if series is None:
-            return []
+            return self._columns(candidate, probability)
         label = series.label
         label_place = label if self._is_place_row(label, series.first) else None
         base = self._keys(label)
@@ -152,6 +156,43 @@ class OperandFinder:
                     probability=probability,
                     series=(record.doc_id, record.span_start, label),
                     record=record,
+                )
+            )
+        return out
+
+    def _columns(self, candidate: Candidate, probability: float) -> list[Operand]:
+        """The values of a row of named columns (a budget: "Regnskap 2024", "Oppr. bud. 2024",
+        "Avvik i kr"), which give no indicator records, read from the row's reading."""
+        read = named_cells(candidate.span.reading)
+        if read is None:
+            return []
+        label, cells = read
+        if any(squash(_YEAR_AT_END.sub("", column)) in self.places for column, _ in cells):
+            return []  # "Asker 2023", "Bærum 2024": a comparison table's columns are places
+        thousands = bool(_THOUSANDS.search(candidate.span.context))
+        base = self._keys(label)
+        series = (candidate.chunk.doc_id, candidate.chunk.start + candidate.span.start, label)
+        out: list[Operand] = []
+        for i, (column, text) in enumerate(cells):
+            value = parse_decimal(text.replace("%", "").strip())
+            if value is None:
+                continue
+            unit = "%" if "%" in text or column.endswith("%") else ("tusen kr" if thousands else "")
+            years = years_in(column)
+            out.append(
+                Operand(
+                    value=value,
+                    text=text,
+                    unit=unit,
+                    year=years[-1] if years else None,
+                    place=HOME_PLACE,
+                    label=label,
+                    keys=base | self._keys(column) | _abbreviations(column),
+                    candidate=candidate,
+                    probability=probability,
+                    series=series,
+                    column=column,
+                    primary=i == 0,
                 )
             )
         return out
@@ -211,6 +252,35 @@ class OperandFinder:
             content.append(word)
         found = terms(" ".join(content[:2]), self.splitter)
         return found.lemmas | found.parts
+
+
+_YEAR_AT_END = re.compile(r"\s*\b(?:19|20)\d\d$")
+#: "Beløp i 1000": a table's amounts are in thousands of kroner.
+_THOUSANDS = re.compile(r"\bBeløp\s+i\s+1\s?000\b|\bi\s+1\s?000\s+kr", re.IGNORECASE)
+#: "Oppr." in a column's name: an abbreviation, which a question writes out ("opprinnelig").
+_ABBREVIATION = re.compile(r"\b([^\W\d_]{3,})\.")
+
+
+def _abbreviations(text: str) -> frozenset[str]:
+    """The abbreviated words of ``text`` as prefixes ending in a full stop ("oppr.", "bud."),
+    which :func:`assistant.compute.has` matches against the words that begin with them."""
+    return frozenset(f"{m.group(1).casefold()}." for m in _ABBREVIATION.finditer(text))
+
+
+def named_cells(reading: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """(label, [(column, value as printed)]) of a row reading of named columns, the format of
+    ``ingest.candidates.row_reading`` ("32-NAV – Regnskap 2024: 214 365; Avvik i %: -3,1 %");
+    None for a reading by years or places, or no reading."""
+    label, dash, rest = reading.partition(" – ")
+    if not dash or not rest:
+        return None
+    cells: list[tuple[str, str]] = []
+    for pair in rest.split("; "):
+        column, colon, value = pair.rpartition(": ")
+        if not colon or not any(ch.isalpha() for ch in column):
+            return None  # "2021: 58,0 %" is a year column, whose values are records
+        cells.append((column, value))
+    return label, cells
 
 
 def _statements(text: str, quantities: Sequence[Quantity]) -> list[Quantity]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vectorstore.indicators import HOME_PLACE, IndicatorRecord, IndicatorStore
-from vectorstore.language import squash
+from vectorstore.language import FOOTNOTE_MARK, squash
 from vectorstore.types import Chunk
 
 #: A label found inside a row's text (not at its start) must be at least this long (letters and
@@ -148,8 +148,9 @@ class RowValues:
         )
 
     def series(self, chunk: Chunk, row_text: str) -> RowSeries | None:
-        """The records whose table lies in ``chunk`` and whose label begins ``row_text``."""
-        row = squash(row_text)
+        """The records whose table lies in ``chunk`` and whose label begins ``row_text`` (its
+        footnote marks left out, as the label leaves them out)."""
+        row = squash(FOOTNOTE_MARK.sub(" ", row_text))
         best: list[IndicatorRecord] = []
         best_len = 0
         inside: list[IndicatorRecord] = []  # labels inside the row (a goal line before them)

@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from vectorstore.indicators import IndicatorRecord
+from vectorstore.language import FOOTNOTE_MARK
 from vectorstore.types import DocumentInfo
 
 #: Bump when table recognition or extraction changes: the next ingest then reprocesses every
@@ -421,7 +422,6 @@ _CATEGORY_LINES = frozenset(
 )
 _PLACE_WORD = re.compile(r"^[A-ZÆØÅ][\w-]*$")
 _SMALL_NUMBER = re.compile(r"^\d{1,3}$")
-_FOOTNOTE_MARK = re.compile(r"\(B\)|(?<!\S)\*+\)")
 _FOOTNOTE_LINE = re.compile(r"^(?:\*+\)|\(B\))\s")
 
 
@@ -520,7 +520,7 @@ def _place_header(
 
 
 def _clean_label(parts: Sequence[str]) -> str:
-    label = _FOOTNOTE_MARK.sub(" ", " ".join(parts))
+    label = FOOTNOTE_MARK.sub(" ", " ".join(parts))
     label = re.sub(r"(\d)- (\d)", r"\1-\2", label)
     return " ".join(label.split())
 

@@ -254,6 +254,11 @@ def language_of(text: str) -> Lang:
     return "en" if scores.get("en", 0.0) > scores.get("nb", 0.0) else "nb"
 
 
+#: A comparison (KOSTRA) table's footnote marks in a row's label: "(B)", "*)", "**)". Table
+#: extraction drops them from the indicator's label; a row's text keeps them.
+FOOTNOTE_MARK = re.compile(r"\(B\)|(?<!\S)\*+\)")
+
+
 def squash(text: str) -> str:
     """Letters and digits only, case-folded (NFC, soft hyphens dropped): for comparing spans of
     text whatever their line breaks, hyphenation and punctuation."""

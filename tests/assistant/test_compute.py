@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from assistant.candidates import Candidate
-from assistant.compute import Computation, ComputeQuestion, Computer
+from assistant.compute import Computation, ComputeQuestion, Computer, has
 from assistant.compute_answer import ComputedText, render
-from assistant.operands import OperandFinder
+from assistant.operands import OperandFinder, named_cells
 from assistant.reader import Judged, QuestionAnalysis
 from assistant.values import RowValues
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
@@ -435,3 +435,76 @@ def test_a_share_is_never_of_counts_of_two_things() -> None:
     question = "Hvor stor andel av de rødlistede artene lever på lokalitetene?"
     found, _ = _compute(None, question, (sentence, 0.8))
     assert found is None
+
+
+BUDGET_HEADER = "Beløp i 1000\nProgramområder Regnskap 2024 Oppr. bud. 2024 Avvik i kr Avvik i %"
+BUDGET_ROWS = (
+    ("32-NAV", "214 365", "162 609", "-6 368", "-3,1 %"),
+    ("33-Forebygging", "1 390 400", "1 345 884", "17 917", "1,3 %"),
+)
+BUDGET_COLUMNS = ("Regnskap 2024", "Oppr. bud. 2024", "Avvik i kr", "Avvik i %")
+
+
+def _budget(tmp_path: Path) -> tuple[RowValues, list[Candidate]]:
+    """A table of named columns as ingestion reads it: no indicator records, each row a
+    candidate whose reading pairs every column with its value."""
+    lines = [" ".join(row) for row in BUDGET_ROWS]
+    chunk = _chunk(BUDGET_HEADER + "\n" + "\n".join(lines), 2)
+    rows = []
+    for i, (line, row) in enumerate(zip(lines, BUDGET_ROWS, strict=True)):
+        start = chunk.text.find(line)
+        pairs = "; ".join(f"{c}: {v}" for c, v in zip(BUDGET_COLUMNS, row[1:], strict=True))
+        context = "Velferd > Økonomi – Beløp i 1000 " + " ".join(BUDGET_COLUMNS)
+        span = CandidateSpan(start, start + len(line), line, "row", context, f"{row[0]} – {pairs}")
+        rows.append(Candidate(i, chunk, span, 0.8, 0, 0.8, 0))
+    store = tmp_path / "indicators.sqlite3"
+    IndicatorStore(store).replace_document("doc", [])
+    return RowValues(store), rows
+
+
+def test_a_row_of_named_columns_against_its_budget_column(tmp_path: Path) -> None:
+    values, (nav, other) = _budget(tmp_path)
+    question = "Hvor mye mer brukte NAV enn det opprinnelige budsjettet?"
+    found, shown = _compute(values, question, (nav, 0.9), (other, 0.5))
+    assert found is not None and shown is not None
+    assert found.result == Decimal(51756)
+    assert [o.column for o in found.operands] == ["Regnskap 2024", "Oppr. bud. 2024"]
+    assert shown.text.startswith(
+        "214 365 tusen kr (Regnskap 2024) − 162 609 tusen kr (Oppr. bud. 2024) = 51 756 tusen kr"
+    )
+
+
+def test_two_rows_of_named_columns_compare_in_one_column(tmp_path: Path) -> None:
+    values, (nav, other) = _budget(tmp_path)
+    question = "Hvor mye mer brukte forebygging enn NAV i regnskapet?"
+    found, _ = _compute(values, question, (other, 0.9), (nav, 0.8))
+    assert found is not None and found.result == Decimal(1390400 - 214365)
+    assert {o.column for o in found.operands} == {"Regnskap 2024"}
+
+
+def test_a_reading_by_years_gives_no_named_cells() -> None:
+    assert named_cells("Folkevekst – 2021: 1 173; 2022: 1 696") is None
+    assert named_cells("") is None
+    assert named_cells("32-NAV – Regnskap 2024: 214 365; Avvik i %: -3,1 %") == (
+        "32-NAV",
+        [("Regnskap 2024", "214 365"), ("Avvik i %", "-3,1 %")],
+    )
+
+
+def test_an_abbreviation_matches_the_word_it_shortens() -> None:
+    assert has({"oppr."}, "opprinnelig")
+    assert not has({"oppr."}, "regnskap")
+
+
+def test_a_comparison_row_without_records_gives_no_column_values(tmp_path: Path) -> None:
+    """A reading by places ("Asker 2023: 941; Bærum 2024: 493") is no table of named columns:
+    its columns are of different places, never one place's values."""
+    text = "Utgifter per innbygger 941 791 493"
+    chunk = _chunk(f"Asker 2023 Asker 2024 Bærum\n{text}", 3)
+    reading = "Utgifter per innbygger – Asker 2023: 941; Asker 2024: 791; Bærum 2024: 493"
+    start = chunk.text.find(text)
+    span = CandidateSpan(start, start + len(text), text, "row", "KOSTRA", reading)
+    store = tmp_path / "indicators.sqlite3"
+    IndicatorStore(store).replace_document("doc", [])
+    finder = OperandFinder(RowValues(store), None, PLACES)
+    assert finder.of(Candidate(0, chunk, span, 0.8, 0, 0.8, 0), 0.9) == []

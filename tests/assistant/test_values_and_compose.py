@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from assistant.candidates import Candidate
@@ -109,6 +110,18 @@ def test_row_values_match_a_row_by_its_label_within_the_chunk(tmp_path: Path) ->
     assert series is not None and series.label == "Andelen heltidsansatte"
     assert [r.year for r in series.own] == [2021, 2022, 2023, 2024]
     assert RowValues(path).series(CHUNK, "Sykefravær 8,4 % 9,3 %") is None
+
+
+def test_row_values_match_a_row_whose_label_has_a_footnote_mark_inside(tmp_path: Path) -> None:
+    """Extraction leaves "(B)" and "*)" out of the label; the row's text keeps them."""
+    path = tmp_path / "indicators.sqlite3"
+    records = [
+        replace(r, indicator="Andelen heltidsansatte. Konsern (Kommunekasse)") for r in RECORDS[:3]
+    ]
+    IndicatorStore(path).replace_document("arsrapport-2024", records)
+    row = "Andelen heltidsansatte. Konsern (B) (Kommunekasse) *) **) 59,6 % 61,9 % 63,9 %"
+    series = RowValues(path).series(CHUNK, row)
+    assert series is not None and [r.year for r in series.own] == [2021, 2022, 2023]
 
 
 def test_a_row_answer_states_the_asked_value_and_highlights_its_cell(tmp_path: Path) -> None:
