@@ -476,6 +476,16 @@ def _distinct_terms(asked: ComputeQuestion, chosen: Sequence[Operand]) -> list[l
     return out
 
 
+def _one_line(chosen: Sequence[Operand]) -> bool:
+    """Values of named columns lie on one line of their table: one row, or one column."""
+    columns = [o for o in chosen if o.column]
+    return (
+        len(columns) < 2
+        or len({o.series for o in columns}) == 1
+        or len({o.column for o in columns}) == 1
+    )
+
+
 def _one_row(chosen: Sequence[Operand]) -> bool:
     """Values of named columns of one table row."""
     return all(o.column for o in chosen) and len({o.series for o in chosen}) == 1
@@ -489,8 +499,6 @@ def _term_group(asked: ComputeQuestion, anchor: Operand, ops: Sequence[Operand])
         units_fit = asked.operation == "ratio" or _compatible(anchor, o)
         if not (_related(anchor, o) and units_fit and o.year == anchor.year):
             continue
-        if o.column and anchor.column and o.series != anchor.series and o.column != anchor.column:
-            continue  # two rows of named columns compare in one column
         key: object = o.series if o.record is not None else id(o)
         if key not in group or o.probability > group[key].probability:
             group[key] = o
@@ -515,6 +523,8 @@ def _by_terms(
         group = _term_group(asked, anchor, pool)
         for size in sizes:
             for chosen in combinations(group, size):
+                if not _one_line(chosen):
+                    continue
                 own = _distinct_terms(asked, chosen)
                 if own is None:
                     continue

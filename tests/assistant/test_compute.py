@@ -508,3 +508,16 @@ def test_a_comparison_row_without_records_gives_no_column_values(tmp_path: Path)
     IndicatorStore(store).replace_document("doc", [])
     finder = OperandFinder(RowValues(store), None, PLACES)
     assert finder.of(Candidate(0, chunk, span, 0.8, 0, 0.8, 0), 0.9) == []
+
+
+def test_values_of_named_columns_are_added_along_one_row_or_one_column(tmp_path: Path) -> None:
+    """ "regnskap" names a column, "forebygging" a row: one row's Regnskap and another row's
+    budget lie on no one line of the table, and are never added."""
+    values, (nav, other) = _budget(tmp_path)
+    question = "Hva ble totalt regnskap for forebygging?"
+    found, _ = _compute(values, question, (nav, 0.9), (other, 0.9))
+    assert (
+        found is None
+        or len({o.column for o in found.operands}) == 1
+        or (len({o.series for o in found.operands}) == 1)
+    )
