@@ -133,7 +133,7 @@ class OperandFinder:
             return self._columns(candidate, probability)
         label = series.label
         label_place = label if self._is_place_row(label, series.first) else None
-        base = self._keys(label) | _section_names(candidate.chunk.section)
+        base = self._keys(label)
         out: list[Operand] = []
         for record in (*series.own, *series.others):
             if record.value is None:
@@ -281,12 +281,6 @@ def named_cells(reading: str) -> tuple[str, list[tuple[str, str]]] | None:
             return None  # "2021: 58,0 %" is a year column, whose values are records
         cells.append((column, value))
     return label, cells
-
-
-def _section_names(section: str) -> frozenset[str]:
-    """The capitalised words of a row's section ("Oppvekst > Årsverk og ansatte"): the service
-    area or body a table of the section is about, which its rows' labels do not repeat."""
-    return frozenset(squash(n) for n in re.findall(r"\b[A-ZÆØÅ][\wæøå-]+", section) if n)
 
 
 def _statements(text: str, quantities: Sequence[Quantity]) -> list[Quantity]:

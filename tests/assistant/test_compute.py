@@ -7,7 +7,6 @@ with the probabilities a reader would give; the computation and its text are the
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -522,23 +521,3 @@ def test_values_of_named_columns_are_added_along_one_row_or_one_column(tmp_path:
         or len({o.column for o in found.operands}) == 1
         or (len({o.series for o in found.operands}) == 1)
     )
-
-
-def test_a_row_is_of_the_service_area_its_section_names(tmp_path: Path) -> None:
-    """Each service area's staff table has a row "Ansatte (antall)"; the question's "Oppvekst"
-    is in the section above the table, not in the row."""
-    tables = []
-    records = []
-    for n, (area, values_) in enumerate((("Velferd", (2550, 2437)), ("Oppvekst", (2782, 2799)))):
-        text = f"Ansatte (antall) {values_[0]} {values_[1]}"
-        chunk = replace(_chunk(f"2023 2024\n{text}", 4 + n), section=f"{area} > Årsverk og ansatte")
-        tables.append(_candidate(chunk, text, index=n))
-        records += [
-            replace(_record("Ansatte (antall)", year, str(value), chunk), section=chunk.section)
-            for year, value in zip((2023, 2024), values_, strict=True)
-        ]
-    IndicatorStore(tmp_path / "indicators.sqlite3").replace_document("doc", records)
-    values = RowValues(tmp_path / "indicators.sqlite3")
-    question = "Hvor mange flere ansatte fikk Oppvekst fra 2023 til 2024?"
-    found, _ = _compute(values, question, (tables[0], 0.9), (tables[1], 0.8))
-    assert found is not None and found.result == Decimal(17)
