@@ -204,13 +204,16 @@ class Computer:
         asked = ComputeQuestion.of(question or judged.question.text, self.corpus, self.places)
         if asked is None:
             return None
-        operands = self._operands(judged)
+        operands = self._operands(judged, _names_a_place(asked))
         if not operands:
             return None
         select = _SELECTORS[asked.operation]
         return select(asked, operands)
 
-    def _operands(self, judged: Judged) -> list[Operand]:
+    def _operands(self, judged: Judged, other_rows: bool = False) -> list[Operand]:
+        """The values of the reader's best candidates, of the sentences around the best ones,
+        and with ``other_rows`` (a question naming another place) of the other rows of the
+        best rows' tables."""
         finder = OperandFinder(
             self.values, self.corpus.splitter if self.corpus else None, self.places
         )
@@ -220,23 +223,39 @@ class Computer:
         for candidate, probability in best:
             out += finder.of(candidate, probability)
             taken.add(candidate.index)
+        own = {c.index: p for c, p in judged.ranked}
         for candidate, probability in best[: self.neighbours_of]:
-            for neighbour in _neighbours(candidate, judged):
+            for neighbour in _neighbours(candidate, judged, other_rows):
                 if neighbour.index not in taken:
-                    out += finder.of(neighbour, probability)
+                    # a neighbouring sentence is the best one's context; a table's other row
+                    # keeps the reader's own judgement of it
+                    if neighbour.span.kind == "row":  # only a row named after its place
+                        found = finder.of(neighbour, own[neighbour.index])
+                        out += [o for o in found if o.record is not None and o.place == o.label]
+                    else:
+                        out += finder.of(neighbour, probability)
                     taken.add(neighbour.index)
         return out
 
 
-def _neighbours(candidate: Candidate, judged: Judged) -> list[Candidate]:
+def _names_a_place(asked: ComputeQuestion) -> bool:
+    """The question names a place besides the home municipality ("i Bærum enn i Asker")."""
+    return any(n in asked.places and n != HOME_KEY for n in asked.names)
+
+
+def _neighbours(candidate: Candidate, judged: Judged, other_rows: bool) -> list[Candidate]:
     """The sentences just before and after a sentence in its passage: "Dette er en nedgang fra
-    91 prosent i 2023." states one value, the sentence before it the other."""
-    if candidate.span.kind != "sentence":
-        return []
+    91 prosent i 2023." states one value, the sentence before it the other. For a table row
+    when asked for (a comparison of places), the other rows of its passage's tables, of which
+    the caller keeps those named after a place ("Bærum 113 %" and "Asker 75 %")."""
     same = sorted(
         (c for c, _ in judged.ranked if c.chunk.id == candidate.chunk.id),
         key=lambda c: c.span.start,
     )
+    if candidate.span.kind == "row":
+        if not other_rows:
+            return []
+        return [c for c in same if c.span.kind == "row" and c.index != candidate.index]
     at = next(i for i, c in enumerate(same) if c.index == candidate.index)
     around = same[max(0, at - 1) : at] + same[at + 1 : at + 2]
     return [c for c in around if c.span.kind == "sentence"]
@@ -476,6 +495,13 @@ def _distinct_terms(asked: ComputeQuestion, chosen: Sequence[Operand]) -> list[l
     return out
 
 
+def _units_agree(asked: ComputeQuestion, chosen: Sequence[Operand]) -> bool:
+    """Every two values fit each other (:func:`_compatible`), not only each the first one: a
+    table value without a unit fits both "90,4 %" and "16 712 kr", which never fit each
+    other. A ratio divides any two."""
+    return asked.operation == "ratio" or all(_compatible(a, b) for a, b in combinations(chosen, 2))
+
+
 def _one_line(chosen: Sequence[Operand]) -> bool:
     """Values of named columns lie on one line of their table: one row, or one column."""
     columns = [o for o in chosen if o.column]
@@ -523,7 +549,7 @@ def _by_terms(
         group = _term_group(asked, anchor, pool)
         for size in sizes:
             for chosen in combinations(group, size):
-                if not _one_line(chosen):
+                if not _one_line(chosen) or not _units_agree(asked, chosen):
                     continue
                 own = _distinct_terms(asked, chosen)
                 if own is None:

@@ -7,6 +7,7 @@ with the probabilities a reader would give; the computation and its text are the
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -521,3 +522,45 @@ def test_values_of_named_columns_are_added_along_one_row_or_one_column(tmp_path:
         or len({o.column for o in found.operands}) == 1
         or (len({o.series for o in found.operands}) == 1)
     )
+
+
+def test_a_table_row_brings_the_other_rows_of_its_table(tmp_path: Path) -> None:
+    """The reader is sure of Bærum's row and not of Asker's: the other row of the same table
+    still gives the second value."""
+    chunk = _chunk("Dekningsgrad 2023 2024\nBærum 113 % 113 %\nAsker 76 % 75 %", 5)
+    records = [
+        _record(place, year, value, chunk)
+        for place, pairs in (("Bærum", ("113 %", "113 %")), ("Asker", ("76 %", "75 %")))
+        for year, value in zip((2023, 2024), pairs, strict=True)
+    ]
+    IndicatorStore(tmp_path / "indicators.sqlite3").replace_document("doc", records)
+    values = RowValues(tmp_path / "indicators.sqlite3")
+    baerum = _candidate(chunk, "Bærum 113 % 113 %", index=0)
+    asker = _candidate(chunk, "Asker 76 % 75 %", index=1)
+    question = "Hvor mye høyere var dekningsgraden i Bærum enn i Asker i 2024?"
+    judged = _judged(question, (baerum, 0.8), (asker, 0.02))
+    alone = Computer(values, None, PLACES, min_probability=0.1, neighbours_of=0)
+    assert alone.run(judged, question) is None
+    computer = Computer(values, None, PLACES, min_probability=0.1, neighbours_of=1)
+    found = computer.run(judged, question)
+    assert found is not None and found.result == Decimal(38)
+    assert [o.place for o in found.operands] == ["Bærum", "Asker"]
+
+
+def test_two_values_of_different_units_are_never_compared(tmp_path: Path) -> None:
+    """A value without a unit fits a percentage and an amount; those two never fit each
+    other, whichever value the search starts from."""
+    rows = (("Antall plasser", "50"), ("Andel i SFO", "90,4 %"), ("Utgift per barn", "16712"))
+    chunk = _chunk("Indikator 2024\n" + "\n".join(f"{a} {b}" for a, b in rows), 6)
+    records = [
+        replace(_record(label, 2024, value, chunk), unit="kr" if label.startswith("Utgift") else "")
+        for label, value in rows
+    ]
+    records[1] = replace(records[1], unit="%")
+    IndicatorStore(tmp_path / "indicators.sqlite3").replace_document("doc", records)
+    values = RowValues(tmp_path / "indicators.sqlite3")
+    ranked = [
+        (_candidate(chunk, f"{a} {b}", index=i), 0.9 - i / 10) for i, (a, b) in enumerate(rows)
+    ]
+    found, _ = _compute(values, "Hvor mye høyere var andelen enn utgiften i 2024?", *ranked)
+    assert found is None or len({o.unit for o in found.operands}) == 1
