@@ -37,6 +37,7 @@ from vectorstore.language import (
     years_in,
 )
 from vectorstore.numbers import Quantity, parse_decimal, quantities_in
+from vectorstore.passages import named_cells
 
 #: The home municipality's key (a record without a place is Asker's).
 HOME_KEY = squash(HOME_PLACE)
@@ -162,7 +163,8 @@ class OperandFinder:
 
     def _columns(self, candidate: Candidate, probability: float) -> list[Operand]:
         """The values of a row of named columns (a budget: "Regnskap 2024", "Oppr. bud. 2024",
-        "Avvik i kr"), which give no indicator records, read from the row's reading."""
+        "Avvik i kr"), which give no indicator records, read from the row's reading
+        (:func:`vectorstore.passages.named_cells`)."""
         read = named_cells(candidate.span.reading)
         if read is None:
             return []
@@ -265,22 +267,6 @@ def _abbreviations(text: str) -> frozenset[str]:
     """The abbreviated words of ``text`` as prefixes ending in a full stop ("oppr.", "bud."),
     which :func:`assistant.compute.has` matches against the words that begin with them."""
     return frozenset(f"{m.group(1).casefold()}." for m in _ABBREVIATION.finditer(text))
-
-
-def named_cells(reading: str) -> tuple[str, list[tuple[str, str]]] | None:
-    """(label, [(column, value as printed)]) of a row reading of named columns, the format of
-    ``ingest.candidates.row_reading`` ("32-NAV – Regnskap 2024: 214 365; Avvik i %: -3,1 %");
-    None for a reading by years or places, or no reading."""
-    label, dash, rest = reading.partition(" – ")
-    if not dash or not rest:
-        return None
-    cells: list[tuple[str, str]] = []
-    for pair in rest.split("; "):
-        column, colon, value = pair.rpartition(": ")
-        if not colon or not any(ch.isalpha() for ch in column):
-            return None  # "2021: 58,0 %" is a year column, whose values are records
-        cells.append((column, value))
-    return label, cells
 
 
 def _statements(text: str, quantities: Sequence[Quantity]) -> list[Quantity]:

@@ -16,6 +16,7 @@ from ingest.tables import TableRow, TableSpan, find_tables
 from vectorstore.passages import (
     CandidateSpan,
     candidate_context,
+    reading_of,
     sentence_spans,
     split_sentences,
 )
@@ -44,18 +45,18 @@ def row_reading(table: TableSpan, row: TableRow) -> str:
     then the comparison places, whose values are for the latest year; or the named columns)."""
     if table.columns:
         named = zip(table.columns, row.cells, strict=False)
-        return f"{row.label} – {'; '.join(f'{name}: {cell.text}' for name, cell in named)}"
+        return reading_of(row.label, [(name, cell.text) for name, cell in named])
     home = f"{table.home} " if table.home and table.places else ""
     columns = zip(table.header_years, row.cells, strict=False)  # a row may lack a last cell
-    pairs = [f"{home}{year}: {cell.text}" for year, cell in columns]
+    pairs = [(f"{home}{year}", cell.text) for year, cell in columns]
     latest = max(table.header_years, default=None)
     pairs += [
-        f"{place}{f' {latest}' if latest else ''}: {cell.text}"
+        (f"{place}{f' {latest}' if latest else ''}", cell.text)
         for place, cell in zip(table.places, row.place_cells, strict=False)
     ]
     if row.target:
-        pairs.append(f"mål: {row.target}")
-    return f"{row.label} – {'; '.join(pairs)}" if pairs else ""
+        pairs.append(("mål", row.target))
+    return reading_of(row.label, pairs) if pairs else ""
 
 
 def _rows(chunk: Chunk, tables: list[TableSpan]) -> list[CandidateSpan]:

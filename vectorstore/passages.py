@@ -8,6 +8,7 @@ is structural: paragraphs, bullets, sentence ends that are not abbreviations.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -174,6 +175,34 @@ class CandidateSpan:
         if self.reading:
             return f"{self.reading} ({self.context})" if self.context else self.reading
         return f"{self.context}: {self.text}" if self.context else self.text
+
+
+#: How a row's reading joins its label to its cells, its cells to each other, and a column's
+#: name to its value: "32-NAV – Regnskap 2024: 214 365; Avvik i %: -3,1 %".
+READING_LABEL = " – "
+READING_CELLS = "; "
+READING_VALUE = ": "
+
+
+def reading_of(label: str, cells: Sequence[tuple[str, str]]) -> str:
+    """A row's reading: its label, then each (column, value as printed)."""
+    joined = READING_CELLS.join(f"{column}{READING_VALUE}{value}" for column, value in cells)
+    return f"{label}{READING_LABEL}{joined}"
+
+
+def named_cells(reading: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """(label, [(column, value as printed)]) of a reading by named columns (:func:`reading_of`);
+    None for a reading by years ("2021: 58,0 %", whose values are indicator records), or none."""
+    label, dash, rest = reading.partition(READING_LABEL)
+    if not dash or not rest:
+        return None
+    cells: list[tuple[str, str]] = []
+    for pair in rest.split(READING_CELLS):
+        column, colon, value = pair.rpartition(READING_VALUE)
+        if not colon or not any(ch.isalpha() for ch in column):
+            return None
+        cells.append((column, value))
+    return label, cells
 
 
 def _short(text: str, limit: int) -> str:

@@ -16,12 +16,12 @@ import pytest
 from assistant.candidates import Candidate
 from assistant.compute import Computation, ComputeQuestion, Computer, has
 from assistant.compute_answer import ComputedText, render
-from assistant.operands import OperandFinder, named_cells
+from assistant.operands import OperandFinder
 from assistant.reader import Judged, QuestionAnalysis
 from assistant.values import RowValues
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
 from vectorstore.language import Terms
-from vectorstore.passages import CandidateSpan
+from vectorstore.passages import CandidateSpan, named_cells
 from vectorstore.types import Chunk
 
 PLACES = frozenset({"asker", "bærum", "drammen"})
