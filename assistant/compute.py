@@ -668,19 +668,20 @@ def _stated_per(noun: str, ops: Sequence[Operand]) -> bool:
 def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Computation | None:
     """ "hvor mange elever per sted": the amount of one passage divided by the count of the
     thing it is per (a number counting it, "25 undervisningssteder")."""
-    if _stated_per(noun, ops):
-        return None
     best: tuple[float, Operand, Operand] | None = None
     for b in ops:
         if not (has(b.counted, noun) or (not b.counted and has(b.keys, noun))) or b.value == 0:
             continue
+        # a count of the noun itself ("269 arter") before one that has it as a part
+        # ("656 artsfunn"), the fewest words first ("269 arter" before "33 rødlistede arter")
+        own = 1 / len(b.counted_words) if has(b.counted_words, noun) else 0.0
         for a in ops:
-            if a is b or not _related(a, b) or has(a.counted | a.keys, noun):
+            if a is b or not _related(a, b) or has(_described(a), noun):
                 continue
             if not _one_year(asked, a, b):
                 continue
             fit = sum(1 for t in asked.terms if has(a.keys | a.counted, t))
-            score = _score(a, b) + 0.1 * fit
+            score = _score(a, b) + 0.1 * fit + 0.05 * own
             if best is None or score > best[0]:
                 best = (score, a, b)
     if best is None:
@@ -692,8 +693,15 @@ def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Com
 def _ratio(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
     per = _PER_WHAT.search(asked.text)
     if per is not None and not _TIMES.search(asked.text):
-        noun = next(iter(sorted(terms(per.group(1)).lemmas)), per.group(1).casefold())
-        return _per_ratio(asked, noun, ops)
+        # the word as written, then its lemmas ("art" may also read as the verb "arte")
+        nouns = list(dict.fromkeys([per.group(1).casefold(), *sorted(terms(per.group(1)).lemmas)]))
+        if any(_stated_per(noun, ops) for noun in nouns):
+            return None
+        for noun in nouns:
+            found = _per_ratio(asked, noun, ops)
+            if found is not None:
+                return found
+        return None
     found = _pair(asked, ops)
     if found is None or found.missing:
         return found
@@ -740,8 +748,8 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
         part, whole = (a, b) if a.value < b.value else (b, a)
         if part.value <= 0:
             continue
-        fit = sum(1 for t in whole_terms if has(whole.keys, t)) + sum(
-            1 for t in asked.terms if t not in whole_terms and has(part.keys, t)
+        fit = sum(1 for t in whole_terms if has(_described(whole), t)) + sum(
+            1 for t in asked.terms if t not in whole_terms and has(_described(part), t)
         )
         score = _score(part, whole) + 0.1 * fit
         if best is None or score > best[0]:
@@ -751,6 +759,12 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     _, part, whole = best
     result = part.value / whole.value * 100
     return Computation(asked.operation, (part, whole), result, "term")
+
+
+def _described(o: Operand) -> frozenset[str]:
+    """The words a value is of: a sentence's count by the words it counts ("656 artsfunn"),
+    not by its clause, which names the other counts too ("fordelt på 269 arter")."""
+    return o.counted_words or o.keys
 
 
 def _one_year(asked: ComputeQuestion, a: Operand, b: Operand) -> bool:

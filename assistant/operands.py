@@ -27,6 +27,7 @@ from vectorstore.language import (
     CLAUSE_BREAKS,
     RESPECTIVELY,
     CompoundSplitter,
+    Terms,
     capitalised_names,
     squash,
     stop_words,
@@ -66,6 +67,9 @@ class Operand:
     end: int = -1
     #: What a sentence's number without a unit counts ("innsatsområde"), as terms.
     counted: frozenset[str] = frozenset()
+    #: The same words' lemmas without their compound parts: "656 artsfunn" counts finds
+    #: ("artsfunn"), not species ("art"), though "art" is one of its parts.
+    counted_words: frozenset[str] = frozenset()
     #: A value of a table of named columns: the column's name ("Oppr. bud. 2024"), and whether
     #: it is the row's first column, the value the row is about ("Regnskap 2024").
     column: str = ""
@@ -217,6 +221,7 @@ class OperandFinder:
             item = respectively.get(i)
             names = _names(clause, first=lo == 0, places=self.places)
             keys = self._keys(item) if item else self._keys(clause) | {squash(n) for n in names}
+            counted = self._counted(text, q)
             out.append(
                 Operand(
                     value=q.value,
@@ -235,16 +240,17 @@ class OperandFinder:
                     ),
                     start=q.start,
                     end=q.end,
-                    counted=self._counted(text, q),
+                    counted=counted.lemmas | counted.parts,
+                    counted_words=counted.lemmas,
                 )
             )
         return out
 
-    def _counted(self, text: str, quantity: Quantity) -> frozenset[str]:
+    def _counted(self, text: str, quantity: Quantity) -> Terms:
         """What a number without a unit counts: the terms of the next content words
-        ("8 innsatsområder" -> innsatsområde, innsats, område)."""
+        ("8 innsatsområder" -> innsatsområde; parts innsats, område)."""
         if quantity.unit:
-            return frozenset()
+            return Terms(frozenset(), frozenset())
         stop = stop_words()
         following = [w for w in words(text[quantity.end : quantity.end + 60])[:3]]
         content: list[str] = []
@@ -252,8 +258,7 @@ class OperandFinder:
             if word in stop or word.isdigit():
                 break
             content.append(word)
-        found = terms(" ".join(content[:2]), self.splitter)
-        return found.lemmas | found.parts
+        return terms(" ".join(content[:2]), self.splitter)
 
 
 _YEAR_AT_END = re.compile(r"\s*\b(?:19|20)\d\d$")

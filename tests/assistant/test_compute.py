@@ -347,6 +347,28 @@ def test_an_amount_per_something_divides_by_the_count_of_it() -> None:
     assert "Om lag 20,8 m2 per boenhet." in shown.text
 
 
+COUNTS = "Det ble registrert 720 elevbesøk fordelt på 180 elever, inkludert 30 nye elever."
+
+
+def test_an_average_per_thing_from_one_sentence_divides_by_the_count_of_that_thing() -> None:
+    """The sentence's words name every count in it; each count is the count of its own noun
+    ("720 elevbesøk" is of visits, though the clause also names pupils)."""
+    chunk = _chunk(COUNTS, 8, kind="text")
+    candidate = (_candidate(chunk, COUNTS, "sentence"), 0.9)
+    found, shown = _compute(None, "Hvor mange elevbesøk var det i snitt per elev?", candidate)
+    assert found is not None and shown is not None
+    assert [o.text for o in found.operands] == ["720", "180"]
+    assert shown.text.startswith("720 / 180 = 4,00 [1]. Om lag 4,0 per elev.")
+
+
+def test_a_share_of_one_sentence_is_of_the_count_of_the_thing_named() -> None:
+    chunk = _chunk(COUNTS, 8, kind="text")
+    candidate = (_candidate(chunk, COUNTS, "sentence"), 0.9)
+    found, shown = _compute(None, "Hvor stor andel av elevene var nye?", candidate)
+    assert found is not None and shown is not None
+    assert shown.text.startswith("30 av 180 = 16,7 % [1].")
+
+
 def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
     text = "Netto driftsutgifter per innbygger var 4 241 kroner, og 12 tjenester ble levert."
     chunk = _chunk(text, 7, kind="text")
