@@ -133,12 +133,17 @@ def _question_names(question: str, places: Iterable[str]) -> tuple[str, ...]:
         word = match.group(0)
         if match.start() == 0 or word.casefold() in stop:
             continue
-        found.append((match.start(), squash(word)))
-    for match in re.finditer(r"[\wæøå-]+(?:\s\d+)?", question):
-        key = squash(match.group(0))
+        found.append((match.start(), _without_genitive(squash(word), known)))
+    for match in re.finditer(r"[\wæøå'’-]+(?:\s\d+)?", question):
+        key = _without_genitive(squash(match.group(0)), known)
         if key in known:
             found.append((match.start(), key))
     return tuple(dict.fromkeys(key for _, key in sorted(found) if key))
+
+
+def _without_genitive(key: str, known: set[str]) -> str:
+    """A known place's genitive is the place ("Askers", "Asker's" -> "asker")."""
+    return key[:-1] if key.endswith("s") and key not in known and key[:-1] in known else key
 
 
 def _question_terms(question: str, corpus: CorpusTerms | None) -> tuple[str, ...]:

@@ -173,6 +173,18 @@ def test_two_years_of_a_comparison_table_are_one_place(tmp_path: Path, question:
     assert {o.place for o in found.operands} == {"Asker"}
 
 
+@pytest.mark.parametrize("owner", ["Askers", "Asker's"])
+def test_a_place_named_in_the_genitive_is_that_place(
+    table_chunks: tuple[RowValues, Chunk, Chunk], owner: str
+) -> None:
+    values, _, kostra = table_chunks
+    row = _candidate(kostra, "Dekningsgrad (prosent) 76 % 75 % 113 % 91 %")
+    question = f"Hvor mye endret {owner} dekningsgrad seg fra 2023 til 2024?"
+    found, _ = _compute(values, question, (row, 0.9))
+    assert found is not None and found.result == Decimal(-1)
+    assert [o.place for o in found.operands] == ["Asker", "Asker"]
+
+
 def test_a_year_change_of_a_place_with_only_its_latest_year_is_missing(
     table_chunks: tuple[RowValues, Chunk, Chunk],
 ) -> None:
