@@ -286,6 +286,33 @@ def _related(a: Operand, b: Operand) -> bool:
     return a.candidate.chunk.id == b.candidate.chunk.id
 
 
+#: Numbers as printed ("43", "1 304", "9,8"), masked when sentences are compared.
+_PRINTED_NUMBER = re.compile(r"\d(?:[\d\s.,]*\d)?")
+
+
+def _template(text: str) -> str:
+    """A sentence with its numbers and number words masked."""
+    masked = _PRINTED_NUMBER.sub("#", text.casefold())
+    return " ".join("#" if w in NUMBER_WORDS else w for w in masked.split())
+
+
+def _parallel(a: Operand, b: Operand) -> bool:
+    """The same value of two passages of one document whose sentences read the same but for
+    their numbers ("Temaplanen er inndelt i 8 innsatsområder og har til sammen 43
+    strategier." under each plan's heading): one measurement of the subjects the headings
+    name, so comparable, each described by its heading."""
+    ca, cb = a.candidate, b.candidate
+    return (
+        a.end >= 0
+        and b.end >= 0
+        and ca.chunk.id != cb.chunk.id
+        and ca.chunk.doc_id == cb.chunk.doc_id
+        and a.heading != b.heading
+        and _template(ca.text) == _template(cb.text)
+        and _template(ca.text[: a.start]) == _template(cb.text[: b.start])
+    )
+
+
 def _score(*ops: Operand) -> float:
     return sum(o.probability for o in ops) / len(ops) + (
         0.2 if len({o.series for o in ops}) == 1 else 0.0
@@ -489,9 +516,14 @@ def _distinct_terms(asked: ComputeQuestion, chosen: Sequence[Operand]) -> list[l
     about: set against another column of its row that the question describes ("enn det
     opprinnelige budsjettet"), it needs no word of its own, and is tagged by its column."""
     out: list[list[str]] = []
+    across = len({o.candidate.chunk.id for o in chosen}) > 1 and all(o.end >= 0 for o in chosen)
+
+    def keys(o: Operand) -> frozenset[str]:
+        return o.keys | o.heading if across else o.keys  # parallel sentences: their headings
+
     for op in chosen:
-        others = set().union(*(o.keys for o in chosen if o is not op))
-        own = [t for t in asked.terms if has(op.keys, t) and not has(others, t)]
+        others = set().union(*(keys(o) for o in chosen if o is not op))
+        own = [t for t in asked.terms if has(keys(op), t) and not has(others, t)]
         if not own and not (op.primary and _one_row(chosen)):
             return None
         out.append(own)
@@ -528,7 +560,8 @@ def _term_group(asked: ComputeQuestion, anchor: Operand, ops: Sequence[Operand])
     group: dict[object, Operand] = {}
     for o in ops:
         units_fit = asked.operation == "ratio" or _compatible(anchor, o)
-        if not (_related(anchor, o) and units_fit and o.year == anchor.year):
+        related = _related(anchor, o) or _parallel(anchor, o)
+        if not (related and units_fit and o.year == anchor.year):
             continue
         key: object = o.series if o.record is not None else id(o)
         if key not in group or o.probability > group[key].probability:
@@ -546,11 +579,14 @@ def _by_terms(
     if len(asked.years) == 1:
         pool = [o for o in pool if o.year in (None, asked.years[0])]
     best: tuple[float, tuple[Operand, ...], list[list[str]]] | None = None
-    seen: set[tuple[str, int, str, int | None]] = set()
+    seen: set[tuple[str, int, str, int | None, int]] = set()
     for anchor in sorted(pool, key=lambda o: (-o.probability, -(o.year or 0))):
-        if (*anchor.table, anchor.series[2], anchor.year) in seen:
+        # one anchor per table row and year, or per value of a sentence ("8 innsatsområder"
+        # and "43 strategier" count different things, so each has its own group)
+        key = (*anchor.table, anchor.series[2], anchor.year, anchor.start)
+        if key in seen:
             continue
-        seen.add((*anchor.table, anchor.series[2], anchor.year))
+        seen.add(key)
         group = _term_group(asked, anchor, pool)
         for size in sizes:
             for chosen in combinations(group, size):
@@ -561,6 +597,7 @@ def _by_terms(
                     continue
                 coordinated = sum(1 for terms_ in own if set(terms_) & asked.contrast)
                 score = _score(*chosen) + 0.3 * coordinated / size + 0.05 * size
+                score += 0.01 * sum(_counts_asked(asked, o) for o in chosen) / size
                 score += 0.001 * ((chosen[0].year or 0) - 2000)
                 if best is None or score > best[0] + 1e-9:
                     best = (score, chosen, own)
@@ -573,6 +610,12 @@ def _by_terms(
     else:
         tags = tuple(own[i][0] for i in order)
     return Computation(asked.operation, tuple(chosen[i] for i in order), None, "term", tags=tags)
+
+
+def _counts_asked(asked: ComputeQuestion, o: Operand) -> bool:
+    """A number that counts what the question names ("flere strategier": "43 strategier", not
+    "8 innsatsområder" of the same sentence)."""
+    return any(has(o.counted, t) for t in asked.terms)
 
 
 def _pair(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:

@@ -110,7 +110,8 @@ def surface(term: str, question: str) -> str:
         found = terms(word)
         if term == word or term in found.lemmas or term in found.parts:
             return word
-    return term
+    # a compound's first part ("nærings" of "næringsplanen")
+    return next((w for w in words(question) if len(term) >= 4 and w.startswith(term)), term)
 
 
 def operand_text(c: Computation, i: int, question: str, cite: str) -> str:

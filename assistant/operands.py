@@ -74,6 +74,9 @@ class Operand:
     #: it is the row's first column, the value the row is about ("Regnskap 2024").
     column: str = ""
     primary: bool = False
+    #: A sentence's heading (section or sub-heading) as terms: what the sentence is about when
+    #: it says only "Temaplanen" (see :func:`assistant.compute._parallel`).
+    heading: frozenset[str] = frozenset()
 
     @property
     def table(self) -> tuple[str, int]:
@@ -214,6 +217,8 @@ class OperandFinder:
         respectively = _respectively(text, quantities)
         clauses = _clauses(text)
         sentence_years = sorted(set(years_in(text)))
+        context = candidate.span.context
+        heading = self._keys(context) if context else frozenset()
         out: list[Operand] = []
         for i, q in enumerate(quantities):
             lo, hi = next(((s, e) for s, e in clauses if s <= q.start < e), (0, len(text)))
@@ -242,6 +247,7 @@ class OperandFinder:
                     end=q.end,
                     counted=counted.lemmas | counted.parts,
                     counted_words=counted.lemmas,
+                    heading=heading,
                 )
             )
         return out

@@ -381,6 +381,32 @@ def test_a_share_of_one_sentence_is_of_the_count_of_the_thing_named() -> None:
     assert shown.text.startswith("30 av 180 = 16,7 % [1].")
 
 
+def _under(heading: str, sentence: str, n: int) -> Candidate:
+    """A sentence of its own passage under ``heading`` (the candidate's context)."""
+    chunk = replace(_chunk(sentence, n, kind="text"), section=heading)
+    span = CandidateSpan(0, len(sentence), sentence, "sentence", heading)
+    return Candidate(n, chunk, span, 0.8, 0, 0.8, 0)
+
+
+def test_sentences_that_read_the_same_under_two_headings_compare_by_their_headings() -> None:
+    """Each plan's passage says "Planen har N mål og M tiltak."; the plan is in the heading."""
+    sport = _under("Plan for idrett", "Planen har 4 mål og 20 tiltak.", 10)
+    books = _under("Plan for bibliotek", "Planen har 6 mål og 12 tiltak.", 11)
+    question = "Hvor mange flere tiltak har planen for idrett enn den for bibliotek?"
+    found, shown = _compute(None, question, (books, 0.7), (sport, 0.4))
+    assert found is not None and shown is not None
+    assert [o.text for o in found.operands] == ["20", "12"] and found.result == Decimal(8)
+    assert shown.text.startswith("20 (idrett) [1] − 12 (bibliotek) [2] = 8.")
+
+
+def test_sentences_of_two_passages_that_read_differently_are_not_compared() -> None:
+    sport = _under("Plan for idrett", "Planen har 4 mål og 20 tiltak.", 10)
+    books = _under("Plan for bibliotek", "Biblioteket fikk 12 nye tiltak i fjor.", 11)
+    question = "Hvor mange flere tiltak har planen for idrett enn den for bibliotek?"
+    found, _ = _compute(None, question, (books, 0.7), (sport, 0.4))
+    assert found is None
+
+
 def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
     text = "Netto driftsutgifter per innbygger var 4 241 kroner, og 12 tjenester ble levert."
     chunk = _chunk(text, 7, kind="text")
