@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import combinations, pairwise
 
@@ -829,7 +829,7 @@ def _rank(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
             return None
         chosen = sorted(group, key=lambda o: o.value, reverse=not asked.lowest)
         return Computation(asked.operation, tuple(chosen), chosen[0].value, "year")
-    ops = [o for o in ops if o.record is not None]
+    ops_all, ops = ops, [o for o in ops if o.record is not None]
     best: tuple[float, list[Operand]] | None = None
     names = set(_contrast_names(asked)) if len(asked.names) >= 2 else set()
     for table in dict.fromkeys(o.table for o in ops):
@@ -842,9 +842,51 @@ def _rank(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
                 if best is None or score > best[0]:
                     best = (score, chosen)
     if best is None:
-        return None
+        return _rank_parallel(asked, ops_all)
     chosen = sorted(best[1], key=lambda o: o.value, reverse=not asked.lowest)
     return Computation(asked.operation, tuple(chosen), chosen[0].value, "name")
+
+
+#: Share of a heading's words a question must use to name it ("Leve hele livet – i et
+#: aldersvennlig Asker" by "Leve hele livet": 3 of 5).
+HEADING_NAMED = 0.5
+
+
+def _named_by_heading(asked: ComputeQuestion, ops: Sequence[Operand]) -> list[Operand]:
+    """The operands whose heading's subject the question names: it uses at least
+    :data:`HEADING_NAMED` of the heading's words, not counting words every heading has
+    ("Plan for ...")."""
+    lemmas = [terms(o.candidate.span.context).lemmas for o in ops]
+    common = frozenset.intersection(*lemmas) if lemmas else frozenset()
+    named = []
+    for o, words_ in zip(ops, lemmas, strict=True):
+        own = words_ - common
+        used = sum(1 for lemma in own if has(asked.terms, lemma))
+        if own and used / len(own) >= HEADING_NAMED:
+            named.append(o)
+    return named
+
+
+def _rank_parallel(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
+    """Which subject has the most when each passage states it in the same sentence (see
+    :func:`_parallel`): one value per heading, of the thing the question counts, of the
+    subjects the question names when it names at least two; each named by its heading."""
+    counts = [o for o in ops if o.end >= 0 and _counts_asked(asked, o)]
+    best: tuple[float, list[Operand]] | None = None
+    for anchor in counts:
+        by_heading: dict[frozenset[str], Operand] = {}
+        for o in (anchor, *(o for o in counts if _parallel(anchor, o))):
+            by_heading.setdefault(o.heading, o)
+        chosen = list(by_heading.values())
+        named = _named_by_heading(asked, chosen)
+        chosen = named if len(named) >= 2 else chosen
+        if len(chosen) >= 2 and (best is None or _score(*chosen) > best[0]):
+            best = (_score(*chosen), chosen)
+    if best is None:
+        return None
+    chosen = sorted(best[1], key=lambda o: o.value, reverse=not asked.lowest)
+    named_by_heading = tuple(replace(o, place=o.candidate.span.context) for o in chosen)
+    return Computation(asked.operation, named_by_heading, chosen[0].value, "name")
 
 
 def parse_target(text: str) -> tuple[str, Decimal] | None:

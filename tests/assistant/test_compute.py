@@ -407,6 +407,22 @@ def test_sentences_of_two_passages_that_read_differently_are_not_compared() -> N
     assert found is None
 
 
+def test_the_subject_with_most_of_parallel_sentences_is_ranked_by_its_heading() -> None:
+    plans = [
+        _under("Plan for idrett", "Planen har 4 mål og 20 tiltak.", 10),
+        _under("Plan for bibliotek", "Planen har 6 mål og 12 tiltak.", 11),
+        _under("Plan for kulturskole", "Planen har 3 mål og 31 tiltak.", 12),
+    ]
+    question = "Hvilken av planene for idrett og bibliotek har flest tiltak?"
+    found, shown = _compute(None, question, *((p, 0.6) for p in plans))
+    assert found is not None and shown is not None
+    assert [(o.text, o.place) for o in found.operands] == [
+        ("20", "Plan for idrett"),
+        ("12", "Plan for bibliotek"),
+    ]  # the plan the question does not name is left out
+    assert shown.text.startswith("Plan for idrett har høyest verdi: 20.")
+
+
 def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
     text = "Netto driftsutgifter per innbygger var 4 241 kroner, og 12 tjenester ble levert."
     chunk = _chunk(text, 7, kind="text")
