@@ -240,7 +240,28 @@ class Computer:
                     else:
                         out += finder.of(neighbour, probability)
                     taken.add(neighbour.index)
+            for sibling, own_probability in _parallel_siblings(candidate, judged):
+                if sibling.index not in taken:  # with the reader's own judgement of it
+                    out += finder.of(sibling, own_probability)
+                    taken.add(sibling.index)
         return out
+
+
+def _parallel_siblings(candidate: Candidate, judged: Judged) -> list[tuple[Candidate, float]]:
+    """The ranked sentences of other passages of ``candidate``'s document that read the same
+    but for their numbers (see :func:`_parallel`), however low the reader puts them: a sum or
+    ranking over the subjects of such sentences needs each of them."""
+    if candidate.span.kind != "sentence" or not any(ch.isdigit() for ch in candidate.text):
+        return []
+    template = _template(candidate.text)
+    return [
+        (c, p)
+        for c, p in judged.ranked
+        if c.span.kind == "sentence"
+        and c.chunk.id != candidate.chunk.id
+        and c.chunk.doc_id == candidate.chunk.doc_id
+        and _template(c.text) == template
+    ]
 
 
 def _names_a_place(asked: ComputeQuestion) -> bool:
@@ -592,11 +613,16 @@ def _by_terms(
             for chosen in combinations(group, size):
                 if not _one_line(chosen) or not _units_agree(asked, chosen):
                     continue
+                if asked.operation == "sum" and _total_among(chosen):
+                    continue  # "37 kilo, fordelt på 22,3 kilo ... og 14,6 kilo": never both
                 own = _distinct_terms(asked, chosen)
                 if own is None:
                     continue
+                # the share of the words the question coordinates that the values cover
+                # ("klima, næring og kultur": three values before two more probable ones)
                 coordinated = sum(1 for terms_ in own if set(terms_) & asked.contrast)
-                score = _score(*chosen) + 0.3 * coordinated / size + 0.05 * size
+                covered = coordinated / max(size, len(asked.contrast))
+                score = _score(*chosen) + 0.3 * covered + 0.05 * size
                 score += 0.01 * sum(_counts_asked(asked, o) for o in chosen) / size
                 score += 0.001 * ((chosen[0].year or 0) - 2000)
                 if best is None or score > best[0] + 1e-9:
@@ -610,6 +636,22 @@ def _by_terms(
     else:
         tags = tuple(own[i][0] for i in order)
     return Computation(asked.operation, tuple(chosen[i] for i in order), None, "term", tags=tags)
+
+
+def _total_among(chosen: Sequence[Operand]) -> bool:
+    """One of the values is the sum of the others, as far as their printed precision tells
+    (a total and its parts): adding them would count the parts twice. A count without a unit
+    is exact; a measured value is rounded to its last printed digit."""
+    if len(chosen) < 3:
+        return False
+    slack = sum((Decimal(5).scaleb(-_decimals(o.value) - 1) for o in chosen if o.unit), Decimal(0))
+    whole = sum((o.value for o in chosen), Decimal(0))
+    return any(abs(2 * o.value - whole) <= slack for o in chosen)
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _counts_asked(asked: ComputeQuestion, o: Operand) -> bool:

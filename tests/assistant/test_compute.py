@@ -423,6 +423,40 @@ def test_the_subject_with_most_of_parallel_sentences_is_ranked_by_its_heading() 
     assert shown.text.startswith("Plan for idrett har høyest verdi: 20.")
 
 
+def test_a_sum_covers_every_subject_the_question_names() -> None:
+    """Three named plans: the sum of all three, though the pair the reader trusts most has the
+    higher mean probability."""
+    plans = [
+        _under("Plan for idrett", "Planen har 4 mål og 20 tiltak.", 10),
+        _under("Plan for bibliotek", "Planen har 6 mål og 12 tiltak.", 11),
+        _under("Plan for kulturskole", "Planen har 3 mål og 31 tiltak.", 12),
+    ]
+    question = "Hvor mange tiltak har planene for idrett, bibliotek og kulturskole til sammen?"
+    found, _ = _compute(None, question, (plans[0], 0.8), (plans[1], 0.6), (plans[2], 0.5))
+    assert found is not None and found.result == Decimal(63)
+
+
+def test_a_sum_never_adds_a_total_to_its_parts() -> None:
+    text = "Avfallet var 37 kilo per innbygger, fordelt på 22,3 kilo papir og 14,6 kilo plast."
+    chunk = _chunk(text, 13, kind="text")
+    question = "Hvor mye avfall, papir og plast ble samlet inn til sammen?"
+    found, _ = _compute(None, question, (_candidate(chunk, text, "sentence"), 0.9))
+    assert found is not None and len(found.operands) == 2  # not 37 + 22,3 + 14,6 = 73,9
+
+
+def test_parallel_sentences_the_reader_puts_low_still_give_their_values() -> None:
+    plans = [
+        _under("Plan for idrett", "Planen har 4 mål og 20 tiltak.", 10),
+        _under("Plan for bibliotek", "Planen har 6 mål og 12 tiltak.", 11),
+    ]
+    question = "Hvor mange flere tiltak har planen for idrett enn den for bibliotek?"
+    judged = _judged(question, (plans[0], 0.9), (plans[1], 0.05))
+    alone = Computer(None, None, PLACES, min_probability=0.1, neighbours_of=0)
+    assert alone.run(judged, question) is None
+    found = Computer(None, None, PLACES, min_probability=0.1, neighbours_of=1).run(judged, question)
+    assert found is not None and found.result == Decimal(8)
+
+
 def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
     text = "Netto driftsutgifter per innbygger var 4 241 kroner, og 12 tjenester ble levert."
     chunk = _chunk(text, 7, kind="text")
