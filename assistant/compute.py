@@ -29,6 +29,7 @@ from assistant.candidates import Candidate, CorpusTerms
 from assistant.operands import HOME_KEY, Operand, OperandFinder
 from assistant.reader import Judged
 from assistant.values import RowValues
+from vectorstore.dates import PrintedDate, dates_in
 from vectorstore.language import (
     COORDINATION,
     LAST_YEARS,
@@ -209,6 +210,12 @@ class Computer:
         asked = ComputeQuestion.of(question or judged.question.text, self.corpus, self.places)
         if asked is None:
             return None
+        if asked.operation == "duration":
+            # the time between two dates of one passage, else a difference of the values
+            elapsed = _duration(asked, judged, self.candidates, self.min_probability)
+            if elapsed is not None:
+                return elapsed
+            asked = replace(asked, operation="difference")
         operands = self._operands(judged, _names_a_place(asked))
         if not operands:
             return None
@@ -262,6 +269,43 @@ def _parallel_siblings(candidate: Candidate, judged: Judged) -> list[tuple[Candi
         and c.chunk.doc_id == candidate.chunk.doc_id
         and _template(c.text) == template
     ]
+
+
+def _duration(
+    asked: ComputeQuestion, judged: Judged, candidates: int, least: float
+) -> Computation | None:
+    """ "Hvor lang tid gikk det fra arealdelen ble vedtatt til den ble oppdatert?": the first
+    two dates of the most probable candidate that prints two ("vedtatt 13. juni 2023, og
+    oppdatert 30. april 2024"; a table row "08.12.2022 10.09.2024"), earlier to later; the
+    result is the whole days between them, and :func:`vectorstore.dates.between` words it."""
+    for candidate, probability in judged.ranked[:candidates]:
+        if probability < least:
+            break
+        found = dates_in(candidate.text)
+        if len(found) < 2:
+            continue
+        first, second = sorted(found[:2], key=lambda d: d.value)
+        ops = tuple(_date_operand(d, candidate, probability) for d in (first, second))
+        days = Decimal((second.value - first.value).days)
+        return Computation(asked.operation, ops, days, "date")
+    return None
+
+
+def _date_operand(printed: PrintedDate, candidate: Candidate, probability: float) -> Operand:
+    return Operand(
+        value=Decimal(printed.value.toordinal()),
+        text=printed.text,
+        unit="dato",
+        year=printed.value.year,
+        place=None,
+        label=candidate.text,
+        keys=frozenset(),
+        candidate=candidate,
+        probability=probability,
+        series=(candidate.chunk.doc_id, candidate.chunk.start + candidate.span.start, ""),
+        start=printed.start,
+        end=printed.end,
+    )
 
 
 def _names_a_place(asked: ComputeQuestion) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +33,7 @@ from assistant.compute_text import (
 )
 from assistant.types import Citation, Language
 from assistant.values import RowValues
+from vectorstore.dates import between
 from vectorstore.numbers import format_decimal
 
 REFUSAL = {"no": REFUSAL_NO, "en": REFUSAL_EN}
@@ -82,6 +84,32 @@ def _difference(c: Computation, q: str, lang: Language, index: dict[int, int]) -
         than = "than" if lang == "en" else "enn"
         meaning = f"{_cap(first)}: {size} {words} {than} {second}."
     return f"{calc} {meaning}", result
+
+
+def _elapsed(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
+    """ "13. juni 2023 → 30. april 2024 = 10 måneder og 17 dager [1]." (with the whole months
+    when it is a year or more)."""
+    start, end = (date.fromordinal(int(o.value)) for o in c.operands)
+    span = between(start, end)
+    english = lang == "en"
+    names = (
+        (("year", "years"), ("month", "months"), ("day", "days"))
+        if english
+        else (("år", "år"), ("måned", "måneder"), ("dag", "dager"))
+    )
+    counts = (span.years, span.months, span.days)
+    parts = [
+        f"{n} {one if n == 1 else many}" for n, (one, many) in zip(counts, names, strict=True) if n
+    ] or [f"0 {names[2][1]}"]
+    result = (
+        parts[-1]
+        if len(parts) == 1
+        else (", ".join(parts[:-1]) + (" and " if english else " og ") + parts[-1])
+    )
+    if span.years:
+        result += f" ({span.total_months} {'months' if english else 'måneder'})"
+    first, second = c.operands
+    return f"{first.text} → {second.text} = {result}{_end_cite(index)}.", result
 
 
 def _cap(text: str) -> str:
@@ -220,6 +248,7 @@ def _missing(c: Computation, q: str, lang: Language, index: dict[int, int]) -> t
 
 _WRITERS: dict[str, Callable[[Computation, str, Language, dict[int, int]], tuple[str, str]]] = {
     "difference": _difference,
+    "duration": _elapsed,
     "sum": _sum,
     "ratio": _ratio,
     "share": _share,

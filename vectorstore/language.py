@@ -271,7 +271,7 @@ def squash(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Computations: which operation a question asks for, and how quantities are written.
 
-Operation = Literal["trend", "target", "rank", "ratio", "share", "sum", "difference"]
+Operation = Literal["trend", "duration", "target", "rank", "ratio", "share", "sum", "difference"]
 
 #: Operation words -> the computation a question asks for (bokmål, nynorsk, English), in the
 #: order they are tried: the first pattern that matches decides. Like :data:`ANSWER_KINDS`, a
@@ -282,6 +282,13 @@ OPERATIONS: tuple[tuple[str, Operation], ...] = (
         r"\butvikl(?:et|a) seg\b|\butviklingen (?:i|av|for|til)\b|\bhow (?:has|have|did) .{0,80}"
         r"\b(?:develop|chang|evolv)\w*|\btrend\b",
         "trend",
+    ),
+    (
+        # the time from one event to another ("hvor lang tid gikk det fra ... til ...")
+        r"\b(?:(?:hvor|kor) lang tid|how long|(?:hvor|kor) mange (?:år|måneder|månader|dager"
+        r"|uker|veker)|how many (?:years|months|days|weeks))\b.{0,120}\b(?:fra|frå|from"
+        r"|between|mellom)\b",
+        "duration",
     ),
     (
         r"\bn(?:å|ådd|ådde|ås|år)\b.{0,40}\bmål(?:et|a|ene|setting\w*)?\b"
@@ -344,7 +351,7 @@ OPERATIONS: tuple[tuple[str, Operation], ...] = (
 )
 _OPERATION_RES = tuple((re.compile(p, re.IGNORECASE), op) for p, op in OPERATIONS)
 OPERATION_NAMES: tuple[Operation, ...] = (
-    "trend", "target", "rank", "ratio", "share", "sum", "difference",
+    "trend", "duration", "target", "rank", "ratio", "share", "sum", "difference",
 )  # fmt: skip
 
 

@@ -457,6 +457,26 @@ def test_parallel_sentences_the_reader_puts_low_still_give_their_values() -> Non
     assert found is not None and found.result == Decimal(8)
 
 
+def test_the_time_between_two_dates_of_a_sentence() -> None:
+    text = "Planen ble vedtatt 2. februar 2021 og revidert 20. desember 2022."
+    chunk = _chunk(text, 14, kind="text")
+    question = "Hvor lang tid gikk det fra planen ble vedtatt til den ble revidert?"
+    found, shown = _compute(None, question, (_candidate(chunk, text, "sentence"), 0.9))
+    assert found is not None and shown is not None and found.operation == "duration"
+    assert found.result == Decimal(686)
+    assert shown.text == (
+        "2. februar 2021 → 20. desember 2022 = 1 år, 10 måneder og 18 dager (22 måneder) [1]."
+    )
+
+
+def test_a_duration_question_without_dates_is_a_difference_of_its_values() -> None:
+    text = "Skolen står ferdig i 2027, mens ungdomsskolen står ferdig i 2032."
+    chunk = _chunk(text, 15, kind="text")
+    question = "Hvor mange år går det fra den ene er ferdig til den andre?"
+    found, _ = _compute(None, question, (_candidate(chunk, text, "sentence"), 0.9))
+    assert found is None or found.operation == "difference"
+
+
 def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
     text = "Netto driftsutgifter per innbygger var 4 241 kroner, og 12 tjenester ble levert."
     chunk = _chunk(text, 7, kind="text")
