@@ -271,6 +271,10 @@ def _parallel_siblings(candidate: Candidate, judged: Judged) -> list[tuple[Candi
     ]
 
 
+#: The unit of a date operand (its value is the date's day number, :meth:`date.toordinal`).
+DATE_UNIT = "dato"
+
+
 def _duration(
     asked: ComputeQuestion, judged: Judged, candidates: int, least: float
 ) -> Computation | None:
@@ -295,7 +299,7 @@ def _date_operand(printed: PrintedDate, candidate: Candidate, probability: float
     return Operand(
         value=Decimal(printed.value.toordinal()),
         text=printed.text,
-        unit="dato",
+        unit=DATE_UNIT,
         year=printed.value.year,
         place=None,
         label=candidate.text,

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.compose import REFUSAL_EN, REFUSAL_NO
-from assistant.compute import Computation
+from assistant.compute import DATE_UNIT, Computation
 from assistant.compute_text import (
     citations_of,
     expression,
@@ -31,6 +31,7 @@ from assistant.compute_text import (
     unit_word,
     with_unit,
 )
+from assistant.operands import Operand
 from assistant.types import Citation, Language
 from assistant.values import RowValues
 from vectorstore.dates import between
@@ -290,6 +291,11 @@ def render(c: Computation, question: str, lang: Language, values: RowValues | No
     )
 
 
+def _value_text(o: Operand) -> str:
+    """The exact value; a date (a duration's end) as an ISO date, not its day number."""
+    return date.fromordinal(int(o.value)).isoformat() if o.unit == DATE_UNIT else str(o.value)
+
+
 def _as_dict(c: Computation, index: dict[int, int], result_text: str, q: str) -> dict[str, Any]:
     return {
         "operation": c.operation,
@@ -297,7 +303,7 @@ def _as_dict(c: Computation, index: dict[int, int], result_text: str, q: str) ->
         "values": [
             {
                 "value_text": o.text,
-                "value": str(o.value),
+                "value": _value_text(o),
                 "unit": o.unit,
                 "year": o.year,
                 "place": o.place,

@@ -464,6 +464,7 @@ def test_the_time_between_two_dates_of_a_sentence() -> None:
     found, shown = _compute(None, question, (_candidate(chunk, text, "sentence"), 0.9))
     assert found is not None and shown is not None and found.operation == "duration"
     assert found.result == Decimal(686)
+    assert [v["value"] for v in shown.computation["values"]] == ["2021-02-02", "2022-12-20"]
     assert shown.text == (
         "2. februar 2021 → 20. desember 2022 = 1 år, 10 måneder og 18 dager (22 måneder) [1]."
     )
