@@ -49,7 +49,7 @@ from vectorstore.language import (
     words,
     years_in,
 )
-from vectorstore.numbers import parse_decimal
+from vectorstore.numbers import decimal_places, parse_decimal
 
 #: "2023/2024", "2023/24": a school year.
 SCHOOL_YEAR = re.compile(r"\b((?:19|20)\d\d)\s*/\s*((?:19|20)\d\d)\b")
@@ -692,14 +692,11 @@ def _total_among(chosen: Sequence[Operand]) -> bool:
     is exact; a measured value is rounded to its last printed digit."""
     if len(chosen) < 3:
         return False
-    slack = sum((Decimal(5).scaleb(-_decimals(o.value) - 1) for o in chosen if o.unit), Decimal(0))
+    slack = sum(
+        (Decimal(5).scaleb(-decimal_places(o.value) - 1) for o in chosen if o.unit), Decimal(0)
+    )
     whole = sum((o.value for o in chosen), Decimal(0))
     return any(abs(2 * o.value - whole) <= slack for o in chosen)
-
-
-def _decimals(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _counts_asked(asked: ComputeQuestion, o: Operand) -> bool:

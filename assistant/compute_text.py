@@ -15,15 +15,10 @@ from assistant.compute import Computation
 from assistant.operands import Operand
 from assistant.types import Citation, Language
 from vectorstore.language import terms, words
-from vectorstore.numbers import format_decimal
+from vectorstore.numbers import decimal_places, format_decimal
 
 _UNIT_WORDS = {"kr": "kroner", "kg": "kilo", "mill. kr": "mill. kroner", "mrd. kr": "mrd. kroner"}
 _POINTS = {"no": "prosentpoeng", "en": "percentage points"}
-
-
-def decimals(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def unit_word(op: Operand) -> str:
@@ -61,7 +56,7 @@ def result_unit(operation: str, ops: Sequence[Operand], lang: Language) -> str:
 
 
 def number_text(value: Decimal, ops: Sequence[Operand], sign: bool = False) -> str:
-    return format_decimal(value, max(decimals(o.value) for o in ops), sign=sign)
+    return format_decimal(value, max(decimal_places(o.value) for o in ops), sign=sign)
 
 
 def with_unit(number: str, unit: str) -> str:

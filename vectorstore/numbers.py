@@ -66,6 +66,12 @@ def decimals_of(text: str) -> int:
     return len(match.group(1)) if match else 0
 
 
+def decimal_places(value: Decimal) -> int:
+    """How many decimals a value read from print has ("9,30" -> 2, "37" -> 0)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def format_decimal(value: Decimal, decimals: int = 0, *, sign: bool = False) -> str:
     """Norwegian print: decimal comma, thousands grouped with a space, a true minus sign
     ("−0,7"); ``sign`` adds "+" to a positive value."""

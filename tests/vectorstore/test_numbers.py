@@ -6,7 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from vectorstore.numbers import decimals_of, format_decimal, parse_decimal, quantities_in
+from vectorstore.numbers import (
+    decimal_places,
+    decimals_of,
+    format_decimal,
+    parse_decimal,
+    quantities_in,
+)
 
 
 @pytest.mark.parametrize(
@@ -29,6 +35,7 @@ def test_printed_numbers_are_read_exactly(printed: str, value: Decimal | None) -
 
 def test_decimals_are_kept_as_printed() -> None:
     assert decimals_of("9,30 %") == 2
+    assert decimal_places(Decimal("9.30")) == 2 and decimal_places(Decimal(37)) == 0
     assert decimals_of("1 326") == 0
     assert parse_decimal("0,1") + parse_decimal("0,2") == Decimal("0.3")  # type: ignore[operator]
 
