@@ -227,10 +227,11 @@ class OperandFinder:
             names = _names(clause, first=lo == 0, places=self.places)
             keys = self._keys(item) if item else self._keys(clause) | {squash(n) for n in names}
             counted = self._counted(text, q)
+            negative = _NEGATIVE_BEFORE.search(text[max(lo, q.start - 40) : q.start]) is not None
             out.append(
                 Operand(
-                    value=q.value,
-                    text=q.text,
+                    value=-q.value if negative and q.value > 0 else q.value,
+                    text=f"−{q.text}" if negative and q.value > 0 else q.text,
                     unit=q.unit,
                     year=_year_of(text, q, sentence_years),
                     place=item or (names[0] if names else None),
@@ -267,6 +268,9 @@ class OperandFinder:
         return terms(" ".join(content[:2]), self.splitter)
 
 
+#: "en negativ vekst på 10 arbeidsplasser": the number is below zero though printed without a
+#: minus (the words right before it in its clause say so).
+_NEGATIVE_BEFORE = re.compile(r"\bnegativ\w*\s+(?:\w+\s+){0,2}(?:på|of)\s*$", re.IGNORECASE)
 _YEAR_AT_END = re.compile(r"\s*\b(?:19|20)\d\d$")
 #: "Beløp i 1000": a table's amounts are in thousands of kroner.
 _THOUSANDS = re.compile(r"\bBeløp\s+i\s+1\s?000\b|\bi\s+1\s?000\s+kr", re.IGNORECASE)

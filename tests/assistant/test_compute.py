@@ -478,6 +478,15 @@ def test_a_duration_question_without_dates_is_a_difference_of_its_values() -> No
     assert found is None or found.operation == "difference"
 
 
+def test_a_negative_growth_printed_without_a_minus_is_below_zero() -> None:
+    text = "I 2021 var det en negativ vekst på 40 registrerte medlemmer, mens det i 2022 kom 25."
+    chunk = _chunk(text, 16, kind="text")
+    question = "Hvor mye endret veksten i medlemmer seg fra 2021 til 2022?"
+    found, shown = _compute(None, question, (_candidate(chunk, text, "sentence"), 0.9))
+    assert found is not None and shown is not None and found.result == Decimal(65)
+    assert shown.text.startswith("25 (2022) − (−40) (2021) = 65 [1].")
+
+
 def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
     text = "Netto driftsutgifter per innbygger var 4 241 kroner, og 12 tjenester ble levert."
     chunk = _chunk(text, 7, kind="text")
