@@ -388,10 +388,18 @@ def _under(heading: str, sentence: str, n: int) -> Candidate:
     return Candidate(n, chunk, span, 0.8, 0, 0.8, 0)
 
 
+def _plans() -> list[Candidate]:
+    """Three plans' passages, each saying "Planen har N mål og M tiltak." under its heading."""
+    return [
+        _under("Plan for idrett", "Planen har 4 mål og 20 tiltak.", 10),
+        _under("Plan for bibliotek", "Planen har 6 mål og 12 tiltak.", 11),
+        _under("Plan for kulturskole", "Planen har 3 mål og 31 tiltak.", 12),
+    ]
+
+
 def test_sentences_that_read_the_same_under_two_headings_compare_by_their_headings() -> None:
     """Each plan's passage says "Planen har N mål og M tiltak."; the plan is in the heading."""
-    sport = _under("Plan for idrett", "Planen har 4 mål og 20 tiltak.", 10)
-    books = _under("Plan for bibliotek", "Planen har 6 mål og 12 tiltak.", 11)
+    sport, books, _ = _plans()
     question = "Hvor mange flere tiltak har planen for idrett enn den for bibliotek?"
     found, shown = _compute(None, question, (books, 0.7), (sport, 0.4))
     assert found is not None and shown is not None
@@ -408,11 +416,7 @@ def test_sentences_of_two_passages_that_read_differently_are_not_compared() -> N
 
 
 def test_the_subject_with_most_of_parallel_sentences_is_ranked_by_its_heading() -> None:
-    plans = [
-        _under("Plan for idrett", "Planen har 4 mål og 20 tiltak.", 10),
-        _under("Plan for bibliotek", "Planen har 6 mål og 12 tiltak.", 11),
-        _under("Plan for kulturskole", "Planen har 3 mål og 31 tiltak.", 12),
-    ]
+    plans = _plans()
     question = "Hvilken av planene for idrett og bibliotek har flest tiltak?"
     found, shown = _compute(None, question, *((p, 0.6) for p in plans))
     assert found is not None and shown is not None
@@ -426,11 +430,7 @@ def test_the_subject_with_most_of_parallel_sentences_is_ranked_by_its_heading() 
 def test_a_sum_covers_every_subject_the_question_names() -> None:
     """Three named plans: the sum of all three, though the pair the reader trusts most has the
     higher mean probability."""
-    plans = [
-        _under("Plan for idrett", "Planen har 4 mål og 20 tiltak.", 10),
-        _under("Plan for bibliotek", "Planen har 6 mål og 12 tiltak.", 11),
-        _under("Plan for kulturskole", "Planen har 3 mål og 31 tiltak.", 12),
-    ]
+    plans = _plans()
     question = "Hvor mange tiltak har planene for idrett, bibliotek og kulturskole til sammen?"
     found, _ = _compute(None, question, (plans[0], 0.8), (plans[1], 0.6), (plans[2], 0.5))
     assert found is not None and found.result == Decimal(63)
@@ -445,10 +445,7 @@ def test_a_sum_never_adds_a_total_to_its_parts() -> None:
 
 
 def test_parallel_sentences_the_reader_puts_low_still_give_their_values() -> None:
-    plans = [
-        _under("Plan for idrett", "Planen har 4 mål og 20 tiltak.", 10),
-        _under("Plan for bibliotek", "Planen har 6 mål og 12 tiltak.", 11),
-    ]
+    plans = _plans()[:2]
     question = "Hvor mange flere tiltak har planen for idrett enn den for bibliotek?"
     judged = _judged(question, (plans[0], 0.9), (plans[1], 0.05))
     alone = Computer(None, None, PLACES, min_probability=0.1, neighbours_of=0)
