@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from itertools import combinations, pairwise
@@ -359,8 +360,10 @@ def _related(a: Operand, b: Operand) -> bool:
 _PRINTED_NUMBER = re.compile(r"\d(?:[\d\s.,]*\d)?")
 
 
+@lru_cache(maxsize=4096)
 def _template(text: str) -> str:
-    """A sentence with its numbers and number words masked."""
+    """A sentence with its numbers and number words masked (cached: :func:`_parallel` asks it
+    of every pair of operands)."""
     masked = _PRINTED_NUMBER.sub("#", text.casefold())
     return " ".join("#" if w in NUMBER_WORDS else w for w in masked.split())
 
