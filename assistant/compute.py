@@ -135,17 +135,12 @@ def _question_names(question: str, places: Iterable[str]) -> tuple[str, ...]:
         word = match.group(0)
         if match.start() == 0 or word.casefold() in stop:
             continue
-        found.append((match.start(), _without_genitive(squash(word), known)))
-    for match in re.finditer(r"[\wæøå'’-]+(?:\s\d+)?", question):
-        key = _without_genitive(squash(match.group(0)), known)
+        found.append((match.start(), squash(word)))
+    for match in re.finditer(r"[\wæøå-]+(?:\s\d+)?", question):
+        key = squash(match.group(0))
         if key in known:
             found.append((match.start(), key))
     return tuple(dict.fromkeys(key for _, key in sorted(found) if key))
-
-
-def _without_genitive(key: str, known: set[str]) -> str:
-    """A known place's genitive is the place ("Askers", "Asker's" -> "asker")."""
-    return key[:-1] if key.endswith("s") and key not in known and key[:-1] in known else key
 
 
 def _question_terms(question: str, corpus: CorpusTerms | None) -> tuple[str, ...]:
@@ -217,16 +212,15 @@ class Computer:
             if elapsed is not None:
                 return elapsed
             asked = replace(asked, operation="difference")
-        operands = self._operands(judged, _names_a_place(asked))
+        operands = self._operands(judged)
         if not operands:
             return None
         select = _SELECTORS[asked.operation]
         return select(asked, operands)
 
-    def _operands(self, judged: Judged, other_rows: bool = False) -> list[Operand]:
+    def _operands(self, judged: Judged) -> list[Operand]:
         """The values of the reader's best candidates, of the sentences around the best ones,
-        and with ``other_rows`` (a question naming another place) of the other rows of the
-        best rows' tables."""
+        and of the sentences of other passages that read the same as the best ones."""
         finder = OperandFinder(
             self.values, self.corpus.splitter if self.corpus else None, self.places
         )
@@ -236,17 +230,10 @@ class Computer:
         for candidate, probability in best:
             out += finder.of(candidate, probability)
             taken.add(candidate.index)
-        own = {c.index: p for c, p in judged.ranked}
         for candidate, probability in best[: self.neighbours_of]:
-            for neighbour in _neighbours(candidate, judged, other_rows):
+            for neighbour in _neighbours(candidate, judged):
                 if neighbour.index not in taken:
-                    # a neighbouring sentence is the best one's context; a table's other row
-                    # keeps the reader's own judgement of it
-                    if neighbour.span.kind == "row":  # only a row named after its place
-                        found = finder.of(neighbour, own[neighbour.index])
-                        out += [o for o in found if o.record is not None and o.place == o.label]
-                    else:
-                        out += finder.of(neighbour, probability)
+                    out += finder.of(neighbour, probability)
                     taken.add(neighbour.index)
             for sibling, own_probability in _parallel_siblings(candidate, judged):
                 if sibling.index not in taken:  # with the reader's own judgement of it
@@ -313,24 +300,15 @@ def _date_operand(printed: PrintedDate, candidate: Candidate, probability: float
     )
 
 
-def _names_a_place(asked: ComputeQuestion) -> bool:
-    """The question names a place besides the home municipality ("i Bærum enn i Asker")."""
-    return any(n in asked.places and n != HOME_KEY for n in asked.names)
-
-
-def _neighbours(candidate: Candidate, judged: Judged, other_rows: bool) -> list[Candidate]:
+def _neighbours(candidate: Candidate, judged: Judged) -> list[Candidate]:
     """The sentences just before and after a sentence in its passage: "Dette er en nedgang fra
-    91 prosent i 2023." states one value, the sentence before it the other. For a table row
-    when asked for (a comparison of places), the other rows of its passage's tables, of which
-    the caller keeps those named after a place ("Bærum 113 %" and "Asker 75 %")."""
+    91 prosent i 2023." states one value, the sentence before it the other."""
+    if candidate.span.kind != "sentence":
+        return []
     same = sorted(
         (c for c, _ in judged.ranked if c.chunk.id == candidate.chunk.id),
         key=lambda c: c.span.start,
     )
-    if candidate.span.kind == "row":
-        if not other_rows:
-            return []
-        return [c for c in same if c.span.kind == "row" and c.index != candidate.index]
     at = next(i for i, c in enumerate(same) if c.index == candidate.index)
     around = same[max(0, at - 1) : at] + same[at + 1 : at + 2]
     return [c for c in around if c.span.kind == "sentence"]
@@ -806,20 +784,19 @@ def _stated_per(noun: str, ops: Sequence[Operand]) -> bool:
 def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Computation | None:
     """ "hvor mange elever per sted": the amount of one passage divided by the count of the
     thing it is per (a number counting it, "25 undervisningssteder")."""
+    if _stated_per(noun, ops):
+        return None
     best: tuple[float, Operand, Operand] | None = None
     for b in ops:
         if not (has(b.counted, noun) or (not b.counted and has(b.keys, noun))) or b.value == 0:
             continue
-        # a count of the noun itself ("269 arter") before one that has it as a part
-        # ("656 artsfunn"), the fewest words first ("269 arter" before "33 rødlistede arter")
-        own = 1 / len(b.counted_words) if has(b.counted_words, noun) else 0.0
         for a in ops:
-            if a is b or not _related(a, b) or has(_described(a), noun):
+            if a is b or not _related(a, b) or has(a.counted | a.keys, noun):
                 continue
             if not _one_year(asked, a, b):
                 continue
             fit = sum(1 for t in asked.terms if has(a.keys | a.counted, t))
-            score = _score(a, b) + 0.1 * fit + 0.05 * own
+            score = _score(a, b) + 0.1 * fit
             if best is None or score > best[0]:
                 best = (score, a, b)
     if best is None:
@@ -831,15 +808,8 @@ def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Com
 def _ratio(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
     per = _PER_WHAT.search(asked.text)
     if per is not None and not _TIMES.search(asked.text):
-        # the word as written, then its lemmas ("art" may also read as the verb "arte")
-        nouns = list(dict.fromkeys([per.group(1).casefold(), *sorted(terms(per.group(1)).lemmas)]))
-        if any(_stated_per(noun, ops) for noun in nouns):
-            return None
-        for noun in nouns:
-            found = _per_ratio(asked, noun, ops)
-            if found is not None:
-                return found
-        return None
+        noun = next(iter(sorted(terms(per.group(1)).lemmas)), per.group(1).casefold())
+        return _per_ratio(asked, noun, ops)
     found = _pair(asked, ops)
     if found is None or found.missing:
         return found
@@ -886,8 +856,8 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
         part, whole = (a, b) if a.value < b.value else (b, a)
         if part.value <= 0:
             continue
-        fit = sum(1 for t in whole_terms if has(_described(whole), t)) + sum(
-            1 for t in asked.terms if t not in whole_terms and has(_described(part), t)
+        fit = sum(1 for t in whole_terms if has(whole.keys, t)) + sum(
+            1 for t in asked.terms if t not in whole_terms and has(part.keys, t)
         )
         score = _score(part, whole) + 0.1 * fit
         if best is None or score > best[0]:
@@ -897,12 +867,6 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     _, part, whole = best
     result = part.value / whole.value * 100
     return Computation(asked.operation, (part, whole), result, "term")
-
-
-def _described(o: Operand) -> frozenset[str]:
-    """The words a value is of: a sentence's count by the words it counts ("656 artsfunn"),
-    not by its clause, which names the other counts too ("fordelt på 269 arter")."""
-    return o.counted_words or o.keys
 
 
 def _one_year(asked: ComputeQuestion, a: Operand, b: Operand) -> bool:
@@ -919,7 +883,7 @@ def _rank(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
             return None
         chosen = sorted(group, key=lambda o: o.value, reverse=not asked.lowest)
         return Computation(asked.operation, tuple(chosen), chosen[0].value, "year")
-    ops_all, ops = ops, [o for o in ops if o.record is not None]
+    ops = [o for o in ops if o.record is not None]
     best: tuple[float, list[Operand]] | None = None
     names = set(_contrast_names(asked)) if len(asked.names) >= 2 else set()
     for table in dict.fromkeys(o.table for o in ops):
@@ -932,51 +896,9 @@ def _rank(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
                 if best is None or score > best[0]:
                     best = (score, chosen)
     if best is None:
-        return _rank_parallel(asked, ops_all)
-    chosen = sorted(best[1], key=lambda o: o.value, reverse=not asked.lowest)
-    return Computation(asked.operation, tuple(chosen), chosen[0].value, "name")
-
-
-#: Share of a heading's words a question must use to name it ("Leve hele livet – i et
-#: aldersvennlig Asker" by "Leve hele livet": 3 of 5).
-HEADING_NAMED = 0.5
-
-
-def _named_by_heading(asked: ComputeQuestion, ops: Sequence[Operand]) -> list[Operand]:
-    """The operands whose heading's subject the question names: it uses at least
-    :data:`HEADING_NAMED` of the heading's words, not counting words every heading has
-    ("Plan for ...")."""
-    lemmas = [terms(o.candidate.span.context).lemmas for o in ops]
-    common = frozenset.intersection(*lemmas) if lemmas else frozenset()
-    named = []
-    for o, words_ in zip(ops, lemmas, strict=True):
-        own = words_ - common
-        used = sum(1 for lemma in own if has(asked.terms, lemma))
-        if own and used / len(own) >= HEADING_NAMED:
-            named.append(o)
-    return named
-
-
-def _rank_parallel(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
-    """Which subject has the most when each passage states it in the same sentence (see
-    :func:`_parallel`): one value per heading, of the thing the question counts, of the
-    subjects the question names when it names at least two; each named by its heading."""
-    counts = [o for o in ops if o.end >= 0 and _counts_asked(asked, o)]
-    best: tuple[float, list[Operand]] | None = None
-    for anchor in counts:
-        by_heading: dict[frozenset[str], Operand] = {}
-        for o in (anchor, *(o for o in counts if _parallel(anchor, o))):
-            by_heading.setdefault(o.heading, o)
-        chosen = list(by_heading.values())
-        named = _named_by_heading(asked, chosen)
-        chosen = named if len(named) >= 2 else chosen
-        if len(chosen) >= 2 and (best is None or _score(*chosen) > best[0]):
-            best = (_score(*chosen), chosen)
-    if best is None:
         return None
     chosen = sorted(best[1], key=lambda o: o.value, reverse=not asked.lowest)
-    named_by_heading = tuple(replace(o, place=o.candidate.span.context) for o in chosen)
-    return Computation(asked.operation, named_by_heading, chosen[0].value, "name")
+    return Computation(asked.operation, tuple(chosen), chosen[0].value, "name")
 
 
 def parse_target(text: str) -> tuple[str, Decimal] | None:

@@ -112,8 +112,6 @@ def surface(term: str, question: str) -> str:
 def operand_text(c: Computation, i: int, question: str, cite: str) -> str:
     tag = tag_of(c, i, question)
     base = shown(c.operands[i])
-    if i > 0 and base[:1] in "−-":
-        base = f"({base})"  # a negative value after the operator: "75 − (−10) = 85"
     return f"{base} ({tag}){cite}" if tag else f"{base}{cite}"
 
 

@@ -27,7 +27,6 @@ from vectorstore.language import (
     CLAUSE_BREAKS,
     RESPECTIVELY,
     CompoundSplitter,
-    Terms,
     capitalised_names,
     squash,
     stop_words,
@@ -67,9 +66,6 @@ class Operand:
     end: int = -1
     #: What a sentence's number without a unit counts ("innsatsområde"), as terms.
     counted: frozenset[str] = frozenset()
-    #: The same words' lemmas without their compound parts: "656 artsfunn" counts finds
-    #: ("artsfunn"), not species ("art"), though "art" is one of its parts.
-    counted_words: frozenset[str] = frozenset()
     #: A value of a table of named columns: the column's name ("Oppr. bud. 2024"), and whether
     #: it is the row's first column, the value the row is about ("Regnskap 2024").
     column: str = ""
@@ -226,12 +222,10 @@ class OperandFinder:
             item = respectively.get(i)
             names = _names(clause, first=lo == 0, places=self.places)
             keys = self._keys(item) if item else self._keys(clause) | {squash(n) for n in names}
-            counted = self._counted(text, q)
-            negative = _NEGATIVE_BEFORE.search(text[max(lo, q.start - 40) : q.start]) is not None
             out.append(
                 Operand(
-                    value=-q.value if negative and q.value > 0 else q.value,
-                    text=f"−{q.text}" if negative and q.value > 0 else q.text,
+                    value=q.value,
+                    text=q.text,
                     unit=q.unit,
                     year=_year_of(text, q, sentence_years),
                     place=item or (names[0] if names else None),
@@ -246,18 +240,17 @@ class OperandFinder:
                     ),
                     start=q.start,
                     end=q.end,
-                    counted=counted.lemmas | counted.parts,
-                    counted_words=counted.lemmas,
+                    counted=self._counted(text, q),
                     heading=heading,
                 )
             )
         return out
 
-    def _counted(self, text: str, quantity: Quantity) -> Terms:
+    def _counted(self, text: str, quantity: Quantity) -> frozenset[str]:
         """What a number without a unit counts: the terms of the next content words
-        ("8 innsatsområder" -> innsatsområde; parts innsats, område)."""
+        ("8 innsatsområder" -> innsatsområde, innsats, område)."""
         if quantity.unit:
-            return Terms(frozenset(), frozenset())
+            return frozenset()
         stop = stop_words()
         following = [w for w in words(text[quantity.end : quantity.end + 60])[:3]]
         content: list[str] = []
@@ -265,12 +258,10 @@ class OperandFinder:
             if word in stop or word.isdigit():
                 break
             content.append(word)
-        return terms(" ".join(content[:2]), self.splitter)
+        found = terms(" ".join(content[:2]), self.splitter)
+        return found.lemmas | found.parts
 
 
-#: "en negativ vekst på 10 arbeidsplasser": the number is below zero though printed without a
-#: minus (the words right before it in its clause say so).
-_NEGATIVE_BEFORE = re.compile(r"\bnegativ\w*\s+(?:\w+\s+){0,2}(?:på|of)\s*$", re.IGNORECASE)
 _YEAR_AT_END = re.compile(r"\s*\b(?:19|20)\d\d$")
 #: "Beløp i 1000": a table's amounts are in thousands of kroner.
 _THOUSANDS = re.compile(r"\bBeløp\s+i\s+1\s?000\b|\bi\s+1\s?000\s+kr", re.IGNORECASE)

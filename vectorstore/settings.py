@@ -103,8 +103,8 @@ class Settings(BaseSettings):
         1,
         description="The reader's best candidates whose neighbouring sentences in the passage "
         'also give operands ("Dette er en nedgang fra 91 prosent" and the sentence before it), '
-        "and, when the question names another place, whose table's rows named after a place "
-        "do; chosen on the train and spare splits' compute questions.",
+        "and whose sentences that read the same but for their numbers in other passages of "
+        "the document do; chosen on the train and spare splits' compute questions.",
     )
     compute_min_probability: float = Field(
         0.1,

@@ -173,18 +173,6 @@ def test_two_years_of_a_comparison_table_are_one_place(tmp_path: Path, question:
     assert {o.place for o in found.operands} == {"Asker"}
 
 
-@pytest.mark.parametrize("owner", ["Askers", "Asker's"])
-def test_a_place_named_in_the_genitive_is_that_place(
-    table_chunks: tuple[RowValues, Chunk, Chunk], owner: str
-) -> None:
-    values, _, kostra = table_chunks
-    row = _candidate(kostra, "Dekningsgrad (prosent) 76 % 75 % 113 % 91 %")
-    question = f"Hvor mye endret {owner} dekningsgrad seg fra 2023 til 2024?"
-    found, _ = _compute(values, question, (row, 0.9))
-    assert found is not None and found.result == Decimal(-1)
-    assert [o.place for o in found.operands] == ["Asker", "Asker"]
-
-
 def test_a_year_change_of_a_place_with_only_its_latest_year_is_missing(
     table_chunks: tuple[RowValues, Chunk, Chunk],
 ) -> None:
@@ -359,28 +347,6 @@ def test_an_amount_per_something_divides_by_the_count_of_it() -> None:
     assert "Om lag 20,8 m2 per boenhet." in shown.text
 
 
-COUNTS = "Det ble registrert 720 elevbesøk fordelt på 180 elever, inkludert 30 nye elever."
-
-
-def test_an_average_per_thing_from_one_sentence_divides_by_the_count_of_that_thing() -> None:
-    """The sentence's words name every count in it; each count is the count of its own noun
-    ("720 elevbesøk" is of visits, though the clause also names pupils)."""
-    chunk = _chunk(COUNTS, 8, kind="text")
-    candidate = (_candidate(chunk, COUNTS, "sentence"), 0.9)
-    found, shown = _compute(None, "Hvor mange elevbesøk var det i snitt per elev?", candidate)
-    assert found is not None and shown is not None
-    assert [o.text for o in found.operands] == ["720", "180"]
-    assert shown.text.startswith("720 / 180 = 4,00 [1]. Om lag 4,0 per elev.")
-
-
-def test_a_share_of_one_sentence_is_of_the_count_of_the_thing_named() -> None:
-    chunk = _chunk(COUNTS, 8, kind="text")
-    candidate = (_candidate(chunk, COUNTS, "sentence"), 0.9)
-    found, shown = _compute(None, "Hvor stor andel av elevene var nye?", candidate)
-    assert found is not None and shown is not None
-    assert shown.text.startswith("30 av 180 = 16,7 % [1].")
-
-
 def _under(heading: str, sentence: str, n: int) -> Candidate:
     """A sentence of its own passage under ``heading`` (the candidate's context)."""
     chunk = replace(_chunk(sentence, n, kind="text"), section=heading)
@@ -413,18 +379,6 @@ def test_sentences_of_two_passages_that_read_differently_are_not_compared() -> N
     question = "Hvor mange flere tiltak har planen for idrett enn den for bibliotek?"
     found, _ = _compute(None, question, (books, 0.7), (sport, 0.4))
     assert found is None
-
-
-def test_the_subject_with_most_of_parallel_sentences_is_ranked_by_its_heading() -> None:
-    plans = _plans()
-    question = "Hvilken av planene for idrett og bibliotek har flest tiltak?"
-    found, shown = _compute(None, question, *((p, 0.6) for p in plans))
-    assert found is not None and shown is not None
-    assert [(o.text, o.place) for o in found.operands] == [
-        ("20", "Plan for idrett"),
-        ("12", "Plan for bibliotek"),
-    ]  # the plan the question does not name is left out
-    assert shown.text.startswith("Plan for idrett har høyest verdi: 20.")
 
 
 def test_a_sum_covers_every_subject_the_question_names() -> None:
@@ -473,15 +427,6 @@ def test_a_duration_question_without_dates_is_a_difference_of_its_values() -> No
     question = "Hvor mange år går det fra den ene er ferdig til den andre?"
     found, _ = _compute(None, question, (_candidate(chunk, text, "sentence"), 0.9))
     assert found is None or found.operation == "difference"
-
-
-def test_a_negative_growth_printed_without_a_minus_is_below_zero() -> None:
-    text = "I 2021 var det en negativ vekst på 40 registrerte medlemmer, mens det i 2022 kom 25."
-    chunk = _chunk(text, 16, kind="text")
-    question = "Hvor mye endret veksten i medlemmer seg fra 2021 til 2022?"
-    found, shown = _compute(None, question, (_candidate(chunk, text, "sentence"), 0.9))
-    assert found is not None and shown is not None and found.result == Decimal(65)
-    assert shown.text.startswith("25 (2022) − (−40) (2021) = 65 [1].")
 
 
 def test_an_amount_per_something_the_documents_state_is_not_computed() -> None:
@@ -659,29 +604,6 @@ def test_values_of_named_columns_are_added_along_one_row_or_one_column(tmp_path:
         or len({o.column for o in found.operands}) == 1
         or (len({o.series for o in found.operands}) == 1)
     )
-
-
-def test_a_table_row_brings_the_other_rows_of_its_table(tmp_path: Path) -> None:
-    """The reader is sure of Bærum's row and not of Asker's: the other row of the same table
-    still gives the second value."""
-    chunk = _chunk("Dekningsgrad 2023 2024\nBærum 113 % 113 %\nAsker 76 % 75 %", 5)
-    records = [
-        _record(place, year, value, chunk)
-        for place, pairs in (("Bærum", ("113 %", "113 %")), ("Asker", ("76 %", "75 %")))
-        for year, value in zip((2023, 2024), pairs, strict=True)
-    ]
-    IndicatorStore(tmp_path / "indicators.sqlite3").replace_document("doc", records)
-    values = RowValues(tmp_path / "indicators.sqlite3")
-    baerum = _candidate(chunk, "Bærum 113 % 113 %", index=0)
-    asker = _candidate(chunk, "Asker 76 % 75 %", index=1)
-    question = "Hvor mye høyere var dekningsgraden i Bærum enn i Asker i 2024?"
-    judged = _judged(question, (baerum, 0.8), (asker, 0.02))
-    alone = Computer(values, None, PLACES, min_probability=0.1, neighbours_of=0)
-    assert alone.run(judged, question) is None
-    computer = Computer(values, None, PLACES, min_probability=0.1, neighbours_of=1)
-    found = computer.run(judged, question)
-    assert found is not None and found.result == Decimal(38)
-    assert [o.place for o in found.operands] == ["Bærum", "Asker"]
 
 
 def test_two_values_of_different_units_are_never_compared(tmp_path: Path) -> None:
