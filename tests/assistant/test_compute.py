@@ -390,11 +390,18 @@ def test_a_sum_covers_every_subject_the_question_names() -> None:
     assert found is not None and found.result == Decimal(63)
 
 
+def _one_sentence(
+    question: str, text: str, n: int
+) -> tuple[Computation | None, ComputedText | None]:
+    """The computation over one sentence of its own passage, which the reader trusts."""
+    chunk = _chunk(text, n, kind="text")
+    return _compute(None, question, (_candidate(chunk, text, "sentence"), 0.9))
+
+
 def test_a_sum_never_adds_a_total_to_its_parts() -> None:
     text = "Avfallet var 37 kilo per innbygger, fordelt på 22,3 kilo papir og 14,6 kilo plast."
-    chunk = _chunk(text, 13, kind="text")
     question = "Hvor mye avfall, papir og plast ble samlet inn til sammen?"
-    found, _ = _compute(None, question, (_candidate(chunk, text, "sentence"), 0.9))
+    found, _ = _one_sentence(question, text, 13)
     assert found is not None and len(found.operands) == 2  # not 37 + 22,3 + 14,6 = 73,9
 
 
@@ -410,9 +417,8 @@ def test_parallel_sentences_the_reader_puts_low_still_give_their_values() -> Non
 
 def test_the_time_between_two_dates_of_a_sentence() -> None:
     text = "Planen ble vedtatt 2. februar 2021 og revidert 20. desember 2022."
-    chunk = _chunk(text, 14, kind="text")
     question = "Hvor lang tid gikk det fra planen ble vedtatt til den ble revidert?"
-    found, shown = _compute(None, question, (_candidate(chunk, text, "sentence"), 0.9))
+    found, shown = _one_sentence(question, text, 14)
     assert found is not None and shown is not None and found.operation == "duration"
     assert found.result == Decimal(686)
     assert [v["value"] for v in shown.computation["values"]] == ["2021-02-02", "2022-12-20"]
