@@ -12,7 +12,15 @@ from assistant.service import AssistantService
 from tests.assistant.conftest import SMALL_DEV, SMALL_TRAIN, BuiltIndex
 from training.corpus import CorpusCandidates, same_text
 from training.embedder import EmbedderConfig, Pair, build_pairs, training_id
-from training.reader import Outcome, choose_threshold, scores_at, train_reader
+from training.reader import (
+    Outcome,
+    QuestionRows,
+    ReaderConfig,
+    choose_threshold,
+    fit,
+    scores_at,
+    train_reader,
+)
 
 
 def test_same_text_ignores_line_breaks_and_accepts_a_differently_cut_span() -> None:
@@ -69,6 +77,24 @@ def test_the_threshold_balances_answering_and_refusing() -> None:
     # Above 0.65 both unanswerable questions are refused and the 0.9 answer still stands.
     assert best["threshold"] == 0.66 and best["balanced"] == round((1 / 3 + 1) / 2, 4)
     assert best["balanced"] > at_half["balanced"]
+
+
+def test_an_unanswerable_questions_rows_weigh_more_than_an_answerable_ones() -> None:
+    # The same candidate (feature 1.0) answers 300 questions and is a near miss of 300 others
+    # that the documents do not answer; the rest are plainly wrong candidates (0.0).
+    answerable = [
+        QuestionRows(f"a{i}", True, np.array([[1.0], [0.0]]), np.array([1.0, 0.0]))
+        for i in range(300)
+    ]
+    unanswerable = [
+        QuestionRows(f"u{i}", False, np.array([[1.0]]), np.array([0.0])) for i in range(300)
+    ]
+    rows = answerable + unanswerable
+    even = fit(rows, ReaderConfig(unanswerable_weight=1.0)).predict_proba(np.array([[1.0]]))
+    weighted = fit(rows, ReaderConfig(unanswerable_weight=3.0)).predict_proba(np.array([[1.0]]))
+    assert abs(even[0, 1] - 0.5) < 0.05
+    # 300 positives against 300 negatives that count three times: 300 / 1200
+    assert abs(weighted[0, 1] - 0.25) < 0.05
 
 
 def test_a_smoothed_threshold_prefers_a_plateau_to_a_spike() -> None:
