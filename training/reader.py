@@ -5,8 +5,8 @@ For every question of a split, the candidate stage runs exactly as it does when 
 (:class:`assistant.candidates.CandidateGenerator` over the index built with the fine-tuned
 embedder), the reader's features are computed (:func:`assistant.reader.features`), and each
 candidate is labelled 1 when it is the question's evidence. Unanswerable questions contribute
-only negatives: near misses teach that a similar sentence about another year or place does not
-answer.
+only negatives, weighted up (``ReaderConfig.unanswerable_weight``): near misses teach that a
+similar sentence about another year or place does not answer.
 
 The threshold maximises the dev split's balanced accuracy: the mean of the answerable questions
 answered with their evidence and the unanswerable ones refused (a citizen must never get an
@@ -52,7 +52,8 @@ class ReaderConfig:
     nearest: int = 30
     #: The threshold maximises dev balanced accuracy averaged over thresholds this close to it:
     #: the raw maximum of 605 questions moved between 0.62 and 0.71 across seeds (answers
-    #: refused or given by the hundred), the smoothed one stays at 0.65-0.66.
+    #: refused or given by the hundred), the smoothed one stays at 0.65-0.66 (0.53-0.60 with
+    #: ``unanswerable_weight`` 3, whose probabilities run lower).
     threshold_window: float = 0.08
     #: Weight of an unanswerable question's rows against an answerable one's. They are only
     #: negatives, and 500 of the train split's 3,574 questions; weighted up, a near miss (another
