@@ -119,14 +119,11 @@ def collect(
 def fit(rows: Sequence[QuestionRows], config: ReaderConfig) -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    X = np.concatenate([r.X for r in rows if len(r.X)])
-    y = np.concatenate([r.y for r in rows if len(r.X)])
+    kept = [r for r in rows if len(r.X)]
+    X = np.concatenate([r.X for r in kept])
+    y = np.concatenate([r.y for r in kept])
     weight = np.concatenate(
-        [
-            np.full(len(r.X), 1.0 if r.answerable else config.unanswerable_weight)
-            for r in rows
-            if len(r.X)
-        ]
+        [np.full(len(r.X), 1.0 if r.answerable else config.unanswerable_weight) for r in kept]
     )
     model = HistGradientBoostingClassifier(
         max_iter=config.max_iter,
