@@ -31,9 +31,18 @@ def _turns(raw: Any) -> list[Turn]:
     return turns
 
 
+#: Said under an answer the reader is not sure of (``Answer.certainty``).
+UNSURE_NOTE = {
+    "no": "Usikkert svar: kilden svarer kanskje ikke på akkurat dette. Les den før du bruker svaret.",
+    "en": "Uncertain answer: the source may not answer exactly this. Read it before you use it.",
+}
+
+
 def format_answer(answer: Answer) -> str:
     """The answer and its sources, for a person reading a terminal."""
     lines = [textwrap.fill(answer.answer, width=100), ""]
+    if answer.certainty == "unsure":
+        lines[1:1] = [UNSURE_NOTE[answer.language], ""]
     if answer.citations:
         lines.append("Kilder / sources:")
         for c in answer.citations:

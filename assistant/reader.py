@@ -226,6 +226,8 @@ class Judged:
     threshold: float
     #: The passages hybrid search ranked (what the answer reports as retrieved).
     hits: tuple[SearchHit, ...] = ()
+    #: From this probability an answer is sure; between the threshold and it, uncertain.
+    sure_probability: float = 1.0
 
     @property
     def best(self) -> tuple[Candidate, float] | None:
@@ -273,17 +275,25 @@ class ReaderMissingError(RuntimeError):
 class Reader:
     """Scores candidates with the trained model; loads it in :meth:`warm_up`."""
 
-    def __init__(self, artifact: ReaderArtifact, threshold: float | None = None) -> None:
+    def __init__(
+        self,
+        artifact: ReaderArtifact,
+        threshold: float | None = None,
+        sure_probability: float | None = None,
+    ) -> None:
         self.artifact = artifact
         self._threshold = threshold
+        self._sure_probability = sure_probability
         self._model: ProbabilityModel | None = None
         self._meta: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def from_model(cls, model: ProbabilityModel, threshold: float) -> Reader:
+    def from_model(
+        cls, model: ProbabilityModel, threshold: float, sure_probability: float = 1.0
+    ) -> Reader:
         """A reader over a model already in memory (a stronger model, or a test's fake)."""
-        reader = cls(ReaderArtifact(Path("-")), threshold)
+        reader = cls(ReaderArtifact(Path("-")), threshold, sure_probability)
         reader._model = model
         reader._meta = {"threshold": threshold, "features": list(FEATURE_NAMES)}
         return reader
@@ -308,6 +318,16 @@ class Reader:
             return self._threshold
         return float(self._meta["threshold"])
 
+    @property
+    def sure_probability(self) -> float:
+        """From this probability an answer is sure (never below the threshold); a reader
+        trained before the level was learned calls no answer sure."""
+        self.warm_up()
+        level = self._sure_probability
+        if level is None:
+            level = float(self._meta.get("sure_probability", 1.0))
+        return max(level, self.threshold)
+
     def probabilities(self, X: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         self.warm_up()
         assert self._model is not None
@@ -320,4 +340,4 @@ class Reader:
         probabilities = self.probabilities(features(analysis, candidates, corpus))
         order = np.argsort(-probabilities, kind="stable")
         ranked = tuple((candidates.items[i], float(probabilities[i])) for i in order)
-        return Judged(analysis, ranked, self.threshold, candidates.hits)
+        return Judged(analysis, ranked, self.threshold, candidates.hits, self.sure_probability)

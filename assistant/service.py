@@ -43,6 +43,7 @@ from assistant.reader import Judged, Reader, ReaderArtifact
 from assistant.types import (
     Answer,
     Answerer,
+    Certainty,
     Citation,
     Language,
     StreamEvent,
@@ -79,6 +80,17 @@ PASSAGE_WINDOW_CHARS = 450
 def reader_folder(settings: Settings) -> Path:
     """Where ``python -m training`` puts the trained reader."""
     return Path(settings.cache_dir) / "models" / "reader"
+
+
+def certainty(composition: Composition, judged: Judged, computed: ComputedText | None) -> Certainty:
+    """ "sure" when the answer's probability reaches the reader's sure level, else "unsure". A
+    quote is as sure as the best candidate; a computation as its least sure value."""
+    levels = [c.confidence for c in composition.citations if c.confidence is not None]
+    if computed is not None and levels:
+        level = min(levels)
+    else:
+        level = max(levels, default=judged.confidence)
+    return "sure" if level >= judged.sure_probability else "unsure"
 
 
 @dataclass
@@ -131,8 +143,11 @@ class AssistantService:
     def reader(self) -> Reader:
         with self._lock:
             if self._reader is None:
-                threshold = self.settings.reader_threshold
-                self._reader = Reader(ReaderArtifact(reader_folder(self.settings)), threshold)
+                self._reader = Reader(
+                    ReaderArtifact(reader_folder(self.settings)),
+                    self.settings.reader_threshold,
+                    self.settings.reader_sure_probability,
+                )
             return self._reader
 
     @property
@@ -341,6 +356,7 @@ class AssistantService:
             indicator=composition.indicator,
             closest=composition.closest,
             computation=computed.computation if computed is not None else None,
+            certainty=None if composition.refused else certainty(composition, judged, computed),
         )
         yield StreamEvent("answer", answer=answer)
 

@@ -10,6 +10,9 @@ from vectorstore.types import Chunk, SearchHit
 
 Language = Literal["no", "en"]
 AnswererName = Literal["llm", "openai", "extractive", "indicator"]
+#: How sure an answer is: "sure" when the reader's probability reaches the level at which dev
+#: answers were right 85 % of the time, else "unsure" (the page says so); None when refused.
+Certainty = Literal["sure", "unsure"]
 
 
 class TimeBudgetExceeded(RuntimeError):
@@ -90,6 +93,7 @@ class Answer:
     closest: tuple[Citation, ...] = ()
     #: A computed result (difference, sum, trend ...) with each value's citation.
     computation: dict[str, Any] | None = None
+    certainty: Certainty | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -123,6 +127,7 @@ class Answer:
                 "indicator": self.indicator,
                 "closest": [c.to_dict() for c in self.closest],
                 "computation": self.computation,
+                "certainty": self.certainty,
             }
         )
         return out

@@ -9,7 +9,10 @@ Scoring, per question (conversations: per turn, with the earlier turns as histor
   showed its calculation (``Answer.computation``), and ``computed_when_not_asked`` is how often
   a question that asked no computation got one;
 * unanswerable: right when refused;
-* cites evidence: for a right answer, a cited passage contains the evidence span.
+* cites evidence: for a right answer, a cited passage contains the evidence span;
+* sure / unsure: of the questions answered (answerable or not, computations included), how
+  many the answer called sure (``Answer.certainty``), and how many of the sure and of the
+  unsure ones were right.
 
 The test split is scored in aggregate only: reports give rates per group, never a question's
 outcome (``--records`` writes them, for dev).
@@ -59,6 +62,8 @@ class Outcome:
     computed: bool = False
     #: The question the service answered (a follow-up resolved), when it differs.
     standalone: str = ""
+    #: "sure" or "unsure" for an answer, "" for a refusal.
+    certainty: str = ""
 
 
 def _cites(answer: Answer, evidence: Sequence[str]) -> bool:
@@ -95,6 +100,7 @@ def score(question: dict[str, Any], answer: Answer, ms: float, item_id: str) -> 
         answer=answer.answer[:300],
         computed=answer.computation is not None and not answer.refused,
         standalone=answer.standalone_question or "",
+        certainty=answer.certainty or "",
     )
 
 
@@ -156,6 +162,7 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         ),
         "conversation_turns": _rate(turns, lambda o: o.right),
         "followup_turns": _rate([o for o in turns if o.followup != "first"], lambda o: o.right),
+        **_certainty_rates([o for o in single if not o.refused and not o.error]),
     }
     for kind in sorted({o.kind for o in single if o.type == "compute"}):
         group = [o for o in single if o.type == "compute" and o.kind == kind]
@@ -167,6 +174,15 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     groups["latency_ms"] = metrics.latency_summary(latencies)
     groups["errors"] = sum(1 for o in outcomes if o.error)
     return groups
+
+
+def _certainty_rates(answered: Sequence[Outcome]) -> dict[str, Any]:
+    """How many answers were called sure, and how often the sure and the unsure were right."""
+    return {
+        "answered_sure": _rate(answered, lambda o: o.certainty == "sure"),
+        "sure_right": _rate([o for o in answered if o.certainty == "sure"], lambda o: o.right),
+        "unsure_right": _rate([o for o in answered if o.certainty == "unsure"], lambda o: o.right),
+    }
 
 
 def untouched(

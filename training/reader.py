@@ -11,7 +11,9 @@ similar sentence about another year or place does not answer.
 The threshold maximises the dev split's balanced accuracy: the mean of the answerable questions
 answered with their evidence and the unanswerable ones refused (a citizen must never get an
 invented answer, so refusing well counts as much as answering well, whatever the mix), averaged
-over nearby thresholds so that the choice does not follow the noise of one dev question.
+over nearby thresholds so that the choice does not follow the noise of one dev question. Above
+it, a second level is chosen on dev: the probability from which an answer is "sure" (see
+``choose_sure``); the page marks answers below it as uncertain.
 """
 
 from __future__ import annotations
@@ -60,6 +62,12 @@ class ReaderConfig:
     #: year, place or group) keeps a lower probability, so refusal rests on them more. Chosen
     #: from 1, 2 and 3 on the dev and spare splits (fourteenth sitting, see the README).
     unanswerable_weight: float = 3.0
+    #: An answer is "sure" when the reader's probability reaches the lowest level (not below the
+    #: threshold) at which the dev questions answered at least that confidently had their
+    #: evidence first this often, over at least ``sure_min_questions`` of them; the page marks
+    #: the other answers as uncertain (see ``choose_sure``).
+    sure_precision: float = 0.85
+    sure_min_questions: int = 30
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,39 @@ def choose_threshold(results: Sequence[Outcome], window: float = 0.0) -> dict[st
     return {**scores_at(results, grid[best]), "balanced_smoothed": round(float(smoothed[best]), 4)}
 
 
+def choose_sure(
+    results: Sequence[Outcome], threshold: float, precision: float, min_questions: int
+) -> dict[str, float]:
+    """The lowest probability (on the threshold's grid, from the threshold up) at which the
+    questions answered at least that confidently had their evidence first at least ``precision``
+    of the time, over at least ``min_questions`` of them (an unanswerable question answered is
+    wrong); 1.0 when no level qualifies, so that no answer is called sure. With the share of
+    the answered questions that are sure, and the precision of the sure and the other ones."""
+    grid = [round(float(t), 2) for t in np.arange(THRESHOLD_STEP, 1.0, THRESHOLD_STEP)]
+    answered = [o for o in results if o.best_probability >= threshold]
+    sure = 1.0
+    for level in (t for t in grid if t >= threshold):
+        above = [o for o in answered if o.best_probability >= level]
+        if len(above) < min_questions:
+            break
+        if _precision(above) >= precision:
+            sure = level
+            break
+    confident = [o for o in answered if o.best_probability >= sure]
+    doubtful = [o for o in answered if o.best_probability < sure]
+    return {
+        "sure_probability": sure,
+        "sure_share": round(len(confident) / max(1, len(answered)), 4),
+        "sure_precision": round(_precision(confident), 4),
+        "unsure_precision": round(_precision(doubtful), 4),
+    }
+
+
+def _precision(answered: Sequence[Outcome]) -> float:
+    right = sum(o.answerable and o.best_is_evidence for o in answered)
+    return right / max(1, len(answered))
+
+
 def reader_id(embedder_name: str, questions: Sequence[dict[str, Any]], config: ReaderConfig) -> str:
     digest = hashlib.sha256()
     # the candidates are the reader's rows: a change in what they are retrains it
@@ -226,13 +267,18 @@ def train_reader(
     train_rows = collect(train_questions, generator, corpus)
     dev_rows = collect(reader_questions(dev_items), generator, corpus)
     model = fit(train_rows, config)
-    dev = choose_threshold(outcomes(model, dev_rows), config.threshold_window)
+    dev_outcomes = outcomes(model, dev_rows)
+    dev = choose_threshold(dev_outcomes, config.threshold_window)
+    sure = choose_sure(
+        dev_outcomes, dev["threshold"], config.sure_precision, config.sure_min_questions
+    )
     train = scores_at(outcomes(model, train_rows), dev["threshold"])
     meta = {
         "id": model_id,
         "embedder": index.embedder.name,
         "features": list(FEATURE_NAMES),
         "threshold": dev["threshold"],
+        "sure_probability": sure["sure_probability"],
         "config": asdict(config),
         "train_questions": len(train_rows),
         "dev_questions": len(dev_rows),
@@ -241,7 +287,7 @@ def train_reader(
         ),
         "recall_train": round(float(np.mean([r.y.any() for r in train_rows if r.answerable])), 4),
         "recall_dev": round(float(np.mean([r.y.any() for r in dev_rows if r.answerable])), 4),
-        "dev": dev,
+        "dev": {**dev, **sure},
         "train": train,
         "seconds": round(time.perf_counter() - started, 1),
     }

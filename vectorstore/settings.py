@@ -92,6 +92,12 @@ class Settings(BaseSettings):
         description="The reader's probability a candidate needs for the question to be answered; "
         "None = the threshold chosen on the dev split at training (in the reader's reader.json).",
     )
+    reader_sure_probability: float | None = Field(
+        None,
+        description="The reader's probability from which an answer is called sure; below it the "
+        "answer is marked uncertain. None = the level chosen on the dev split at training (in "
+        "reader.json: answers that confident had their evidence first 85 % of the time).",
+    )
 
     # --- computed answers and follow-ups ---------------------------------------------------------
     compute_candidates: int = Field(

@@ -48,6 +48,8 @@ LABELS: dict[str, dict[str, str]] = {
         "stopped": "Svaret ble stoppet.",
         "used_value": "brukt i svaret",
         "feedback_question": "Var svaret nyttig?",
+        "unsure": "Usikkert svar: kilden svarer kanskje ikke på akkurat dette. "
+        "Les utdraget under før du bruker svaret.",
     },
     "en": {
         "sources": "Sources",
@@ -79,6 +81,8 @@ LABELS: dict[str, dict[str, str]] = {
         "stopped": "The answer was stopped.",
         "used_value": "used in the answer",
         "feedback_question": "Was the answer helpful?",
+        "unsure": "Uncertain answer: the source may not answer exactly this. "
+        "Read the excerpt below before you use the answer.",
     },
 }
 

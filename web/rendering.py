@@ -3,8 +3,9 @@
 A finished answer is its text (``[n]`` as links named for screen readers), an indicator table
 and chart when there is one, its source cards numbered in the order the text cites them (see
 :mod:`web.cards`, :mod:`web.citations`), and its action bar: copy as plain text with the
-reference, and the rating buttons with a comment field that opens at the rated answer. A
-refusal shows the closest passages and what to try instead (:mod:`web.refusal`). Only finished
+reference, and the rating buttons with a comment field that opens at the rated answer. An
+answer the reader is unsure of says so above its sources (``Answer.certainty``). A refusal shows
+the closest passages and what to try instead (:mod:`web.refusal`). Only finished
 answers get the action bar; while an answer is being written the page shows what the assistant
 is doing (the service's ``stage`` text), then the text as it streams.
 """
@@ -189,6 +190,8 @@ def _answer_body(
         return body, shown
     names = {s.n: link_name(s, language) for s in sources}
     body = render_text(text, anchor_prefix=prefix, known=names.keys(), names=names)
+    if answer.get("certainty") == "unsure":
+        body += f'<p class="asker-unsure" role="note">{esc(labels(language)["unsure"])}</p>'
     indicator = answer.get("indicator")
     body += render_indicator(indicator if isinstance(indicator, Mapping) else None, language)
     body += render_sources(sources, prefix, language)

@@ -81,6 +81,17 @@ def test_ask_human_output_lists_sources(runner: CliRunner) -> None:
     assert "(extractive;" in result.stdout
 
 
+def test_an_answer_below_the_sure_level_is_marked_in_both_outputs(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASKER_READER_SURE_PROBABILITY", "0.999")
+    human = runner.invoke(main, ["ask", STAFF_QUESTION])
+    assert human.exit_code == 0, human.output
+    assert "5 400" in human.stdout and "Usikkert svar" in human.stdout
+    data = json.loads(runner.invoke(main, ["ask", "--json", STAFF_QUESTION]).stdout)
+    assert data["refused"] is False and data["certainty"] == "unsure"
+
+
 def test_ask_with_a_document_filter(runner: CliRunner) -> None:
     result = runner.invoke(main, ["ask", "--json", "--document", "kulturplan-2023", STAFF_QUESTION])
     assert result.exit_code == 0, result.output

@@ -11,9 +11,17 @@ from typing import Any
 
 import pytest
 
+from assistant.reader import Reader
 from assistant.service import AssistantService
 from assistant.types import Answer, StreamEvent, TimeBudgetExceeded, Turn
-from tests.assistant.conftest import ScriptedAnswerer, ServiceFactory, passage_number
+from tests.assistant.conftest import (
+    FAKE_THRESHOLD,
+    BuiltIndex,
+    CoverageModel,
+    ScriptedAnswerer,
+    ServiceFactory,
+    passage_number,
+)
 from vectorstore.types import SearchFilters
 
 STAFF_QUESTION = "Hvor mange årsverk hadde Asker kommune ved utgangen av 2024?"
@@ -182,3 +190,17 @@ def test_to_dict_carries_citations_closest_and_timings(service: AssistantService
     assert data["closest"] == [] and data["retrieved"]
     refused = service.ask("Hvor mange elbiler kjøpte brannvesenet?").to_dict()
     assert refused["closest"] and refused["closest"][0]["supporting_sentence"]
+
+
+def test_an_answer_below_the_sure_level_is_marked_unsure(built_index: BuiltIndex) -> None:
+    def service_with(sure: float) -> AssistantService:
+        reader = Reader.from_model(CoverageModel(), FAKE_THRESHOLD, sure_probability=sure)
+        return AssistantService(built_index.settings, index=built_index.index, reader=reader)
+
+    confident = service_with(FAKE_THRESHOLD).ask(STAFF_QUESTION)
+    assert not confident.refused and confident.certainty == "sure"
+    doubtful = service_with(0.999).ask(STAFF_QUESTION)
+    assert doubtful.answer == confident.answer and doubtful.certainty == "unsure"
+    assert doubtful.to_dict()["certainty"] == "unsure"
+    refused = service_with(0.999).ask("Hvor mange elbiler kjøpte brannvesenet?")
+    assert refused.refused and refused.certainty is None

@@ -16,6 +16,7 @@ from training.reader import (
     Outcome,
     QuestionRows,
     ReaderConfig,
+    choose_sure,
     choose_threshold,
     fit,
     scores_at,
@@ -114,13 +115,39 @@ def test_a_smoothed_threshold_prefers_a_plateau_to_a_spike() -> None:
     assert smoothed["balanced_smoothed"] == round((1.0 + 10 * 0.75) / 11, 4)
 
 
+def test_the_sure_level_is_the_lowest_where_answers_were_right_often_enough() -> None:
+    # Answered at the threshold 0.5: from 0.66 up 12 of 13 are right, from 0.56 up 12 of 17.
+    results = (
+        [Outcome(True, True, 0.9)] * 9
+        + [Outcome(False, False, 0.85)]
+        + [Outcome(True, True, 0.7)] * 3
+        + [Outcome(True, False, 0.65)] * 4
+        + [Outcome(True, True, 0.55)]
+        + [Outcome(False, False, 0.3)] * 5
+    )
+    sure = choose_sure(results, threshold=0.5, precision=0.85, min_questions=5)
+    assert sure["sure_probability"] == 0.66  # just above the four wrong answers at 0.65
+    assert sure["sure_share"] == round(13 / 18, 4)
+    assert sure["sure_precision"] == round(12 / 13, 4)
+    assert sure["unsure_precision"] == 0.2  # 0.65 x 4 wrong, 0.55 right
+    # too few questions that confident: no answer is called sure
+    none = choose_sure(results, threshold=0.5, precision=0.85, min_questions=14)
+    assert none["sure_probability"] == 1.0 and none["sure_share"] == 0.0
+    assert choose_sure(results, 0.5, 0.99, 10)["sure_probability"] == 1.0  # 9 all right at 0.86
+
+
 def test_a_reader_trained_on_the_small_index_answers_and_refuses(
     built_index: BuiltIndex, tmp_path: Path
 ) -> None:
     meta = train_reader(built_index.index, SMALL_TRAIN, SMALL_DEV, tmp_path / "reader")
     assert meta["train_questions"] == len(SMALL_TRAIN) and 0.0 < meta["threshold"] < 1.0
+    assert meta["threshold"] <= meta["sure_probability"] <= 1.0
     assert meta["recall_train"] == 1.0
     reader = Reader(ReaderArtifact(tmp_path / "reader"))
+    assert reader.sure_probability == meta["sure_probability"]
+    # a level set below the threshold never calls an answer sure that would be refused
+    lowered = Reader(ReaderArtifact(tmp_path / "reader"), None, sure_probability=0.0)
+    assert lowered.sure_probability == meta["threshold"]
     service = AssistantService(built_index.settings, index=built_index.index, reader=reader)
     judged = service.judge("Hvor mange årsverk hadde Asker kommune?")
     best = judged.best

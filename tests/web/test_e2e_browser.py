@@ -343,6 +343,22 @@ def test_table_source_marks_the_cell_the_answer_used(ui: Page) -> None:
 
 
 @needs_fake
+def test_an_unsure_answer_is_marked_and_a_sure_one_is_not(ui: Page) -> None:
+    ui.ask(QUESTION)
+    ui.wait_answers(1)
+    note = ui.last_answer().get_by_role("note")
+    note.wait_for(state="visible", timeout=10_000)
+    assert note.inner_text().startswith("Usikkert svar")
+    sources_top = ui.last_answer().locator(".asker-source").first.bounding_box()
+    note_box = note.bounding_box()
+    assert note_box is not None and sources_top is not None
+    assert note_box["y"] < sources_top["y"]  # read before the sources
+    ui.ask(SICK_LEAVE)
+    ui.wait_answers(2)
+    assert ui.last_answer().get_by_role("note").count() == 0
+
+
+@needs_fake
 def test_refusal_shows_closest_cards_and_names_the_filter(ui: Page) -> None:
     page = ui.page
     ui.set_filter("filter-year", "2024")

@@ -124,6 +124,20 @@ def test_full_answer_from_fake_service() -> None:
     assert "Kilder" in html
 
 
+def test_an_unsure_answer_says_so_above_its_sources() -> None:
+    answer = FakeService().ask("Hvor mye skal utslippene ned?").to_dict()
+    sure = render_answer({**answer, "certainty": "sure"}, "m1")
+    assert "asker-unsure" not in sure and "Usikkert svar" not in sure
+    unsure = render_answer({**answer, "certainty": "unsure"}, "m1")
+    note = unsure.index('class="asker-unsure" role="note"')
+    assert "Usikkert svar" in unsure and note < unsure.index('class="asker-source"')
+    english = FakeService().ask("How much will emissions fall?").to_dict()
+    marked = render_answer({**english, "certainty": "unsure"}, "m1")
+    assert "Uncertain answer" in marked and "Usikkert" not in marked
+    refused = render_answer({**answer, "refused": True, "certainty": "unsure"}, "m1")
+    assert "asker-unsure" not in refused
+
+
 def test_english_labels() -> None:
     answer = FakeService().ask("How much will emissions fall?").to_dict()
     html = render_answer(answer, "m1")
