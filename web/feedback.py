@@ -1,7 +1,7 @@
 """Durable feedback on answers and a log of unanswered questions, in one SQLite file.
 
 ``feedback``: question (and, for a follow-up, the question before it), answer, citations (JSON),
-rating (+1/-1), optional comment, time.
+whether the answer called itself sure, rating (+1/-1), optional comment, time.
 ``unanswered``: the question text word for word, the time, the closest passages found (JSON) and
 whether staff have handled it (nothing about who asked). Staff see them grouped by question.
 Both export to CSV and JSONL. Databases written before a column existed get it on opening.
@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     comment TEXT NOT NULL DEFAULT '',
     answerer TEXT NOT NULL DEFAULT '',
     answer_id TEXT,
-    previous_question TEXT NOT NULL DEFAULT ''
+    previous_question TEXT NOT NULL DEFAULT '',
+    certainty TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS unanswered (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -51,6 +52,7 @@ _ADDED_COLUMNS = (
     ("feedback", "previous_question", "TEXT NOT NULL DEFAULT ''"),
     ("unanswered", "closest_json", "TEXT NOT NULL DEFAULT '[]'"),
     ("unanswered", "handled_at", "TEXT"),
+    ("feedback", "certainty", "TEXT NOT NULL DEFAULT ''"),
 )
 
 FEEDBACK_COLUMNS = (
@@ -65,6 +67,7 @@ FEEDBACK_COLUMNS = (
     "answerer",
     "answer_id",
     "previous_question",
+    "certainty",
 )
 UNANSWERED_COLUMNS = ("id", "created_at", "question", "closest_json", "handled_at")
 
@@ -89,6 +92,8 @@ class FeedbackRecord:
     answerer: str
     answer_id: str | None
     previous_question: str = ""
+    #: What the answer said of itself: "sure", "unsure" (``Answer.certainty``) or "".
+    certainty: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +108,7 @@ class FeedbackRecord:
             "answerer": self.answerer,
             "answer_id": self.answer_id,
             "previous_question": self.previous_question,
+            "certainty": self.certainty,
         }
 
 
@@ -202,17 +208,19 @@ class FeedbackStore:
         answerer: str = "",
         answer_id: str | None = None,
         previous_question: str = "",
+        certainty: str = "",
     ) -> int:
         """Store one rating (+1 or -1) of an answer; returns the row id. ``previous_question``:
-        for a follow-up, the question it followed (so that staff can read it in context)."""
+        for a follow-up, the question it followed (so that staff can read it in context);
+        ``certainty``: whether the answer called itself sure or unsure."""
         if rating not in (1, -1):
             raise ValueError("rating must be 1 or -1")
         now = _now()
         with self._lock, self._connect() as conn:
             cur = conn.execute(
                 "INSERT INTO feedback (created_at, updated_at, question, answer, citations_json,"
-                " rating, comment, answerer, answer_id, previous_question)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " rating, comment, answerer, answer_id, previous_question, certainty)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now,
                     now,
@@ -224,6 +232,7 @@ class FeedbackStore:
                     answerer,
                     answer_id,
                     previous_question,
+                    certainty,
                 ),
             )
             return int(cur.lastrowid or 0)
@@ -280,6 +289,7 @@ class FeedbackStore:
             answerer=row["answerer"],
             answer_id=row["answer_id"],
             previous_question=row["previous_question"] or "",
+            certainty=row["certainty"] or "",
         )
 
     # --- unanswered questions -------------------------------------------------------------------

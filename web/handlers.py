@@ -376,6 +376,7 @@ class ChatHandlers:
             answerer=str(answer.get("answerer") or ""),
             answer_id=answer.get("id"),
             previous_question=previous_question,
+            certainty=str(answer.get("certainty") or ""),
         )
         record["feedback_id"] = feedback_id
         return feedback_id

@@ -27,7 +27,11 @@ ANSWER_SHOWN_CHARS = 300
 CLOSEST_NAMED = 3
 
 UNANSWERED_HEADERS = ["Spørsmål", "Antall", "Sist stilt (UTC)", "Nærmeste avsnitt", "Behandlet"]
-FEEDBACK_HEADERS = ["Tid (UTC)", "Vurdering", "Spørsmålet før", "Spørsmål", "Svar", "Kommentar"]
+FEEDBACK_HEADERS = [
+    "Tid (UTC)", "Vurdering", "Spørsmålet før", "Spørsmål", "Svar", "Svaret sa selv", "Kommentar",
+]  # fmt: skip
+#: How the feedback list shows what an answer said of its certainty (``Answer.certainty``).
+CERTAINTY_SHOWN = {"sure": "sikkert", "unsure": "usikkert"}
 DOCUMENT_HEADERS = ["Dokument", "Type", "År / periode", "Sider", "Avsnitt", "Status"]
 
 #: What a staff change yields while it runs: (status line, document rows, finished).
@@ -205,7 +209,9 @@ class StaffTools:
         for r in self.feedback.list_feedback(limit=STAFF_ROWS):
             answer = _shortened(r.answer, ANSWER_SHOWN_CHARS)
             rating = "Liker" if r.rating > 0 else "Liker ikke"
-            rows.append([r.created_at, rating, r.previous_question, r.question, answer, r.comment])
+            said = CERTAINTY_SHOWN.get(r.certainty, "")
+            asked = [r.created_at, rating, r.previous_question, r.question]
+            rows.append([*asked, answer, said, r.comment])
         return rows
 
     def export_feedback(self, fmt: str, table: str = "feedback") -> str:

@@ -126,7 +126,19 @@ def test_follow_up_feedback_keeps_the_question_before(feedback_store: FeedbackSt
     )
     rec = feedback_store.get_feedback(fid)
     assert rec is not None and rec.previous_question == "Hva var sykefraværet?"
-    assert feedback_store.export_text("csv").splitlines()[0].endswith(",previous_question")
+    assert "previous_question" in feedback_store.export_text("csv").splitlines()[0].split(",")
+
+
+def test_feedback_keeps_whether_the_answer_called_itself_sure(
+    feedback_store: FeedbackStore,
+) -> None:
+    doubted = feedback_store.add_feedback(question="q", answer="a", rating=-1, certainty="unsure")
+    plain = feedback_store.add_feedback(question="q2", answer="b", rating=1)
+    first, second = feedback_store.get_feedback(doubted), feedback_store.get_feedback(plain)
+    assert first is not None and first.certainty == "unsure"
+    assert second is not None and second.certainty == ""
+    header, *rows = feedback_store.export_text("csv").splitlines()
+    assert header.split(",")[-1] == "certainty" and any(r.endswith(",unsure") for r in rows)
 
 
 def test_unanswered_grouped_with_counts_closest_and_handled(
@@ -168,3 +180,5 @@ def test_old_database_gets_the_new_columns(tmp_path: Path) -> None:
     store = FeedbackStore(path)
     assert store.unanswered_groups()[0].question == "x"
     assert store.add_feedback(question="q", answer="a", rating=1, previous_question="p") > 0
+    assert store.list_feedback()[0].certainty == ""
+    assert store.add_feedback(question="q", answer="a", rating=-1, certainty="sure") > 0

@@ -238,6 +238,7 @@ def test_rating_and_comment_at_the_answer(
     rec = feedback_store.list_feedback()[0]
     assert rec.rating == -1 and rec.question == "Og når ble planen vedtatt?"
     assert rec.previous_question == "Hva er klimamålet?"  # the follow-up in context
+    assert rec.certainty == "unsure"  # what the (fake) answer said of itself
     records, reply = handlers.on_feedback(
         records, _select({"action": "comment", "answer": prefix, "comment": "Mangler dato"})
     )

@@ -117,11 +117,11 @@ def test_feedback_shown_with_the_question_before(
 ) -> None:
     feedback_store.add_feedback(
         question="Og i 2023?", answer="8,4 %", rating=-1, comment="Feil år",
-        previous_question="Hva var sykefraværet i 2024?",
+        previous_question="Hva var sykefraværet i 2024?", certainty="unsure",
     )  # fmt: skip
     row = staff.staff_lists()[3][0]
     assert row[1:] == ["Liker ikke", "Hva var sykefraværet i 2024?", "Og i 2023?", "8,4 %",
-                       "Feil år"]  # fmt: skip
+                       "usikkert", "Feil år"]  # fmt: skip
 
 
 def test_export_feedback_files(staff: ChatHandlers, feedback_store: FeedbackStore) -> None:
