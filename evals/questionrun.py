@@ -12,7 +12,9 @@ Scoring, per question (conversations: per turn, with the earlier turns as histor
 * cites evidence: for a right answer, a cited passage contains the evidence span;
 * sure / unsure: of the questions answered (answerable or not, computations included), how
   many the answer called sure (``Answer.certainty``), and how many of the sure and of the
-  unsure ones were right.
+  unsure ones were right;
+* refused, evidence shown: of the answerable questions refused, how many got the evidence's
+  passage among the closest passages the refusal shows (a refusal that still points the way).
 
 The test split is scored in aggregate only: reports give rates per group, never a question's
 outcome (``--records`` writes them, for dev).
@@ -25,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from assistant.types import Answer, Turn
+from assistant.types import Answer, Citation, Turn
 from evals import metrics
 
 
@@ -64,14 +66,14 @@ class Outcome:
     standalone: str = ""
     #: "sure" or "unsure" for an answer, "" for a refusal.
     certainty: str = ""
+    #: For an answerable question refused: the refusal's closest passages hold the evidence.
+    closest_has_evidence: bool | None = None
 
 
-def _cites(answer: Answer, evidence: Sequence[str]) -> bool:
+def _cites(citations: Sequence[Citation], evidence: Sequence[str]) -> bool:
     spans = list(evidence)[:1] or list(evidence)
     return any(
-        metrics.passage_contains_evidence(c.chunk.text, span)
-        for c in answer.citations
-        for span in spans
+        metrics.passage_contains_evidence(c.chunk.text, span) for c in citations for span in spans
     )
 
 
@@ -83,7 +85,9 @@ def score(question: dict[str, Any], answer: Answer, ms: float, item_id: str) -> 
         right = not answer.refused and metrics.answer_matches(answer.answer, expected)
     else:
         right = answer.refused
-    cites = _cites(answer, question.get("evidence") or []) if answerable and right else None
+    evidence = question.get("evidence") or []
+    cites = _cites(answer.citations, evidence) if answerable and right else None
+    shown = _cites(answer.closest, evidence) if answerable and answer.refused else None
     return Outcome(
         id=item_id,
         lang=str(question.get("lang", "")),
@@ -101,6 +105,7 @@ def score(question: dict[str, Any], answer: Answer, ms: float, item_id: str) -> 
         computed=answer.computation is not None and not answer.refused,
         standalone=answer.standalone_question or "",
         certainty=answer.certainty or "",
+        closest_has_evidence=shown,
     )
 
 
@@ -153,6 +158,9 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "answerable_refused": _rate(plain, lambda o: o.refused),
         "unanswerable_refused": _rate(unanswerable, lambda o: o.right),
         "cites_evidence": _rate(right, lambda o: bool(o.cites_evidence)),
+        "refused_closest_has_evidence": _rate(
+            [o for o in plain if o.refused], lambda o: bool(o.closest_has_evidence)
+        ),
         "compute": _rate([o for o in single if o.type == "compute"], lambda o: o.right),
         "compute_right_and_shown": _rate(
             [o for o in single if o.type == "compute"], lambda o: o.right and o.computed

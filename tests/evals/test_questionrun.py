@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.types import Answer, Certainty, Turn
+from assistant.types import Answer, Certainty, Citation, Turn
 from evals.questionrun import run_split
+from vectorstore.types import Chunk
+
+EVIDENCE = "Det var 12 i 2024."
+
+
+def _passage(text: str) -> Citation:
+    chunk = Chunk("doc:1", "doc", "Årsrapport", "årsrapport", 2024, 3, "Tall", text, 0, len(text))
+    return Citation(1, chunk, text)
 
 
 class ScriptedService:
-    """Answers each question with the text and certainty scripted for it; refuses the rest."""
+    """Answers each question with the text and certainty scripted for it; refuses the rest,
+    showing the passage of the evidence as the closest for questions that name "nær"."""
 
     def __init__(self, script: dict[str, tuple[str, Certainty]]) -> None:
         self.script = script
@@ -33,12 +42,18 @@ class ScriptedService:
             retrieved=(),
             timings_ms={},
             certainty=None if not text else certainty,
+            closest=(_passage(EVIDENCE if "nær" in question else "Noe annet."),)
+            if not text
+            else (),
         )
 
 
-def _item(n: int, answers: list[str] | None) -> dict[str, Any]:
+def _item(n: int, answers: list[str] | None, text: str = "") -> dict[str, Any]:
     kind = "number" if answers else "unanswerable"
-    return {"id": f"q{n}", "question": f"spørsmål {n}", "type": kind, "answers": answers or []}
+    evidence = [EVIDENCE] if answers else []
+    question = text or f"spørsmål {n}"
+    return {"id": f"q{n}", "question": question, "type": kind, "answers": answers or [],
+            "evidence": evidence}  # fmt: skip
 
 
 def test_sure_and_unsure_answers_are_counted_with_how_often_each_was_right() -> None:
@@ -58,3 +73,12 @@ def test_sure_and_unsure_answers_are_counted_with_how_often_each_was_right() -> 
     assert summary["unsure_right"] == {"n": 2, "rate": 0.5}
     assert summary["answerable"] == {"n": 4, "rate": 0.5}
     assert summary["unanswerable_refused"] == {"n": 2, "rate": 0.5}
+
+
+def test_a_refusal_that_shows_the_evidence_among_the_closest_passages_is_counted() -> None:
+    items = [_item(1, ["12"], "spørsmål nær 1"), _item(2, ["12"]), _item(3, ["12"], "svar 3")]
+    service = ScriptedService({"svar 3": ("Det var 12 [1].", "sure")})
+    summary = run_split(items, service, "dev").summary()
+    # two answerable questions refused, one of them with the evidence's passage shown
+    assert summary["refused_closest_has_evidence"] == {"n": 2, "rate": 0.5}
+    assert summary["answerable_refused"] == {"n": 3, "rate": round(2 / 3, 4)}
