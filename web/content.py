@@ -6,7 +6,8 @@ from __future__ import annotations
 TITLE = "Spør om Asker kommunes planer og årsrapporter"
 INTRO = (
     "Svarene bygger bare på kommunens egne dokumenter. Tallene i hakeparentes, for eksempel "
-    "[1], viser til kilden under svaret. Svaret kan inneholde feil: sjekk kilden."
+    "[1], viser til kilden under svaret. Svaret kan inneholde feil: sjekk kilden. Er "
+    "assistenten usikker, står det «Usikkert svar» over kildene."
 )
 
 #: Example questions by user group, each answered by the bundled documents.
