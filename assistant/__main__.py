@@ -15,7 +15,7 @@ from typing import Any, TextIO
 import click
 
 from assistant.service import AssistantService
-from assistant.types import Answer, Turn
+from assistant.types import Answer, Citation, Turn
 from vectorstore.settings import load_settings
 from vectorstore.types import SearchFilters
 
@@ -33,7 +33,8 @@ def _turns(raw: Any) -> list[Turn]:
 
 #: Said under an answer the reader is not sure of (``Answer.certainty``).
 UNSURE_NOTE = {
-    "no": "Usikkert svar: kilden svarer kanskje ikke på akkurat dette. Les den før du bruker svaret.",
+    "no": "Usikkert svar: kilden svarer kanskje ikke på akkurat dette. "
+    "Les den før du bruker svaret.",
     "en": "Uncertain answer: the source may not answer exactly this. Read it before you use it.",
 }
 
@@ -45,26 +46,30 @@ def format_answer(answer: Answer) -> str:
         lines[1:1] = [UNSURE_NOTE[answer.language], ""]
     if answer.citations:
         lines.append("Kilder / sources:")
-        for c in answer.citations:
-            ch = c.chunk
-            where = ", ".join(
-                part
-                for part in (
-                    ch.title,
-                    f"side {ch.page}" if ch.page else "",
-                    ch.section,
-                )
-                if part
-            )
-            lines.append(f"[{c.n}] {where}")
-            quote = c.supporting_sentence or ch.text[:300]
-            lines.append(textwrap.indent(textwrap.fill(f"«{quote}»", width=96), "    "))
+        lines += _source_lines(answer.citations)
+    if answer.certainty == "unsure" and answer.closest:
+        lines += ["", "Kanskje står svaret her / the answer may be here:"]
+        lines += _source_lines(answer.closest, first=len(answer.citations) + 1)
     if answer.notes:
         lines.append("")
         lines.extend(f"merk: {note}" for note in answer.notes)
     timings = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
     lines.append(f"({answer.answerer}; {timings})")
     return "\n".join(lines)
+
+
+def _source_lines(citations: tuple[Citation, ...], first: int | None = None) -> list[str]:
+    """Each passage as "[n] title, page, section" and its quoted sentence: numbered as cited,
+    or from ``first`` on (passages the answer does not cite)."""
+    lines: list[str] = []
+    for i, c in enumerate(citations):
+        ch = c.chunk
+        parts = (ch.title, f"side {ch.page}" if ch.page else "", ch.section)
+        n = c.n if first is None else first + i
+        lines.append(f"[{n}] {', '.join(part for part in parts if part)}")
+        quote = c.supporting_sentence or ch.text[:300]
+        lines.append(textwrap.indent(textwrap.fill(f"«{quote}»", width=96), "    "))
+    return lines
 
 
 @click.group()

@@ -34,10 +34,15 @@ class Composition:
     notes: tuple[str, ...] = ()
 
 
-def closest_citations(judged: Judged, limit: int = CLOSEST_PASSAGES) -> tuple[Citation, ...]:
-    """The best candidates of distinct passages, as numbered citations (not cited by a text)."""
+def closest_citations(
+    judged: Judged, limit: int = CLOSEST_PASSAGES, cited: tuple[Citation, ...] = ()
+) -> tuple[Citation, ...]:
+    """The best candidates of distinct passages, as numbered citations (not cited by a text),
+    leaving out the passages of ``cited``."""
     out: list[Citation] = []
-    seen: set[str] = set()
+    seen: set[str] = {c.chunk.id for c in cited}
+    if limit <= 0:
+        return ()
     for candidate, probability in judged.ranked:
         if candidate.chunk.id in seen:
             continue

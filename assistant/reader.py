@@ -290,10 +290,12 @@ class Reader:
 
     @classmethod
     def from_model(
-        cls, model: ProbabilityModel, threshold: float, sure_probability: float = 1.0
+        cls, model: ProbabilityModel, threshold: float, sure_probability: float | None = None
     ) -> Reader:
-        """A reader over a model already in memory (a stronger model, or a test's fake)."""
-        reader = cls(ReaderArtifact(Path("-")), threshold, sure_probability)
+        """A reader over a model already in memory (a stronger model, or a test's fake); without
+        a sure level every answer it gives is sure."""
+        level = threshold if sure_probability is None else sure_probability
+        reader = cls(ReaderArtifact(Path("-")), threshold, level)
         reader._model = model
         reader._meta = {"threshold": threshold, "features": list(FEATURE_NAMES)}
         return reader

@@ -341,6 +341,11 @@ class AssistantService:
             yield StreamEvent("delta", text=noted.text[len(composition.text) :])
             composition = noted
         clock.mark("answer", t_answer)
+        sure = None if composition.refused else certainty(composition, judged, computed)
+        closest = composition.closest
+        if sure == "unsure":  # where else the answer may stand
+            limit = self.settings.unsure_alternatives
+            closest = closest_citations(judged, limit, cited=composition.citations)
         answer = Answer(
             question=question,
             answer=composition.text,
@@ -354,9 +359,9 @@ class AssistantService:
             standalone_question=standalone if standalone != question else None,
             notes=composition.notes,
             indicator=composition.indicator,
-            closest=composition.closest,
+            closest=closest,
             computation=computed.computation if computed is not None else None,
-            certainty=None if composition.refused else certainty(composition, judged, computed),
+            certainty=sure,
         )
         yield StreamEvent("answer", answer=answer)
 

@@ -89,7 +89,8 @@ class Answer:
     #: Structured indicator values when the answer came from the indicator tables.
     indicator: dict[str, Any] | None = None
     #: When refused: the closest passages, each with its best sentence, so people see what
-    #: the documents do say (numbered like citations, but not cited by the answer).
+    #: the documents do say; for an uncertain answer, the next best passages not cited, where
+    #: the answer may stand instead (numbered like citations, but not cited by the answer).
     closest: tuple[Citation, ...] = ()
     #: A computed result (difference, sum, trend ...) with each value's citation.
     computation: dict[str, Any] | None = None

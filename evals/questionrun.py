@@ -14,7 +14,9 @@ Scoring, per question (conversations: per turn, with the earlier turns as histor
   many the answer called sure (``Answer.certainty``), and how many of the sure and of the
   unsure ones were right;
 * refused, evidence shown: of the answerable questions refused, how many got the evidence's
-  passage among the closest passages the refusal shows (a refusal that still points the way).
+  passage among the closest passages the refusal shows (a refusal that still points the way);
+  and of the answers marked unsure that were wrong, how many showed it among the passages where
+  the answer may stand instead.
 
 The test split is scored in aggregate only: reports give rates per group, never a question's
 outcome (``--records`` writes them, for dev).
@@ -66,7 +68,8 @@ class Outcome:
     standalone: str = ""
     #: "sure" or "unsure" for an answer, "" for a refusal.
     certainty: str = ""
-    #: For an answerable question refused: the refusal's closest passages hold the evidence.
+    #: For an answerable question refused or answered unsure: the closest passages the answer
+    #: shows (not its citations) hold the evidence.
     closest_has_evidence: bool | None = None
 
 
@@ -87,7 +90,7 @@ def score(question: dict[str, Any], answer: Answer, ms: float, item_id: str) -> 
         right = answer.refused
     evidence = question.get("evidence") or []
     cites = _cites(answer.citations, evidence) if answerable and right else None
-    shown = _cites(answer.closest, evidence) if answerable and answer.refused else None
+    shown = _cites(answer.closest, evidence) if answerable and answer.closest else None
     return Outcome(
         id=item_id,
         lang=str(question.get("lang", "")),
@@ -160,6 +163,10 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "cites_evidence": _rate(right, lambda o: bool(o.cites_evidence)),
         "refused_closest_has_evidence": _rate(
             [o for o in plain if o.refused], lambda o: bool(o.closest_has_evidence)
+        ),
+        "unsure_wrong_closest_has_evidence": _rate(
+            [o for o in plain if o.certainty == "unsure" and not o.right],
+            lambda o: bool(o.closest_has_evidence),
         ),
         "compute": _rate([o for o in single if o.type == "compute"], lambda o: o.right),
         "compute_right_and_shown": _rate(

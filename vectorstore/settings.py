@@ -92,6 +92,11 @@ class Settings(BaseSettings):
         description="The reader's probability a candidate needs for the question to be answered; "
         "None = the threshold chosen on the dev split at training (in the reader's reader.json).",
     )
+    unsure_alternatives: int = Field(
+        2,
+        description="Passages besides the cited ones that an uncertain answer shows as where "
+        "the answer may stand instead (the reader's next best, one per passage; 0: none).",
+    )
     reader_sure_probability: float | None = Field(
         None,
         description="The reader's probability from which an answer is called sure; below it the "

@@ -50,6 +50,7 @@ LABELS: dict[str, dict[str, str]] = {
         "feedback_question": "Var svaret nyttig?",
         "unsure": "Usikkert svar: kilden svarer kanskje ikke på akkurat dette. "
         "Les utdraget under før du bruker svaret.",
+        "maybe_here": "Kanskje står svaret her",
     },
     "en": {
         "sources": "Sources",
@@ -83,6 +84,7 @@ LABELS: dict[str, dict[str, str]] = {
         "feedback_question": "Was the answer helpful?",
         "unsure": "Uncertain answer: the source may not answer exactly this. "
         "Read the excerpt below before you use the answer.",
+        "maybe_here": "The answer may be here",
     },
 }
 

@@ -4,7 +4,8 @@ A finished answer is its text (``[n]`` as links named for screen readers), an in
 and chart when there is one, its source cards numbered in the order the text cites them (see
 :mod:`web.cards`, :mod:`web.citations`), and its action bar: copy as plain text with the
 reference, and the rating buttons with a comment field that opens at the rated answer. An
-answer the reader is unsure of says so above its sources (``Answer.certainty``). A refusal shows
+answer the reader is unsure of says so above its sources (``Answer.certainty``) and shows below
+them the passages where the answer may stand instead. A refusal shows
 the closest passages and what to try instead (:mod:`web.refusal`). Only finished
 answers get the action bar; while an answer is being written the page shows what the assistant
 is doing (the service's ``stage`` text), then the text as it streams.
@@ -195,7 +196,19 @@ def _answer_body(
     indicator = answer.get("indicator")
     body += render_indicator(indicator if isinstance(indicator, Mapping) else None, language)
     body += render_sources(sources, prefix, language)
+    if answer.get("certainty") == "unsure":
+        body += render_sources(
+            _alternatives(answer, first=len(sources) + 1), prefix, language,
+            title=labels(language)["maybe_here"],
+        )  # fmt: skip
     return body, plain_answer(text, sources, language)
+
+
+def _alternatives(answer: Mapping[str, Any], first: int) -> list[SourceView]:
+    """An uncertain answer's other passages (``closest``), numbered on from ``first`` so that
+    their cards never share an id with the cited ones."""
+    items = [c for c in answer.get("closest") or [] if isinstance(c, Mapping)]
+    return [SourceView.from_mapping(item, n=first + i) for i, item in enumerate(items)]
 
 
 def render_answer(

@@ -199,8 +199,22 @@ def test_an_answer_below_the_sure_level_is_marked_unsure(built_index: BuiltIndex
 
     confident = service_with(FAKE_THRESHOLD).ask(STAFF_QUESTION)
     assert not confident.refused and confident.certainty == "sure"
+    assert confident.closest == ()  # a sure answer shows its sources only
     doubtful = service_with(0.999).ask(STAFF_QUESTION)
     assert doubtful.answer == confident.answer and doubtful.certainty == "unsure"
     assert doubtful.to_dict()["certainty"] == "unsure"
+    # where else the answer may stand: the next best passages, none of them cited
+    cited = {c.chunk.id for c in doubtful.citations}
+    others = [c.chunk.id for c in doubtful.closest]
+    assert 1 <= len(others) <= 2 and len(set(others)) == len(others) and not cited & set(others)
     refused = service_with(0.999).ask("Hvor mange elbiler kjøpte brannvesenet?")
     assert refused.refused and refused.certainty is None
+
+
+def test_an_uncertain_answer_shows_no_other_passages_when_set_to_none(
+    built_index: BuiltIndex,
+) -> None:
+    reader = Reader.from_model(CoverageModel(), FAKE_THRESHOLD, sure_probability=0.999)
+    settings = built_index.settings.model_copy(update={"unsure_alternatives": 0})
+    answer = AssistantService(settings, index=built_index.index, reader=reader).ask(STAFF_QUESTION)
+    assert answer.certainty == "unsure" and answer.closest == ()

@@ -18,11 +18,15 @@ def _passage(text: str) -> Citation:
 
 
 class ScriptedService:
-    """Answers each question with the text and certainty scripted for it; refuses the rest,
-    showing the passage of the evidence as the closest for questions that name "nær"."""
+    """Answers each question with the text and certainty scripted for it; refuses the rest.
+    Refusals (and, with ``alternatives``, answers) show one closest passage: the evidence's
+    for questions that name "nær", another one otherwise."""
 
-    def __init__(self, script: dict[str, tuple[str, Certainty]]) -> None:
+    def __init__(
+        self, script: dict[str, tuple[str, Certainty]], alternatives: bool = False
+    ) -> None:
         self.script = script
+        self.alternatives = alternatives
 
     def ask(
         self,
@@ -43,7 +47,7 @@ class ScriptedService:
             timings_ms={},
             certainty=None if not text else certainty,
             closest=(_passage(EVIDENCE if "nær" in question else "Noe annet."),)
-            if not text
+            if not text or self.alternatives
             else (),
         )
 
@@ -82,3 +86,17 @@ def test_a_refusal_that_shows_the_evidence_among_the_closest_passages_is_counted
     # two answerable questions refused, one of them with the evidence's passage shown
     assert summary["refused_closest_has_evidence"] == {"n": 2, "rate": 0.5}
     assert summary["answerable_refused"] == {"n": 3, "rate": round(2 / 3, 4)}
+
+
+def test_a_wrong_unsure_answer_that_shows_the_evidence_elsewhere_is_counted() -> None:
+    items = [_item(1, ["12"], "svar nær 1"), _item(2, ["12"], "svar 2"), _item(3, ["12"], "svar 3")]
+    service = ScriptedService(
+        {
+            "svar nær 1": ("Det var 14 [1].", "unsure"),  # wrong, the evidence shown besides
+            "svar 2": ("Det var 14 [1].", "unsure"),  # wrong, something else shown besides
+            "svar 3": ("Det var 12 [1].", "unsure"),  # right: not counted
+        },
+        alternatives=True,
+    )
+    summary = run_split(items, service, "dev").summary()
+    assert summary["unsure_wrong_closest_has_evidence"] == {"n": 2, "rate": 0.5}

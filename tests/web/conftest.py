@@ -140,7 +140,8 @@ class FakeService:
       (value "8,0 %" of 2024, which also stands in 2022's column);
     * every other question gets a two-sentence answer citing [1] (a climate passage) and
       [2] (a passage whose text contains HTML that tries to run script when the question
-      contains "<"), marked unsure (the sick-leave answer is sure).
+      contains "<"), marked unsure, with the sick-leave table as where else the answer may
+      stand (the sick-leave answer is sure).
 
     ``ask_stream`` says its three stages, then streams word by word (``delay_s`` apart). With
     ``gates``, it waits for ``gates[i]`` before word ``i`` (so a test sees the stages, or the
@@ -268,6 +269,8 @@ class FakeService:
             id="fake-1",
             indicator=indicator,
             certainty="sure" if indicator else "unsure",
+            # where else an uncertain answer may stand
+            closest=() if indicator else (Citation(1, sick_leave_chunk(), SICK_LEAVE_SENTENCE),),
         )
 
     def _refusal(self, question: str, language: Any) -> Answer:

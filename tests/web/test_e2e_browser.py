@@ -353,6 +353,11 @@ def test_an_unsure_answer_is_marked_and_a_sure_one_is_not(ui: Page) -> None:
     note_box = note.bounding_box()
     assert note_box is not None and sources_top is not None
     assert note_box["y"] < sources_top["y"]  # read before the sources
+    maybe = ui.last_answer().locator(".asker-sources").filter(has_text="Kanskje står svaret her")
+    maybe.wait_for(state="visible", timeout=10_000)
+    assert maybe.locator(".asker-source").count() == 1
+    maybe_box = maybe.bounding_box()
+    assert maybe_box is not None and maybe_box["y"] > sources_top["y"]  # after the cited ones
     ui.ask(SICK_LEAVE)
     ui.wait_answers(2)
     assert ui.last_answer().get_by_role("note").count() == 0

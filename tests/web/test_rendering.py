@@ -119,7 +119,8 @@ def test_full_answer_from_fake_service() -> None:
     answer = FakeService().ask("Hvor mye skal utslippene ned?").to_dict()
     html = render_answer(answer, "m1")
     _no_live_markup(html)
-    assert html.count('class="asker-source"') == 2
+    cited, maybe = html.split("Kanskje står svaret her")  # the fake's answer is unsure
+    assert cited.count('class="asker-source"') == 2 and maybe.count('class="asker-source"') == 1
     assert 'href="#kilde-m1-1"' in html and 'id="kilde-m1-1"' in html
     assert "Kilder" in html
 
@@ -136,6 +137,17 @@ def test_an_unsure_answer_says_so_above_its_sources() -> None:
     assert "Uncertain answer" in marked and "Usikkert" not in marked
     refused = render_answer({**answer, "refused": True, "certainty": "unsure"}, "m1")
     assert "asker-unsure" not in refused
+
+
+def test_an_unsure_answer_shows_where_else_the_answer_may_stand() -> None:
+    answer = FakeService().ask("Hvor mye skal utslippene ned?").to_dict()
+    other = {**answer["citations"][0], "chunk_id": "annet:1", "title": "Årsrapport 2024"}
+    html = render_answer({**answer, "certainty": "unsure", "closest": [other]}, "m1")
+    heading = html.index("Kanskje står svaret her")
+    assert heading > html.rindex('id="kilde-m1-2"')  # after the two cited sources
+    assert 'id="kilde-m1-3"' in html[heading:]  # numbered on: no id is used twice
+    sure = render_answer({**answer, "certainty": "sure", "closest": [other]}, "m1")
+    assert "Kanskje står svaret her" not in sure and 'id="kilde-m1-3"' not in sure
 
 
 def test_english_labels() -> None:
