@@ -39,10 +39,10 @@ def closest_citations(
 ) -> tuple[Citation, ...]:
     """The best candidates of distinct passages, as numbered citations (not cited by a text),
     leaving out the passages of ``cited``."""
-    out: list[Citation] = []
-    seen: set[str] = {c.chunk.id for c in cited}
     if limit <= 0:
         return ()
+    out: list[Citation] = []
+    seen: set[str] = {c.chunk.id for c in cited}
     for candidate, probability in judged.ranked:
         if candidate.chunk.id in seen:
             continue

@@ -5,10 +5,10 @@ and chart when there is one, its source cards numbered in the order the text cit
 :mod:`web.cards`, :mod:`web.citations`), and its action bar: copy as plain text with the
 reference, and the rating buttons with a comment field that opens at the rated answer. An
 answer the reader is unsure of says so above its sources (``Answer.certainty``) and shows below
-them the passages where the answer may stand instead. A refusal shows
-the closest passages and what to try instead (:mod:`web.refusal`). Only finished
-answers get the action bar; while an answer is being written the page shows what the assistant
-is doing (the service's ``stage`` text), then the text as it streams.
+them the passages where the answer may stand instead. A refusal shows the closest passages and
+what to try instead (:mod:`web.refusal`). Only finished answers get the action bar; while an
+answer is being written the page shows what the assistant is doing (the service's ``stage``
+text), then the text as it streams.
 """
 
 from __future__ import annotations
