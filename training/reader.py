@@ -186,11 +186,16 @@ def scores_at(results: Sequence[Outcome], threshold: float) -> dict[str, float]:
     }
 
 
+def threshold_grid() -> list[float]:
+    """The probabilities a threshold or sure level is chosen from: 0.01, 0.02, ..., 0.99."""
+    return [round(float(t), 2) for t in np.arange(THRESHOLD_STEP, 1.0, THRESHOLD_STEP)]
+
+
 def choose_threshold(results: Sequence[Outcome], window: float = 0.0) -> dict[str, float]:
     """The threshold (on a 0.01 grid) with the best balanced accuracy averaged over the grid
     points within ``window`` of it (the ends repeat); ties to the lower one. The scores are those
     at the chosen threshold itself."""
-    grid = [round(float(t), 2) for t in np.arange(THRESHOLD_STEP, 1.0, THRESHOLD_STEP)]
+    grid = threshold_grid()
     balanced = np.array([scores_at(results, t)["balanced"] for t in grid])
     steps = round(window / THRESHOLD_STEP)
     padded = np.pad(balanced, steps, mode="edge")
@@ -207,7 +212,7 @@ def choose_sure(
     of the time, over at least ``min_questions`` of them (an unanswerable question answered is
     wrong); 1.0 when no level qualifies, so that no answer is called sure. With the share of
     the answered questions that are sure, and the precision of the sure and the other ones."""
-    grid = [round(float(t), 2) for t in np.arange(THRESHOLD_STEP, 1.0, THRESHOLD_STEP)]
+    grid = threshold_grid()
     answered = [o for o in results if o.best_probability >= threshold]
     sure = 1.0
     for level in (t for t in grid if t >= threshold):
