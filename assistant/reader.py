@@ -17,7 +17,7 @@ import json
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -218,6 +218,39 @@ class ProbabilityModel(Protocol):
 
 
 @dataclass(frozen=True)
+class CertaintyModel:
+    """How sure an answer is, from the probability of what it cites and that of the best
+    candidate it does not cite: a candidate far ahead of the next is more often the evidence
+    than one as probable with a close rival. ``score`` is a logistic model of "the best
+    candidate is the evidence", fitted on the dev split (:func:`training.reader.fit_certainty`);
+    without weights the score is the cited probability itself. An answer is sure from ``level``."""
+
+    level: float = 1.0
+    intercept: float = 0.0
+    #: Of the cited probability and of the best uncited one.
+    weights: tuple[float, float] | None = None
+
+    def score(self, cited: float, other: float) -> float:
+        if self.weights is None:
+            return cited
+        z = self.intercept + self.weights[0] * cited + self.weights[1] * other
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def sure(self, cited: float, other: float) -> bool:
+        return self.score(cited, other) >= self.level
+
+    def to_meta(self) -> dict[str, Any]:
+        weights = list(self.weights) if self.weights is not None else None
+        return {"level": self.level, "intercept": self.intercept, "weights": weights}
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> CertaintyModel:
+        weights = meta.get("weights")
+        pair = (float(weights[0]), float(weights[1])) if weights else None
+        return cls(float(meta.get("level", 1.0)), float(meta.get("intercept", 0.0)), pair)
+
+
+@dataclass(frozen=True)
 class Judged:
     """The reader's verdict: candidates with their probabilities, best first."""
 
@@ -226,8 +259,8 @@ class Judged:
     threshold: float
     #: The passages hybrid search ranked (what the answer reports as retrieved).
     hits: tuple[SearchHit, ...] = ()
-    #: From this probability an answer is sure; between the threshold and it, uncertain.
-    sure_probability: float = 1.0
+    #: Which answers are sure; the others are marked uncertain.
+    certainty: CertaintyModel = CertaintyModel()
 
     @property
     def best(self) -> tuple[Candidate, float] | None:
@@ -240,6 +273,11 @@ class Judged:
     @property
     def confidence(self) -> float:
         return self.ranked[0][1] if self.ranked else 0.0
+
+    def best_other(self, cited: Sequence[tuple[str, str]]) -> float:
+        """The highest probability of a candidate not among ``cited`` (chunk id, text)."""
+        skip = set(cited)
+        return next((p for c, p in self.ranked if (c.chunk.id, c.text) not in skip), 0.0)
 
 
 @dataclass(frozen=True)
@@ -279,24 +317,25 @@ class Reader:
         self,
         artifact: ReaderArtifact,
         threshold: float | None = None,
-        sure_probability: float | None = None,
+        sure_level: float | None = None,
     ) -> None:
         self.artifact = artifact
         self._threshold = threshold
-        self._sure_probability = sure_probability
+        self._sure_level = sure_level
+        self._certainty: CertaintyModel | None = None
         self._model: ProbabilityModel | None = None
         self._meta: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     @classmethod
     def from_model(
-        cls, model: ProbabilityModel, threshold: float, sure_probability: float | None = None
+        cls, model: ProbabilityModel, threshold: float, certainty: CertaintyModel | None = None
     ) -> Reader:
         """A reader over a model already in memory (a stronger model, or a test's fake); without
-        a sure level every answer it gives is sure."""
-        level = threshold if sure_probability is None else sure_probability
-        reader = cls(ReaderArtifact(Path("-")), threshold, level)
+        a certainty every answer it gives is sure."""
+        reader = cls(ReaderArtifact(Path("-")), threshold)
         reader._model = model
+        reader._certainty = certainty or CertaintyModel(level=threshold)
         reader._meta = {"threshold": threshold, "features": list(FEATURE_NAMES)}
         return reader
 
@@ -321,14 +360,24 @@ class Reader:
         return float(self._meta["threshold"])
 
     @property
-    def sure_probability(self) -> float:
-        """From this probability an answer is sure (never below the threshold); a reader
-        trained before the level was learned calls no answer sure."""
+    def certainty(self) -> CertaintyModel:
+        """Which answers are sure: the model learned at training (``reader.json``), its level
+        replaced by the one this reader was given. A reader trained before the model was
+        learned judges by its best probability against its ``sure_probability`` (none: no
+        answer is sure); such a level is never below the threshold."""
         self.warm_up()
-        level = self._sure_probability
-        if level is None:
-            level = float(self._meta.get("sure_probability", 1.0))
-        return max(level, self.threshold)
+        learned = self._meta.get("certainty")
+        if self._certainty is not None:
+            chosen = self._certainty
+        elif learned is not None:
+            chosen = CertaintyModel.from_meta(learned)
+        else:
+            chosen = CertaintyModel(level=float(self._meta.get("sure_probability", 1.0)))
+        if self._sure_level is not None:
+            chosen = replace(chosen, level=self._sure_level)
+        if chosen.weights is None:
+            chosen = replace(chosen, level=max(chosen.level, self.threshold))
+        return chosen
 
     def probabilities(self, X: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
         self.warm_up()
@@ -342,4 +391,4 @@ class Reader:
         probabilities = self.probabilities(features(analysis, candidates, corpus))
         order = np.argsort(-probabilities, kind="stable")
         ranked = tuple((candidates.items[i], float(probabilities[i])) for i in order)
-        return Judged(analysis, ranked, self.threshold, candidates.hits, self.sure_probability)
+        return Judged(analysis, ranked, self.threshold, candidates.hits, self.certainty)

@@ -83,14 +83,17 @@ def reader_folder(settings: Settings) -> Path:
 
 
 def certainty(composition: Composition, judged: Judged, computed: ComputedText | None) -> Certainty:
-    """ "sure" when the answer's probability reaches the reader's sure level, else "unsure". A
-    quote is as sure as the best candidate; a computation as its least sure value."""
+    """ "sure" when the reader's certainty (:class:`assistant.reader.CertaintyModel`) of what the
+    answer cites reaches its level, else "unsure". What a quote cites is as probable as the best
+    cited candidate, a computation as its least probable value; each is set against the best
+    candidate the answer does not cite."""
     levels = [c.confidence for c in composition.citations if c.confidence is not None]
     if computed is not None and levels:
         level = min(levels)
     else:
         level = max(levels, default=judged.confidence)
-    return "sure" if level >= judged.sure_probability else "unsure"
+    other = judged.best_other([(c.chunk.id, c.supporting_sentence) for c in composition.citations])
+    return "sure" if judged.certainty.sure(level, other) else "unsure"
 
 
 @dataclass

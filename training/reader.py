@@ -12,8 +12,11 @@ The threshold maximises the dev split's balanced accuracy: the mean of the answe
 answered with their evidence and the unanswerable ones refused (a citizen must never get an
 invented answer, so refusing well counts as much as answering well, whatever the mix), averaged
 over nearby thresholds so that the choice does not follow the noise of one dev question. Above
-it, a second level is chosen on dev: the probability from which an answer is "sure" (see
-``choose_sure``); the page marks answers below it as uncertain.
+it, dev also teaches which answers are "sure": a logistic model of whether the best candidate
+is the evidence, from its probability and that of the candidate after it (a best candidate far
+ahead of the next is right more often than one as probable with a close rival), with the
+level of that score chosen for a precision (``fit_certainty``, ``choose_sure``); the page marks
+the other answers as uncertain.
 """
 
 from __future__ import annotations
@@ -23,14 +26,20 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from assistant.candidates import CandidateGenerator, CorpusTerms
-from assistant.reader import FEATURE_NAMES, FEATURES_VERSION, QuestionAnalysis, features
+from assistant.reader import (
+    FEATURE_NAMES,
+    FEATURES_VERSION,
+    CertaintyModel,
+    QuestionAnalysis,
+    features,
+)
 from training.corpus import same_text
 from vectorstore.passages import CANDIDATES_VERSION
 from vectorstore.store import Index
@@ -68,6 +77,9 @@ class ReaderConfig:
     #: the other answers as uncertain (see ``choose_sure``).
     sure_precision: float = 0.85
     sure_min_questions: int = 30
+    #: Inverse regularisation of the certainty model (a logistic regression over the best and
+    #: the second best probability, fitted on dev's answered questions; see ``fit_certainty``).
+    certainty_c: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -147,11 +159,13 @@ def fit(rows: Sequence[QuestionRows], config: ReaderConfig) -> Any:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Per question: is its best candidate the evidence, and the best probability."""
+    """Per question: is its best candidate the evidence, the best probability, and the one of
+    the candidate after it."""
 
     answerable: bool
     best_is_evidence: bool
     best_probability: float
+    second_probability: float = 0.0
 
 
 def outcomes(model: Any, rows: Sequence[QuestionRows]) -> list[Outcome]:
@@ -161,8 +175,10 @@ def outcomes(model: Any, rows: Sequence[QuestionRows]) -> list[Outcome]:
             out.append(Outcome(r.answerable, False, 0.0))
             continue
         p = model.predict_proba(r.X)[:, 1]
-        best = int(np.argmax(p))
-        out.append(Outcome(r.answerable, bool(r.y[best]), float(p[best])))
+        order = np.argsort(-p, kind="stable")
+        best = int(order[0])
+        second = float(p[order[1]]) if len(order) > 1 else 0.0
+        out.append(Outcome(r.answerable, bool(r.y[best]), float(p[best]), second))
     return out
 
 
@@ -205,31 +221,61 @@ def choose_threshold(results: Sequence[Outcome], window: float = 0.0) -> dict[st
 
 
 def choose_sure(
-    results: Sequence[Outcome], threshold: float, precision: float, min_questions: int
+    results: Sequence[Outcome],
+    threshold: float,
+    precision: float,
+    min_questions: int,
+    certainty: CertaintyModel | None = None,
 ) -> dict[str, float]:
-    """The lowest probability (on the threshold's grid, from the threshold up) at which the
-    questions answered at least that confidently had their evidence first at least ``precision``
-    of the time, over at least ``min_questions`` of them (an unanswerable question answered is
-    wrong); 1.0 when no level qualifies, so that no answer is called sure. With the share of
-    the answered questions that are sure, and the precision of the sure and the other ones."""
-    grid = threshold_grid()
+    """The lowest level of the certainty score (on the threshold's grid; without a model the
+    best probability, from the threshold up) at which the questions answered with at least that
+    score had their evidence first at least ``precision`` of the time, over at least
+    ``min_questions`` of them (an unanswerable question answered is wrong); 1.0 when no level
+    qualifies, so that no answer is called sure. With the share of the answered questions that
+    are sure, and the precision of the sure and the other ones."""
+    model = certainty or CertaintyModel()
     answered = [o for o in results if o.best_probability >= threshold]
+    scores = {id(o): model.score(o.best_probability, o.second_probability) for o in answered}
+    lowest = threshold if model.weights is None else 0.0
     sure = 1.0
-    for level in (t for t in grid if t >= threshold):
-        above = [o for o in answered if o.best_probability >= level]
+    for level in (t for t in threshold_grid() if t >= lowest):
+        above = [o for o in answered if scores[id(o)] >= level]
         if len(above) < min_questions:
             break
         if _precision(above) >= precision:
             sure = level
             break
-    confident = [o for o in answered if o.best_probability >= sure]
-    doubtful = [o for o in answered if o.best_probability < sure]
+    confident = [o for o in answered if scores[id(o)] >= sure]
+    doubtful = [o for o in answered if scores[id(o)] < sure]
     return {
-        "sure_probability": sure,
+        "sure_level": sure,
         "sure_share": round(len(confident) / max(1, len(answered)), 4),
         "sure_precision": round(_precision(confident), 4),
         "unsure_precision": round(_precision(doubtful), 4),
     }
+
+
+def fit_certainty(
+    results: Sequence[Outcome], threshold: float, config: ReaderConfig
+) -> CertaintyModel:
+    """A logistic model of "the best candidate is the evidence" (an unanswerable question
+    answered counts as not) from the best and the second best probability, over the answered
+    questions of ``results`` (dev's), with the sure level chosen on its score (``choose_sure``).
+    Without both outcomes among them, no answer is called sure."""
+    from sklearn.linear_model import LogisticRegression
+
+    answered = [o for o in results if o.best_probability >= threshold]
+    X = np.array([[o.best_probability, o.second_probability] for o in answered])
+    y = np.array([o.answerable and o.best_is_evidence for o in answered])
+    if len(set(y.tolist())) < 2:
+        return CertaintyModel(level=1.0)
+    fitted = LogisticRegression(C=config.certainty_c).fit(X, y)
+    weights = (float(fitted.coef_[0][0]), float(fitted.coef_[0][1]))
+    model = CertaintyModel(level=1.0, intercept=float(fitted.intercept_[0]), weights=weights)
+    chosen = choose_sure(
+        results, threshold, config.sure_precision, config.sure_min_questions, model
+    )
+    return replace(model, level=chosen["sure_level"])
 
 
 def _precision(answered: Sequence[Outcome]) -> float:
@@ -274,8 +320,13 @@ def train_reader(
     model = fit(train_rows, config)
     dev_outcomes = outcomes(model, dev_rows)
     dev = choose_threshold(dev_outcomes, config.threshold_window)
+    certainty = fit_certainty(dev_outcomes, dev["threshold"], config)
     sure = choose_sure(
-        dev_outcomes, dev["threshold"], config.sure_precision, config.sure_min_questions
+        dev_outcomes,
+        dev["threshold"],
+        config.sure_precision,
+        config.sure_min_questions,
+        certainty,
     )
     train = scores_at(outcomes(model, train_rows), dev["threshold"])
     meta = {
@@ -283,7 +334,7 @@ def train_reader(
         "embedder": index.embedder.name,
         "features": list(FEATURE_NAMES),
         "threshold": dev["threshold"],
-        "sure_probability": sure["sure_probability"],
+        "certainty": certainty.to_meta(),
         "config": asdict(config),
         "train_questions": len(train_rows),
         "dev_questions": len(dev_rows),

@@ -7,11 +7,12 @@ conftest; everything else (ingest, index, candidates, features, composing) is th
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
-from assistant.reader import Reader
+from assistant.reader import CertaintyModel, Reader
 from assistant.service import AssistantService
 from assistant.types import Answer, StreamEvent, TimeBudgetExceeded, Turn
 from tests.assistant.conftest import (
@@ -194,7 +195,7 @@ def test_to_dict_carries_citations_closest_and_timings(service: AssistantService
 
 def test_an_answer_below_the_sure_level_is_marked_unsure(built_index: BuiltIndex) -> None:
     def service_with(sure: float) -> AssistantService:
-        reader = Reader.from_model(CoverageModel(), FAKE_THRESHOLD, sure_probability=sure)
+        reader = Reader.from_model(CoverageModel(), FAKE_THRESHOLD, CertaintyModel(level=sure))
         return AssistantService(built_index.settings, index=built_index.index, reader=reader)
 
     confident = service_with(FAKE_THRESHOLD).ask(STAFF_QUESTION)
@@ -211,10 +212,44 @@ def test_an_answer_below_the_sure_level_is_marked_unsure(built_index: BuiltIndex
     assert refused.refused and refused.certainty is None
 
 
+@dataclass(frozen=True)
+class RecordingCertainty(CertaintyModel):
+    """Calls an answer sure, and records what it was asked to judge."""
+
+    asked: list[tuple[float, float]] = field(default_factory=list)
+
+    def sure(self, cited: float, other: float) -> bool:
+        self.asked.append((cited, other))
+        return True
+
+
+def test_certainty_sets_the_cited_probability_against_the_best_uncited_one(
+    built_index: BuiltIndex,
+) -> None:
+    recording = RecordingCertainty()
+    reader = Reader.from_model(CoverageModel(), FAKE_THRESHOLD, recording)
+    service = AssistantService(built_index.settings, index=built_index.index, reader=reader)
+    answer = service.ask(STAFF_QUESTION)
+    judged = service.judge(STAFF_QUESTION)
+    best, probability = judged.ranked[0]
+    runner_up = next(p for c, p in judged.ranked[1:] if c.text != best.text)
+    assert answer.citations[0].supporting_sentence == best.text and answer.certainty == "sure"
+    assert recording.asked == [(probability, runner_up)]
+
+
+def test_a_learned_certainty_doubts_a_best_candidate_with_a_close_rival() -> None:
+    # weights learned on dev put the second probability against the first
+    model = CertaintyModel(level=0.5, intercept=-2.0, weights=(6.0, -6.0))
+    assert model.sure(0.9, 0.1) and not model.sure(0.9, 0.8)
+    assert CertaintyModel(level=0.7).sure(0.9, 0.8)  # without weights: the probability alone
+    again = CertaintyModel.from_meta(model.to_meta())
+    assert again == model
+
+
 def test_an_uncertain_answer_shows_no_other_passages_when_set_to_none(
     built_index: BuiltIndex,
 ) -> None:
-    reader = Reader.from_model(CoverageModel(), FAKE_THRESHOLD, sure_probability=0.999)
+    reader = Reader.from_model(CoverageModel(), FAKE_THRESHOLD, CertaintyModel(level=0.999))
     settings = built_index.settings.model_copy(update={"unsure_alternatives": 0})
     answer = AssistantService(settings, index=built_index.index, reader=reader).ask(STAFF_QUESTION)
     assert answer.certainty == "unsure" and answer.closest == ()

@@ -3,11 +3,12 @@ on the small test index (hash embedder) that then answers and refuses."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from assistant.reader import Reader, ReaderArtifact
+from assistant.reader import CertaintyModel, Reader, ReaderArtifact
 from assistant.service import AssistantService
 from tests.assistant.conftest import SMALL_DEV, SMALL_TRAIN, BuiltIndex
 from training.corpus import CorpusCandidates, same_text
@@ -19,6 +20,7 @@ from training.reader import (
     choose_sure,
     choose_threshold,
     fit,
+    fit_certainty,
     scores_at,
     train_reader,
 )
@@ -126,14 +128,36 @@ def test_the_sure_level_is_the_lowest_where_answers_were_right_often_enough() ->
         + [Outcome(False, False, 0.3)] * 5
     )
     sure = choose_sure(results, threshold=0.5, precision=0.85, min_questions=5)
-    assert sure["sure_probability"] == 0.66  # just above the four wrong answers at 0.65
+    assert sure["sure_level"] == 0.66  # just above the four wrong answers at 0.65
     assert sure["sure_share"] == round(13 / 18, 4)
     assert sure["sure_precision"] == round(12 / 13, 4)
     assert sure["unsure_precision"] == 0.2  # 0.65 x 4 wrong, 0.55 right
     # too few questions that confident: no answer is called sure
     none = choose_sure(results, threshold=0.5, precision=0.85, min_questions=14)
-    assert none["sure_probability"] == 1.0 and none["sure_share"] == 0.0
-    assert choose_sure(results, 0.5, 0.99, 10)["sure_probability"] == 1.0  # 9 all right at 0.86
+    assert none["sure_level"] == 1.0 and none["sure_share"] == 0.0
+    assert choose_sure(results, 0.5, 0.99, 10)["sure_level"] == 1.0  # 9 all right at 0.86
+
+
+def test_the_certainty_model_learns_that_a_close_rival_makes_the_best_candidate_doubtful() -> None:
+    # Every answer's best candidate has probability 0.8; when the next one is far behind (0.1)
+    # the best was the evidence 19 times in 20, when it is close (0.75) 8 times in 20.
+    clear = [Outcome(True, True, 0.8, 0.1)] * 19 + [Outcome(True, False, 0.8, 0.1)]
+    close = [Outcome(True, True, 0.8, 0.75)] * 8 + [Outcome(True, False, 0.8, 0.75)] * 12
+    results = clear + close + [Outcome(False, False, 0.2, 0.1)] * 5
+    config = ReaderConfig(sure_precision=0.85, sure_min_questions=10)
+    model = fit_certainty(results, 0.5, config)
+    assert model.weights is not None and model.weights[1] < 0
+    assert model.sure(0.8, 0.1) and not model.sure(0.8, 0.75)
+    # the best probability alone cannot tell them apart: at 0.8 either all are sure or none
+    alone = choose_sure(results, 0.5, 0.85, 10)
+    assert alone["sure_level"] == 1.0
+    learned = choose_sure(results, 0.5, 0.85, 10, model)
+    assert learned["sure_share"] == 0.5 and learned["sure_precision"] == 0.95
+
+
+def test_without_right_and_wrong_answers_on_dev_no_answer_is_sure() -> None:
+    results = [Outcome(True, True, 0.9, 0.2)] * 10
+    assert fit_certainty(results, 0.5, ReaderConfig()) == CertaintyModel(level=1.0)
 
 
 def test_a_reader_trained_on_the_small_index_answers_and_refuses(
@@ -141,13 +165,21 @@ def test_a_reader_trained_on_the_small_index_answers_and_refuses(
 ) -> None:
     meta = train_reader(built_index.index, SMALL_TRAIN, SMALL_DEV, tmp_path / "reader")
     assert meta["train_questions"] == len(SMALL_TRAIN) and 0.0 < meta["threshold"] < 1.0
-    assert meta["threshold"] <= meta["sure_probability"] <= 1.0
+    assert 0.0 < meta["certainty"]["level"] <= 1.0
     assert meta["recall_train"] == 1.0
     reader = Reader(ReaderArtifact(tmp_path / "reader"))
-    assert reader.sure_probability == meta["sure_probability"]
-    # a level set below the threshold never calls an answer sure that would be refused
-    lowered = Reader(ReaderArtifact(tmp_path / "reader"), None, sure_probability=0.0)
-    assert lowered.sure_probability == meta["threshold"]
+    assert reader.certainty == CertaintyModel.from_meta(meta["certainty"])
+    lowered = Reader(ReaderArtifact(tmp_path / "reader"), None, sure_level=0.0)
+    assert lowered.certainty.level == 0.0 and lowered.certainty.sure(0.0, 1.0)
+    # a reader trained before the certainty model: its best probability against its level,
+    # which never falls below the threshold
+    older = tmp_path / "older"
+    older.mkdir()
+    (older / "model.joblib").write_bytes((tmp_path / "reader" / "model.joblib").read_bytes())
+    old_meta = {k: v for k, v in meta.items() if k != "certainty"} | {"sure_probability": 0.0}
+    (older / "reader.json").write_text(json.dumps(old_meta), encoding="utf-8")
+    fallback = Reader(ReaderArtifact(older)).certainty
+    assert fallback.weights is None and fallback.level == meta["threshold"]
     service = AssistantService(built_index.settings, index=built_index.index, reader=reader)
     judged = service.judge("Hvor mange årsverk hadde Asker kommune?")
     best = judged.best
