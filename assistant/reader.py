@@ -217,6 +217,11 @@ class ProbabilityModel(Protocol):
     def predict_proba(self, X: Any) -> Any: ...
 
 
+def statement_key(text: str) -> str:
+    """What two candidates share when they state the same: their text, spacing and case aside."""
+    return " ".join(text.split()).casefold()
+
+
 @dataclass(frozen=True)
 class CertaintyModel:
     """How sure an answer is, from the probability of what it cites and that of the best
@@ -274,10 +279,11 @@ class Judged:
     def confidence(self) -> float:
         return self.ranked[0][1] if self.ranked else 0.0
 
-    def best_other(self, cited: Sequence[tuple[str, str]]) -> float:
-        """The highest probability of a candidate not among ``cited`` (chunk id, text)."""
-        skip = set(cited)
-        return next((p for c, p in self.ranked if (c.chunk.id, c.text) not in skip), 0.0)
+    def best_other(self, cited: Sequence[str]) -> float:
+        """The highest probability of a candidate that says something else than the ``cited``
+        texts (the same sentence printed in another passage is the same statement)."""
+        skip = {statement_key(text) for text in cited}
+        return next((p for c, p in self.ranked if statement_key(c.text) not in skip), 0.0)
 
 
 @dataclass(frozen=True)

@@ -86,13 +86,14 @@ def certainty(composition: Composition, judged: Judged, computed: ComputedText |
     """ "sure" when the reader's certainty (:class:`assistant.reader.CertaintyModel`) of what the
     answer cites reaches its level, else "unsure". What a quote cites is as probable as the best
     cited candidate, a computation as its least probable value; each is set against the best
-    candidate the answer does not cite."""
+    candidate that states something else (a cited sentence printed again elsewhere is no
+    rival)."""
     levels = [c.confidence for c in composition.citations if c.confidence is not None]
     if computed is not None and levels:
         level = min(levels)
     else:
         level = max(levels, default=judged.confidence)
-    other = judged.best_other([(c.chunk.id, c.supporting_sentence) for c in composition.citations])
+    other = judged.best_other([c.supporting_sentence for c in composition.citations])
     return "sure" if judged.certainty.sure(level, other) else "unsure"
 
 

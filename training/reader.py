@@ -39,6 +39,7 @@ from assistant.reader import (
     CertaintyModel,
     QuestionAnalysis,
     features,
+    statement_key,
 )
 from training.corpus import same_text
 from vectorstore.passages import CANDIDATES_VERSION
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 
 #: The thresholds tried: 0.01, 0.02, ..., 0.99.
 THRESHOLD_STEP = 0.01
+#: Bump when what the certainty model learns from changes (2: the runner-up states something
+#: else than the best; a sentence printed twice is no rival of itself).
+CERTAINTY_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,9 @@ class QuestionRows:
     answerable: bool
     X: np.ndarray
     y: np.ndarray
+    #: Each candidate's text as :func:`assistant.reader.same_statement` compares them (a sentence
+    #: the documents print twice is one statement, not a rival of itself).
+    texts: tuple[str, ...] = ()
 
 
 def reader_questions(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -122,7 +129,8 @@ def question_rows(
         [float(any(same_text(c.span.text, s) for s in spans)) for c in candidates.items],
         dtype=np.float32,
     )
-    return QuestionRows(str(question.get("id")), bool(spans), X, y)
+    texts = tuple(statement_key(c.text) for c in candidates.items)
+    return QuestionRows(str(question.get("id")), bool(spans), X, y, texts)
 
 
 def collect(
@@ -177,9 +185,18 @@ def outcomes(model: Any, rows: Sequence[QuestionRows]) -> list[Outcome]:
         p = model.predict_proba(r.X)[:, 1]
         order = np.argsort(-p, kind="stable")
         best = int(order[0])
-        second = float(p[order[1]]) if len(order) > 1 else 0.0
-        out.append(Outcome(r.answerable, bool(r.y[best]), float(p[best]), second))
+        out.append(Outcome(r.answerable, bool(r.y[best]), float(p[best]), _rival(r, p, order)))
     return out
+
+
+def _rival(rows: QuestionRows, p: np.ndarray, order: np.ndarray) -> float:
+    """The best probability after the best candidate's, of a candidate that says something else
+    (without texts, the second best)."""
+    best = int(order[0])
+    for i in order[1:]:
+        if not rows.texts or rows.texts[int(i)] != rows.texts[best]:
+            return float(p[int(i)])
+    return 0.0
 
 
 def scores_at(results: Sequence[Outcome], threshold: float) -> dict[str, float]:
@@ -286,7 +303,9 @@ def _precision(answered: Sequence[Outcome]) -> float:
 def reader_id(embedder_name: str, questions: Sequence[dict[str, Any]], config: ReaderConfig) -> str:
     digest = hashlib.sha256()
     # the candidates are the reader's rows: a change in what they are retrains it
-    digest.update(f"{embedder_name}\n{FEATURES_VERSION}\n{CANDIDATES_VERSION}\n".encode())
+    digest.update(
+        f"{embedder_name}\n{FEATURES_VERSION}\n{CANDIDATES_VERSION}\n{CERTAINTY_VERSION}\n".encode()
+    )
     digest.update(json.dumps(asdict(config), sort_keys=True).encode())
     for q in questions:
         digest.update(json.dumps(q, sort_keys=True, ensure_ascii=False).encode())

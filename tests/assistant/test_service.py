@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from assistant.reader import CertaintyModel, Reader
+from assistant.reader import CertaintyModel, Reader, statement_key
 from assistant.service import AssistantService
 from assistant.types import Answer, StreamEvent, TimeBudgetExceeded, Turn
 from tests.assistant.conftest import (
@@ -232,7 +232,8 @@ def test_certainty_sets_the_cited_probability_against_the_best_uncited_one(
     answer = service.ask(STAFF_QUESTION)
     judged = service.judge(STAFF_QUESTION)
     best, probability = judged.ranked[0]
-    runner_up = next(p for c, p in judged.ranked[1:] if c.text != best.text)
+    key = statement_key(best.text)
+    runner_up = next(p for c, p in judged.ranked[1:] if statement_key(c.text) != key)
     assert answer.citations[0].supporting_sentence == best.text and answer.certainty == "sure"
     assert recording.asked == [(probability, runner_up)]
 

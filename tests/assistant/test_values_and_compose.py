@@ -168,3 +168,22 @@ def test_without_records_a_row_is_quoted_with_its_header() -> None:
     composed = QuoteComposer(None).compose(_judged(()), "no")
     assert composed.text.startswith("Medarbeidere Indikator 2021: Andelen heltidsansatte")
     assert composed.citations[0].supporting_sentence == ROW.text
+
+
+def test_a_sentence_printed_again_in_another_passage_is_no_rival_of_itself() -> None:
+    analysis = QuestionAnalysis("q", "nb", Terms(frozenset(), frozenset()), None, (), ())
+    other_page = replace(CHUNK, id="arsrapport-2024:108:1:def", page=108)
+    said = "Sykefraværet var 9,3 prosent i 2024."
+
+    def sentence(n: int, chunk: Chunk, text: str) -> Candidate:
+        span = CandidateSpan(0, len(text), text, "sentence", "")
+        return Candidate(n, chunk, span, 0.8, 0, 0.8, 0)
+
+    ranked = (
+        (sentence(0, CHUNK, said), 0.9),
+        (sentence(1, other_page, "Sykefraværet  var 9,3 prosent i 2024."), 0.88),
+        (sentence(2, other_page, "Sykefraværet for kvinner var 10,4 prosent."), 0.4),
+    )
+    judged = Judged(analysis, ranked, threshold=0.5)
+    assert judged.best_other([said]) == 0.4
+    assert judged.best_other(["Noe annet."]) == 0.9

@@ -21,6 +21,7 @@ from training.reader import (
     choose_threshold,
     fit,
     fit_certainty,
+    outcomes,
     scores_at,
     train_reader,
 )
@@ -153,6 +154,20 @@ def test_the_certainty_model_learns_that_a_close_rival_makes_the_best_candidate_
     assert alone["sure_level"] == 1.0
     learned = choose_sure(results, 0.5, 0.85, 10, model)
     assert learned["sure_share"] == 0.5 and learned["sure_precision"] == 0.95
+
+
+def test_the_runner_up_of_an_outcome_states_something_else_than_the_best() -> None:
+    class Fixed:
+        def predict_proba(self, X: np.ndarray) -> np.ndarray:
+            p = X[:, 0]
+            return np.stack([1 - p, p], axis=1)
+
+    X = np.array([[0.9], [0.85], [0.3]])
+    same = ("sykefraværet var 9,3 %.", "sykefraværet var 9,3 %.", "noe annet.")
+    rows = QuestionRows("q", True, X, np.array([1.0, 1.0, 0.0]), same)
+    assert outcomes(Fixed(), [rows])[0].second_probability == 0.3
+    untexted = QuestionRows("q", True, X, np.array([1.0, 1.0, 0.0]))
+    assert outcomes(Fixed(), [untexted])[0].second_probability == 0.85
 
 
 def test_without_right_and_wrong_answers_on_dev_no_answer_is_sure() -> None:
