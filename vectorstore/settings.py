@@ -100,10 +100,10 @@ class Settings(BaseSettings):
     reader_sure_probability: float | None = Field(
         None,
         description="The certainty from which an answer is called sure (the probability, learned "
-        "on the dev split from the cited candidate's reader probability and the best uncited one's, "
-        "that the answer cites its evidence); below it the answer is marked uncertain. None = the "
-        "level chosen on dev at training (in reader.json: answers that certain had their evidence "
-        "first 85 % of the time).",
+        "on the dev split from the cited candidate's reader probability and that of the best one "
+        "stating something else, that the answer cites its evidence); below it the answer is "
+        "marked uncertain. None = the level chosen on dev at training (in reader.json: answers "
+        "that certain had their evidence first 85 % of the time).",
     )
 
     # --- computed answers and follow-ups ---------------------------------------------------------
