@@ -13,10 +13,10 @@ answered with their evidence and the unanswerable ones refused (a citizen must n
 invented answer, so refusing well counts as much as answering well, whatever the mix), averaged
 over nearby thresholds so that the choice does not follow the noise of one dev question. Above
 it, dev also teaches which answers are "sure": a logistic model of whether the best candidate
-is the evidence, from its probability and that of the candidate after it (a best candidate far
-ahead of the next is right more often than one as probable with a close rival), with the
-level of that score chosen for a precision (``fit_certainty``, ``choose_sure``); the page marks
-the other answers as uncertain.
+is the evidence, from its probability and that of its rival, the best candidate that states
+something else (a best candidate far ahead is right more often than one with a close rival),
+with the level of that score chosen for a precision (``fit_certainty``, ``choose_sure``); the
+page marks the other answers as uncertain.
 """
 
 from __future__ import annotations
@@ -75,14 +75,14 @@ class ReaderConfig:
     #: year, place or group) keeps a lower probability, so refusal rests on them more. Chosen
     #: from 1, 2 and 3 on the dev and spare splits (fourteenth sitting, see the README).
     unanswerable_weight: float = 3.0
-    #: An answer is "sure" when the reader's probability reaches the lowest level (not below the
-    #: threshold) at which the dev questions answered at least that confidently had their
-    #: evidence first this often, over at least ``sure_min_questions`` of them; the page marks
-    #: the other answers as uncertain (see ``choose_sure``).
+    #: An answer is "sure" when its certainty (``fit_certainty``) reaches the lowest level at
+    #: which the dev questions answered at least that certainly had their evidence first this
+    #: often, over at least ``sure_min_questions`` of them; the page marks the other answers as
+    #: uncertain (see ``choose_sure``).
     sure_precision: float = 0.85
     sure_min_questions: int = 30
-    #: Inverse regularisation of the certainty model (a logistic regression over the best and
-    #: the second best probability, fitted on dev's answered questions; see ``fit_certainty``).
+    #: Inverse regularisation of the certainty model (a logistic regression over the best
+    #: probability and the rival's, fitted on dev's answered questions; see ``fit_certainty``).
     certainty_c: float = 1.0
 
 
@@ -94,7 +94,7 @@ class QuestionRows:
     answerable: bool
     X: np.ndarray
     y: np.ndarray
-    #: Each candidate's text as :func:`assistant.reader.same_statement` compares them (a sentence
+    #: Each candidate's text as :func:`assistant.reader.statement_key` compares them (a sentence
     #: the documents print twice is one statement, not a rival of itself).
     texts: tuple[str, ...] = ()
 
@@ -167,12 +167,13 @@ def fit(rows: Sequence[QuestionRows], config: ReaderConfig) -> Any:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Per question: is its best candidate the evidence, the best probability, and the one of
-    the candidate after it."""
+    """Per question: is its best candidate the evidence, the best probability, and the rival's
+    (the best probability of a candidate that states something else)."""
 
     answerable: bool
     best_is_evidence: bool
     best_probability: float
+    #: The rival's probability.
     second_probability: float = 0.0
 
 
@@ -276,7 +277,7 @@ def fit_certainty(
     results: Sequence[Outcome], threshold: float, config: ReaderConfig
 ) -> CertaintyModel:
     """A logistic model of "the best candidate is the evidence" (an unanswerable question
-    answered counts as not) from the best and the second best probability, over the answered
+    answered counts as not) from the best probability and the rival's, over the answered
     questions of ``results`` (dev's), with the sure level chosen on its score (``choose_sure``).
     Without both outcomes among them, no answer is called sure."""
     from sklearn.linear_model import LogisticRegression
