@@ -82,19 +82,22 @@ def reader_folder(settings: Settings) -> Path:
     return Path(settings.cache_dir) / "models" / "reader"
 
 
-def certainty(composition: Composition, judged: Judged, computed: ComputedText | None) -> Certainty:
-    """ "sure" when the reader's certainty (:class:`assistant.reader.CertaintyModel`) of what the
-    answer cites reaches its level, else "unsure". What a quote cites is as probable as the best
-    cited candidate, a computation as its least probable value; each is set against the best
-    candidate that states something else (a cited sentence printed again elsewhere is no
-    rival)."""
+def certainty(
+    composition: Composition, judged: Judged, computed: ComputedText | None
+) -> tuple[Certainty, float]:
+    """The reader's certainty (:class:`assistant.reader.CertaintyModel`) of what the answer
+    cites, and "sure" when it reaches its level, else "unsure". What a quote cites is as probable
+    as the best cited candidate, a computation as its least probable value; each is set against
+    the best candidate that states something else (a cited sentence printed again elsewhere is
+    no rival)."""
     levels = [c.confidence for c in composition.citations if c.confidence is not None]
     if computed is not None and levels:
         level = min(levels)
     else:
         level = max(levels, default=judged.confidence)
     other = judged.best_other([c.supporting_sentence for c in composition.citations])
-    return "sure" if judged.certainty.sure(level, other) else "unsure"
+    score = judged.certainty.score(level, other)
+    return ("sure" if score >= judged.certainty.level else "unsure"), score
 
 
 @dataclass
@@ -345,7 +348,9 @@ class AssistantService:
             yield StreamEvent("delta", text=noted.text[len(composition.text) :])
             composition = noted
         clock.mark("answer", t_answer)
-        sure = None if composition.refused else certainty(composition, judged, computed)
+        sure, score = (
+            (None, None) if composition.refused else certainty(composition, judged, computed)
+        )
         closest = composition.closest
         if sure == "unsure":  # where else the answer may stand
             limit = self.settings.unsure_alternatives
@@ -366,6 +371,7 @@ class AssistantService:
             closest=closest,
             computation=computed.computation if computed is not None else None,
             certainty=sure,
+            certainty_score=score,
         )
         yield StreamEvent("answer", answer=answer)
 

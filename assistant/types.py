@@ -95,6 +95,9 @@ class Answer:
     #: A computed result (difference, sum, trend ...) with each value's citation.
     computation: dict[str, Any] | None = None
     certainty: Certainty | None = None
+    #: The certainty behind it: the probability, learned on the dev split, that the answer cites
+    #: its evidence (:class:`assistant.reader.CertaintyModel`); None for a refusal.
+    certainty_score: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -129,6 +132,9 @@ class Answer:
                 "closest": [c.to_dict() for c in self.closest],
                 "computation": self.computation,
                 "certainty": self.certainty,
+                "certainty_score": (
+                    None if self.certainty_score is None else round(self.certainty_score, 4)
+                ),
             }
         )
         return out

@@ -204,12 +204,16 @@ def test_an_answer_below_the_sure_level_is_marked_unsure(built_index: BuiltIndex
     doubtful = service_with(0.999).ask(STAFF_QUESTION)
     assert doubtful.answer == confident.answer and doubtful.certainty == "unsure"
     assert doubtful.to_dict()["certainty"] == "unsure"
+    # the score is the same for both; only the level it must reach differs
+    assert doubtful.certainty_score == confident.certainty_score
+    assert confident.certainty_score is not None
+    assert FAKE_THRESHOLD <= confident.certainty_score < 0.999
     # where else the answer may stand: the next best passages, none of them cited
     cited = {c.chunk.id for c in doubtful.citations}
     others = [c.chunk.id for c in doubtful.closest]
     assert 1 <= len(others) <= 2 and len(set(others)) == len(others) and not cited & set(others)
     refused = service_with(0.999).ask("Hvor mange elbiler kjøpte brannvesenet?")
-    assert refused.refused and refused.certainty is None
+    assert refused.refused and refused.certainty is None and refused.certainty_score is None
 
 
 @dataclass(frozen=True)
@@ -218,15 +222,15 @@ class RecordingCertainty(CertaintyModel):
 
     asked: list[tuple[float, float]] = field(default_factory=list)
 
-    def sure(self, cited: float, other: float) -> bool:
+    def score(self, cited: float, other: float) -> float:
         self.asked.append((cited, other))
-        return True
+        return 0.5
 
 
 def test_certainty_sets_the_cited_probability_against_the_best_uncited_one(
     built_index: BuiltIndex,
 ) -> None:
-    recording = RecordingCertainty()
+    recording = RecordingCertainty(level=0.4, weights=(1.0, -1.0))
     reader = Reader.from_model(CoverageModel(), FAKE_THRESHOLD, recording)
     service = AssistantService(built_index.settings, index=built_index.index, reader=reader)
     answer = service.ask(STAFF_QUESTION)
@@ -236,6 +240,7 @@ def test_certainty_sets_the_cited_probability_against_the_best_uncited_one(
     runner_up = next(p for c, p in judged.ranked[1:] if statement_key(c.text) != key)
     assert answer.citations[0].supporting_sentence == best.text and answer.certainty == "sure"
     assert recording.asked == [(probability, runner_up)]
+    assert answer.certainty_score == 0.5 and answer.to_dict()["certainty_score"] == 0.5
 
 
 def test_a_learned_certainty_doubts_a_best_candidate_with_a_close_rival() -> None:
