@@ -90,13 +90,13 @@ def certainty(
     as the best cited candidate, a computation as its least probable value; each is set against
     the best candidate that states something else (a cited sentence printed again elsewhere is
     no rival)."""
-    levels = [c.confidence for c in composition.citations if c.confidence is not None]
-    if computed is not None and levels:
-        level = min(levels)
+    cited = [c.confidence for c in composition.citations if c.confidence is not None]
+    if computed is not None and cited:
+        probability = min(cited)
     else:
-        level = max(levels, default=judged.confidence)
+        probability = max(cited, default=judged.confidence)
     other = judged.best_other([c.supporting_sentence for c in composition.citations])
-    score = judged.certainty.score(level, other)
+    score = judged.certainty.score(probability, other)
     return ("sure" if score >= judged.certainty.level else "unsure"), score
 
 
