@@ -92,7 +92,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "year_in_candidate",
     "year_in_context",
     "other_years_only",
-    "asks_name",
+    "question_names",
     "names_in_candidate",
     "names_in_passage",
     "is_row",

@@ -17,3 +17,9 @@ def test_every_feature_column_has_its_name(built_index: BuiltIndex) -> None:
     assert len(candidates.items) > 0
     assert X.shape == (len(candidates.items), len(FEATURE_NAMES))
 
+
+def test_feature_names_are_unique() -> None:
+    """A column is found by its name (reader.json, fakes, importances): two of one name would
+    point both at the last."""
+    assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
+
