@@ -50,6 +50,9 @@ def format_answer(answer: Answer) -> str:
     if answer.certainty == "unsure" and answer.closest:
         lines += ["", "Kanskje står svaret her / the answer may be here:"]
         lines += _source_lines(answer.closest, first=len(answer.citations) + 1)
+    elif answer.refused and answer.closest:
+        lines += ["Nærmest i dokumentene / closest in the documents:"]
+        lines += _source_lines(answer.closest, first=1)
     if answer.notes:
         lines.append("")
         lines.extend(f"merk: {note}" for note in answer.notes)

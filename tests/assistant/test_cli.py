@@ -70,6 +70,15 @@ def test_ask_json_refusal(runner: CliRunner) -> None:
     assert data["answer"].startswith("Jeg finner ikke dette i dokumentene.")
 
 
+def test_a_refusal_in_the_terminal_shows_the_closest_passages(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["ask", "Hva er eiendomsskatten for hytter?"])
+    assert result.exit_code == 0, result.output
+    before, _, after = result.stdout.partition("Nærmest i dokumentene / closest in the documents:")
+    assert before.startswith("Jeg finner ikke dette i dokumentene.")
+    assert after.lstrip().startswith("[1] ") and "«" in after
+    assert "Kilder" not in result.stdout
+
+
 def test_ask_human_output_lists_sources(runner: CliRunner) -> None:
     result = runner.invoke(main, ["ask", STAFF_QUESTION])
     assert result.exit_code == 0, result.output
