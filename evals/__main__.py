@@ -185,6 +185,22 @@ def score(
 
 
 @main.command()
+@click.argument("before", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("after", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--draws", type=click.IntRange(100, 100_000), default=2000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def compare(before: Path, after: Path, draws: int, seed: int) -> None:
+    """Two `score --records` runs of one split: each measure's difference with a 95 % interval
+    (paired bootstrap over passage groups)."""
+    from evals.compare import CompareError, compare_runs
+
+    try:
+        click.echo(compare_runs(before, after, draws, seed))
+    except CompareError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--questions", "n_questions", type=int, default=20, show_default=True)
 @click.option("--skip-llm", is_flag=True, help="Do not time the llm answerer.")

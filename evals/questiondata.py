@@ -398,9 +398,14 @@ def _bucket(group_key: str) -> str:
 
 
 def assign_splits(items: Sequence[dict[str, Any]]) -> list[str]:
-    """The split of each item: items sharing a passage (or an evidence span) share a group,
-    directly or through others (union-find), and a group's split is drawn from a hash of its
-    smallest passage key, so that adding items never moves a group that did not merge."""
+    """The split of each item: a group's split (:func:`passage_groups`) is drawn from a hash of
+    its name, so that adding items never moves a group that did not merge."""
+    return [_bucket(group) for group in passage_groups(items)]
+
+
+def passage_groups(items: Sequence[dict[str, Any]]) -> list[str]:
+    """The passage group of each item: items sharing a passage (or an evidence span) share a
+    group, directly or through others (union-find), named by its smallest passage key."""
     parent: dict[str, str] = {}
 
     def find(key: str) -> str:
@@ -418,7 +423,7 @@ def assign_splits(items: Sequence[dict[str, Any]]) -> list[str]:
         for key in keys:
             members.setdefault(find(key), []).append(key)
     group_name = {root: min(keys) for root, keys in members.items()}
-    return [_bucket(group_name[find(keys[0])]) for keys in item_keys]
+    return [group_name[find(keys[0])] for keys in item_keys]
 
 
 SPLITS_PATH = DATA_DIR / "splits.json"
