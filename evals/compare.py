@@ -17,38 +17,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from evals.questionrun import (
+    Outcome,
+    is_computation,
+    is_followup,
+    is_plain,
+    is_unanswerable,
+)
+
 Record = Mapping[str, Any]
 
-
-def _single(r: Record) -> bool:
-    return "#" not in str(r["id"])
-
-
-#: Measure -> (which records it counts, is the record a success).
-MEASURES: dict[str, tuple[Callable[[Record], bool], Callable[[Record], bool]]] = {
-    "answerable_right": (
-        lambda r: _single(r) and bool(r["answerable"]) and r.get("type") != "compute",
-        lambda r: bool(r["right"]),
-    ),
-    "unanswerable_refused": (
-        lambda r: _single(r) and not r["answerable"],
-        lambda r: bool(r["right"]),
-    ),
-    "compute_right": (
-        lambda r: _single(r) and r.get("type") == "compute",
-        lambda r: bool(r["right"]),
-    ),
-    "followup_right": (
-        lambda r: not _single(r) and r.get("followup") not in ("", "first"),
-        lambda r: bool(r["right"]),
-    ),
+#: Measure -> the outcomes it counts (as :func:`evals.questionrun.summarize` groups them); an
+#: outcome counts as a success when it is right.
+MEASURES: dict[str, Callable[[Outcome], bool]] = {
+    "answerable_right": is_plain,
+    "unanswerable_refused": is_unanswerable,
+    "compute_right": is_computation,
+    "followup_right": is_followup,
 }
+_FIELDS = frozenset(f.name for f in fields(Outcome))
 #: The mean of these two rates (a citizen must never get an invented answer: refusing well
 #: counts as much as answering well).
 BALANCED = ("answerable_right", "unanswerable_refused")
@@ -72,31 +65,41 @@ class Difference:
         return self.after - self.before
 
 
-def item_id(record: Record) -> str:
+def item_id(record: Record | Outcome) -> str:
     """The item a record belongs to (a conversation's turns share their conversation's)."""
-    return str(record["id"]).split("#")[0]
+    return str(record.id if isinstance(record, Outcome) else record["id"]).split("#")[0]
 
 
-def _paired(before: Sequence[Record], after: Sequence[Record]) -> list[tuple[Record, Record]]:
-    later = {str(r["id"]): r for r in after}
+def _outcome(record: Record) -> Outcome:
+    try:
+        return Outcome(**{k: v for k, v in record.items() if k in _FIELDS})
+    except TypeError as exc:
+        raise CompareError(
+            f"A record lacks a field of a scored question ({exc}). "
+            f"/ En post mangler et felt ({exc})."
+        ) from exc
+
+
+def _paired(before: Sequence[Record], after: Sequence[Record]) -> list[tuple[Outcome, Outcome]]:
+    later = {str(r["id"]): _outcome(r) for r in after}
     if {str(r["id"]) for r in before} != set(later):
         raise CompareError(
             "The two runs do not hold the same questions (score the same split with --records). "
             "/ De to kjøringene har ikke de samme spørsmålene."
         )
-    return [(r, later[str(r["id"])]) for r in before]
+    return [(_outcome(r), later[str(r["id"])]) for r in before]
 
 
 def _tallies(
-    pairs: Sequence[tuple[Record, Record]], cluster: Sequence[int], clusters: int
+    pairs: Sequence[tuple[Outcome, Outcome]], cluster: Sequence[int], clusters: int
 ) -> dict[str, np.ndarray]:
-    """Per measure, per cluster: counted records, successes before, successes after."""
+    """Per measure, per cluster: counted outcomes, right before, right after."""
     out: dict[str, np.ndarray] = {}
-    for name, (counts, succeeds) in MEASURES.items():
+    for name, counts in MEASURES.items():
         table = np.zeros((clusters, 3))
         for (b, a), c in zip(pairs, cluster, strict=True):
             if counts(b):
-                table[c] += (1.0, float(succeeds(b)), float(succeeds(a)))
+                table[c] += (1.0, float(b.right), float(a.right))
         out[name] = table
     return out
 

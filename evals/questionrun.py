@@ -142,12 +142,35 @@ def _rate(outcomes: Iterable[Outcome], test: Callable[[Outcome], bool]) -> dict[
     return {"n": len(items), "rate": round(sum(test(o) for o in items) / len(items), 4)}
 
 
+def is_single(o: Outcome) -> bool:
+    """A question on its own, not a conversation's turn."""
+    return "#" not in o.id
+
+
+def is_plain(o: Outcome) -> bool:
+    """A single answerable question that asks for no computation."""
+    return is_single(o) and o.answerable and o.type != "compute"
+
+
+def is_unanswerable(o: Outcome) -> bool:
+    return is_single(o) and not o.answerable
+
+
+def is_computation(o: Outcome) -> bool:
+    return is_single(o) and o.type == "compute"
+
+
+def is_followup(o: Outcome) -> bool:
+    """A conversation's turn after its first."""
+    return not is_single(o) and o.followup != "first"
+
+
 def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
     """Rates per group (see the module docstring)."""
-    single = [o for o in outcomes if "#" not in o.id]
-    turns = [o for o in outcomes if "#" in o.id]
-    plain = [o for o in single if o.answerable and o.type != "compute"]
-    unanswerable = [o for o in single if not o.answerable]
+    single = [o for o in outcomes if is_single(o)]
+    turns = [o for o in outcomes if not is_single(o)]
+    plain = [o for o in outcomes if is_plain(o)]
+    unanswerable = [o for o in outcomes if is_unanswerable(o)]
     right = [o for o in plain if o.right]
     groups: dict[str, Any] = {
         "answerable": _rate(plain, lambda o: o.right),
@@ -168,15 +191,15 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
             [o for o in plain if o.certainty == "unsure" and not o.right],
             lambda o: bool(o.closest_has_evidence),
         ),
-        "compute": _rate([o for o in single if o.type == "compute"], lambda o: o.right),
+        "compute": _rate([o for o in outcomes if is_computation(o)], lambda o: o.right),
         "compute_right_and_shown": _rate(
-            [o for o in single if o.type == "compute"], lambda o: o.right and o.computed
+            [o for o in outcomes if is_computation(o)], lambda o: o.right and o.computed
         ),
         "computed_when_not_asked": _rate(
             [o for o in single if o.type != "compute"], lambda o: o.computed
         ),
         "conversation_turns": _rate(turns, lambda o: o.right),
-        "followup_turns": _rate([o for o in turns if o.followup != "first"], lambda o: o.right),
+        "followup_turns": _rate([o for o in outcomes if is_followup(o)], lambda o: o.right),
         **_certainty_rates([o for o in single if not o.refused and not o.error]),
     }
     for kind in sorted({o.kind for o in single if o.type == "compute"}):

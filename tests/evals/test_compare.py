@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,18 @@ from click.testing import CliRunner
 
 from evals.__main__ import main
 from evals.compare import CompareError, Difference, compare
+from evals.questionrun import Outcome
 
 
-def _record(n: int, right: bool, answerable: bool = True, **extra: Any) -> dict[str, Any]:
-    return {"id": f"q{n}", "answerable": answerable, "type": "fact", "followup": "",
-            "right": right, **extra}  # fmt: skip
+def _scored(id_: str, right: bool, answerable: bool = True, followup: str = "") -> dict[str, Any]:
+    """A record as `evals score --records` writes it (an Outcome as a dict)."""
+    outcome = Outcome(id_, "nb", "everyday", "fact", "", followup, answerable, right, not right,
+                      None, 50.0)  # fmt: skip
+    return asdict(outcome)
+
+
+def _record(n: int, right: bool, answerable: bool = True) -> dict[str, Any]:
+    return _scored(f"q{n}", right, answerable)
 
 
 def _by_measure(differences: list[Difference]) -> dict[str, Difference]:
@@ -59,8 +67,8 @@ def test_gains_on_one_passage_count_as_one_draw_not_many() -> None:
 
 
 def test_follow_up_turns_are_their_own_measure() -> None:
-    first = {"id": "c1#1", "answerable": True, "type": "fact", "followup": "first", "right": True}
-    turn = {"id": "c1#2", "answerable": True, "type": "fact", "followup": "year", "right": False}
+    first = _scored("c1#1", True, followup="first")
+    turn = _scored("c1#2", False, followup="year")
     better = dict(turn, right=True)
     found = _by_measure(compare([first, turn], [first, better], {}, draws=200))
     assert found["followup_right"].n == 1 and found["followup_right"].difference == 1.0
