@@ -242,7 +242,11 @@ class CertaintyModel:
         return 1.0 / (1.0 + math.exp(-z))
 
     def sure(self, cited: float, other: float) -> bool:
-        return self.score(cited, other) >= self.level
+        return self.reaches(self.score(cited, other))
+
+    def reaches(self, score: float) -> bool:
+        """Is an answer of this certainty score sure?"""
+        return score >= self.level
 
     def to_meta(self) -> dict[str, Any]:
         weights = list(self.weights) if self.weights is not None else None

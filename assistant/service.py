@@ -97,7 +97,7 @@ def certainty(
         probability = max(cited, default=judged.confidence)
     other = judged.best_other([c.supporting_sentence for c in composition.citations])
     score = judged.certainty.score(probability, other)
-    return ("sure" if score >= judged.certainty.level else "unsure"), score
+    return ("sure" if judged.certainty.reaches(score) else "unsure"), score
 
 
 @dataclass
