@@ -37,6 +37,7 @@ from vectorstore.language import (
     NOW_WORDS,
     NUMBER_WORDS,
     RANK_LOWEST,
+    RELATIVE_CHANGE,
     SINCE_WORDS,
     TARGET_WORDS,
     Operation,
@@ -88,6 +89,8 @@ class ComputeQuestion:
     contrast: frozenset[str] = frozenset()
     #: The places the index knows (squashed), the home municipality's among them.
     places: frozenset[str] = frozenset({HOME_KEY})
+    #: A change asked in percent of the value it changed from ("hvor mange prosent økte").
+    relative: bool = False
 
     @classmethod
     def of(
@@ -119,6 +122,7 @@ class ComputeQuestion:
             by_year=answer_kind(question) == "date",
             contrast=_coordinated(question, corpus),
             places=frozenset({HOME_KEY, *places}),
+            relative=RELATIVE_CHANGE.search(question) is not None,
         )
 
 
@@ -216,7 +220,10 @@ class Computer:
         if not operands:
             return None
         select = _SELECTORS[asked.operation]
-        return select(asked, operands)
+        found = select(asked, operands)
+        if found is None or not asked.relative:
+            return found
+        return _in_percent(found, operands)
 
     def _operands(self, judged: Judged) -> list[Operand]:
         """The values of the reader's best candidates, of the sentences around the best ones,
@@ -978,6 +985,25 @@ def _trend(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
                 asked.operation, tuple(chosen), chosen[-1].value - chosen[0].value, "year"
             )
     return None
+
+
+def _in_percent(found: Computation, ops: Sequence[Operand]) -> Computation | None:
+    """A change asked in percent: the change over the value it is measured from (a difference
+    ``a − b`` over ``b``; a trend over its first value), when the values are amounts, not
+    shares (a change of shares is in percentage points). When the best passage states a
+    percentage itself ("en økning på 2 prosent"), the stage steps aside and its quote answers."""
+    if found.operation not in ("difference", "trend") or found.result is None or found.missing:
+        return found
+    if any(o.unit in ("%", DATE_UNIT) for o in found.operands):
+        return found
+    top = ops[0].candidate
+    if any(o.unit == "%" for o in ops if o.candidate == top):
+        return None
+    base = found.operands[0] if found.operation == "trend" else found.operands[-1]
+    if base.value <= 0:
+        return found
+    relative = found.result / base.value * 100
+    return replace(found, extra={**found.extra, "relative": str(relative)})
 
 
 _SELECTORS = {

@@ -84,7 +84,21 @@ def _difference(c: Computation, q: str, lang: Language, index: dict[int, int]) -
         words = _compare_words(c, c.result, lang)
         than = "than" if lang == "en" else "enn"
         meaning = f"{_cap(first)}: {size} {words} {than} {second}."
-    return f"{calc} {meaning}", result
+    return _in_percent(c, f"{calc} {meaning}", result, lang)
+
+
+def _in_percent(c: Computation, text: str, result: str, lang: Language) -> tuple[str, str]:
+    """A change the question asked in percent (``extra["relative"]``, see
+    :func:`assistant.compute._in_percent`): its calculation after the change's, and it as the
+    result."""
+    if "relative" not in c.extra or c.result is None:
+        return text, result
+    base = c.operands[0] if c.operation == "trend" else c.operands[-1]
+    relative = format_decimal(Decimal(c.extra["relative"]), 1, sign=True)
+    change = number_text(c.result, c.operands, sign=True)
+    head = "Change in percent" if lang == "en" else "Endring i prosent"
+    calc = f"{change} / {number_text(base.value, [base])} × 100 = {relative} %"
+    return f"{text} {head}: {calc}.", f"{relative} %"
 
 
 def _elapsed(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
@@ -218,7 +232,7 @@ def _trend(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tup
     else:
         way = "opp" if c.result > 0 else "ned" if c.result < 0 else "uendret,"
         span = f"{way} {size} fra {first.year} til {last.year} ({calc})"
-    return f"{head}{_end_cite(index)}. {direction}: {span}.", change
+    return _in_percent(c, f"{head}{_end_cite(index)}. {direction}: {span}.", change, lang)
 
 
 def _direction(steps: list[Decimal], total: Decimal, lang: Language) -> str:
@@ -318,6 +332,7 @@ def _as_dict(c: Computation, index: dict[int, int], result_text: str, q: str) ->
         "target": c.target or None,
         "reached": c.reached,
         "missing": c.missing or None,
+        "relative": c.extra.get("relative"),
     }
 
 

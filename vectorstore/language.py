@@ -350,6 +350,15 @@ OPERATIONS: tuple[tuple[str, Operation], ...] = (
     ),
 )
 _OPERATION_RES = tuple((re.compile(p, re.IGNORECASE), op) for p, op in OPERATIONS)
+#: A change asked in percent of the value it changed from ("hvor mange prosent økte",
+#: "prosentvis", "by what percentage"): not a share ("hvor mange prosent av"); a change of shares
+#: stays in percentage points (:mod:`assistant.compute` checks the values).
+RELATIVE_CHANGE = re.compile(
+    r"\b(?:hvor|kor) mange prosent\b(?!\s+(?:av|of)\b)|\bprosentvis\w*|\bi prosent\b"
+    r"|\bby (?:what|how many) percent(?:age)?\b|\bhow many percent\b(?!\s+of\b)"
+    r"|\bpercentage (?:increase|decrease|change|growth|drop|rise|fall|decline)\b|\bin percent\b",
+    re.IGNORECASE,
+)
 OPERATION_NAMES: tuple[Operation, ...] = (
     "trend", "duration", "target", "rank", "ratio", "share", "sum", "difference",
 )  # fmt: skip

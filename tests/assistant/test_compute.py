@@ -629,3 +629,59 @@ def test_two_values_of_different_units_are_never_compared(tmp_path: Path) -> Non
     ]
     found, _ = _compute(values, "Hvor mye høyere var andelen enn utgiften i 2024?", *ranked)
     assert found is None or len({o.unit for o in found.operands}) == 1
+
+
+def _fees(tmp_path: Path) -> tuple[RowValues, Candidate]:
+    rows = {"Årsgebyr for vann": ("4000", "5000")}
+    values, chunk = _two_year_table(tmp_path, "Gebyr 2023 2024\nÅrsgebyr for vann 4000 5000", rows)
+    return values, _candidate(chunk, "Årsgebyr for vann 4000 5000")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hvor mange prosent økte årsgebyret for vann fra 2023 til 2024?",
+        "Med hvor mange prosent endret vanngebyret seg fra 2023 til 2024?",
+        "By what percentage did the water fee increase from 2023 to 2024?",
+    ],
+)
+def test_a_change_asked_in_percent_is_over_the_value_it_changed_from(
+    tmp_path: Path, question: str
+) -> None:
+    values, row = _fees(tmp_path)
+    found, shown = _compute(values, question, (row, 0.9))
+    assert found is not None and shown is not None
+    assert found.result == Decimal(1000)
+    assert Decimal(found.extra["relative"]) == Decimal(25)
+    assert "1 000 / 4 000 × 100 = +25,0 %." in shown.text
+    assert shown.computation["result_text"] == "+25,0 %"
+
+
+def test_a_change_asked_in_amounts_has_no_percent(tmp_path: Path) -> None:
+    values, row = _fees(tmp_path)
+    found, shown = _compute(
+        values, "Hvor mye økte årsgebyret for vann fra 2023 til 2024?", (row, 0.9)
+    )
+    assert found is not None and shown is not None
+    assert "relative" not in found.extra and "prosent" not in shown.text
+    assert shown.computation["result_text"] == "1 000 kroner"
+
+
+def test_a_change_of_shares_asked_in_percent_stays_in_percentage_points(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, table, _ = table_chunks
+    question = "Hvor mange prosent økte andelen heltid fra 2022 til 2024?"
+    found, shown = _compute(values, question, (_row(table), 0.9))
+    assert found is not None and shown is not None
+    assert "relative" not in found.extra
+    assert shown.computation["result_text"] == "2,3 prosentpoeng"
+
+
+def test_a_percent_change_the_best_passage_states_is_quoted_not_computed(tmp_path: Path) -> None:
+    values, row = _fees(tmp_path)
+    stated = "Gebyret for vann økte med 25 prosent fra 2023 til 2024."
+    sentence = _candidate(_chunk(stated, 7, kind="text"), stated, "sentence", index=1)
+    question = "Hvor mange prosent økte årsgebyret for vann fra 2023 til 2024?"
+    found, _ = _compute(values, question, (sentence, 0.9), (row, 0.8))
+    assert found is None

@@ -6,6 +6,7 @@ import pytest
 
 from vectorstore.language import (
     MAX_WORD_CHARS,
+    RELATIVE_CHANGE,
     CompoundSplitter,
     answer_kind,
     content_lemmas,
@@ -140,3 +141,20 @@ def test_a_label_of_expenses_costs_or_fees_is_in_kroner() -> None:
     assert unit_in_label("Årsgebyr for renovasjon") == "kr"
     assert unit_in_label("Mengde avfall, kg/m2") == "kg"  # a named unit first
     assert unit_in_label("Antall innbyggere per lege") == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "relative"),
+    [
+        ("Hvor mange prosent økte prisen fra 2021 til 2023?", True),
+        ("Hvor stor var den prosentvise nedgangen?", True),
+        ("Hvor stor var økningen i prosent?", True),
+        ("By what percentage did the price fall?", True),
+        ("What was the percentage increase in visitors?", True),
+        ("Hvor mange prosent av elevene fikk plass?", False),
+        ("How many percent of the pupils got a place?", False),
+        ("Hvor mye økte prisen fra 2021 til 2023?", False),
+    ],
+)
+def test_a_change_asked_in_percent(question: str, relative: bool) -> None:
+    assert (RELATIVE_CHANGE.search(question) is not None) is relative
