@@ -844,9 +844,15 @@ def _scale(a: Operand, b: Operand) -> Decimal:
     return Decimal(10) ** (power_a - power_b)
 
 
-def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
+def _best_states_percent(ops: Sequence[Operand]) -> bool:
+    """The best passage gives a percentage itself: a share or a change in percent it states is
+    quoted, not computed."""
     top = ops[0].candidate
-    if "%" in {o.unit for o in ops if o.candidate == top}:
+    return any(o.unit == "%" for o in ops if o.candidate == top)
+
+
+def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
+    if _best_states_percent(ops):
         return None  # the best passage states the share itself
     whole_words = _SHARE_OF.search(asked.text)
     whole_terms = set(_question_terms(whole_words.group(1), None)) if whole_words else set()
@@ -987,6 +993,11 @@ def _trend(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     return None
 
 
+def change_base(found: Computation) -> Operand:
+    """The value a change is measured from: a difference ``a − b``'s ``b``, a trend's first."""
+    return found.operands[0] if found.operation == "trend" else found.operands[-1]
+
+
 def _in_percent(found: Computation, ops: Sequence[Operand]) -> Computation | None:
     """A change asked in percent: the change over the value it is measured from (a difference
     ``a − b`` over ``b``; a trend over its first value), when the values are amounts, not
@@ -996,10 +1007,9 @@ def _in_percent(found: Computation, ops: Sequence[Operand]) -> Computation | Non
         return found
     if any(o.unit in ("%", DATE_UNIT) for o in found.operands):
         return found
-    top = ops[0].candidate
-    if any(o.unit == "%" for o in ops if o.candidate == top):
+    if _best_states_percent(ops):
         return None
-    base = found.operands[0] if found.operation == "trend" else found.operands[-1]
+    base = change_base(found)
     if base.value <= 0:
         return found
     relative = found.result / base.value * 100

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.compose import REFUSAL_EN, REFUSAL_NO
-from assistant.compute import DATE_UNIT, Computation
+from assistant.compute import DATE_UNIT, Computation, change_base
 from assistant.compute_text import (
     citations_of,
     expression,
@@ -93,7 +93,7 @@ def _in_percent(c: Computation, text: str, result: str, lang: Language) -> tuple
     result."""
     if "relative" not in c.extra or c.result is None:
         return text, result
-    base = c.operands[0] if c.operation == "trend" else c.operands[-1]
+    base = change_base(c)
     relative = format_decimal(Decimal(c.extra["relative"]), 1, sign=True)
     change = number_text(c.result, c.operands, sign=True)
     head = "Change in percent" if lang == "en" else "Endring i prosent"
