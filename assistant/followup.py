@@ -14,8 +14,11 @@ A follow-up ("og året før?", "hva med Bærum?", "og blant jentene?", "hvem har
   added to the previous question;
 * **subject**: it leans on a pronoun or names nothing ("hva koster det?"): the pronoun replaced
   by the previous question's subject, or the subject added;
-* **compute**: it asks for an operation ("hvor stor er forskjellen?"): the operation over the
-  previous question's subject with the years and places of the last two questions.
+* **compute**: it asks for an operation ("hvor stor er forskjellen?"), also over places the
+  conversation has named ("hvor mye høyere lå Drammen?"), or names a change without saying from
+  what ("hvor mye steg det?": from the earlier of the last two questions' years to the later):
+  the operation over the previous question's subject with the years and places of the last two
+  questions.
 
 The resolver gives a preferred reading and alternatives; the service lets the reader judge them
 and the question as typed, and keeps the one it is most confident about. A question that names
@@ -32,7 +35,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.types import Turn
+from vectorstore.indicators import HOME_PLACE
 from vectorstore.language import (
+    CHANGE,
     FOLLOWUP_CLOSING,
     FOLLOWUP_OPENING,
     PRONOUNS,
@@ -92,6 +97,9 @@ class Parsed:
     pronouns: tuple[Word, ...]
     opening: bool
     asks_operation: bool
+    #: It names a change ("hvor mye økte andelen?") without saying from what: in a follow-up,
+    #: the conversation's years say it.
+    names_change: bool
 
     @classmethod
     def of(cls, text: str, places: frozenset[str]) -> Parsed:
@@ -124,6 +132,7 @@ class Parsed:
             opening=FOLLOWUP_OPENING.match(text) is not None
             or FOLLOWUP_CLOSING.search(text) is not None,
             asks_operation=operation is not None,
+            names_change=CHANGE.search(text) is not None,
         )
 
     @property
@@ -229,7 +238,7 @@ class FollowupResolver:
             return Resolution(question, question)
         new = Parsed.of(question, self.places)
         previous = Parsed.of(resolved[-1], self.places)
-        slot = self._slot(new)
+        slot = self._slot(new, self._named_before(resolved))
         if slot == "none":
             return Resolution(question, question)
         if slot == "compute":
@@ -242,21 +251,25 @@ class FollowupResolver:
             return self._group(question, new, previous)
         return _subject(question, new, topics[-1])
 
-    def _slot(self, new: Parsed) -> Slot:
-        """Which slot a question changes; "none" when it stands alone."""
+    def _slot(self, new: Parsed, named_before: frozenset[str]) -> Slot:
+        """Which slot a question changes; "none" when it stands alone. A computation asked
+        over places the conversation has named ("hvor mange dager lenger brukte Asker?"), or a
+        change asked without saying from what ("hvor mye økte andelen?"), leans on it."""
         content = len(new.content)
         strong_pronoun = any(p.text.casefold() not in WEAK_PRONOUNS for p in new.pronouns)
+        known_places = all(squash(p.text) in named_before for p in new.places)
+        computes = new.asks_operation or (new.names_change and not new.relative)
         dependent = (
             new.opening
             or bool(new.relative)
             or strong_pronoun
             or (bool(new.pronouns) and content <= 2)
             or content == 0
-            or (new.asks_operation and not new.years and not new.places)
+            or (computes and not new.years and known_places)
         )
         if not dependent or content > MAX_FOLLOWUP_CONTENT:
             return "none"
-        if new.asks_operation:
+        if computes:
             return "compute"
         if content == 0 and (new.years or new.relative):
             return "year"
@@ -265,6 +278,11 @@ class FollowupResolver:
         if new.pronouns or content == 0:
             return "subject"
         return "group"
+
+    def _named_before(self, resolved: Sequence[str]) -> frozenset[str]:
+        """The places the conversation has named, and the home municipality."""
+        named = {squash(p.text) for text in resolved for p in Parsed.of(text, self.places).places}
+        return frozenset({*named, squash(HOME_PLACE)})
 
     def _group(self, question: str, new: Parsed, previous: Parsed) -> Resolution:
         phrase = _phrase(new)
@@ -306,18 +324,30 @@ class FollowupResolver:
             places = ["Asker", *places]  # one question named no place: the municipality's own
         body = question.rstrip(" ?.")
         if new.content:
-            missing = [str(y) for y in years if y not in new.years]
-            extra = (" i " + " og ".join(missing)) if missing else ""
+            missing = [y for y in years if y not in new.years]
+            extra = _years_phrase(missing, new)
             named = {squash(p.text) for p in new.places}
             extra += "".join(f" i {p}" for p in places if squash(p) not in named)
-            return Resolution(question, f"{body}{extra}?", "compute")
+            subject = _strip_slots(_subject_phrase(last), last)
+            with_subject = f"{body}: {subject}{extra}?"  # when its own words name no subject
+            return Resolution(question, f"{body}{extra}?", "compute", (with_subject,))
         subject = _strip_slots(_subject_phrase(last), last)
         earlier = _strip_slots(_subject_phrase(before), before)
         if set(content_lemmas(earlier)) != set(content_lemmas(subject)):
             subject = f"{earlier}; {subject}"  # two questions of two things: both are compared
-        slots = (" i " + " og ".join(str(y) for y in years)) if years else ""
+        slots = _years_phrase(years, new)
         slots += (" for " + " og ".join(places)) if places else ""
         return Resolution(question, f"{body}: {subject}{slots}?", "compute")
+
+
+def _years_phrase(years: Sequence[int], new: Parsed) -> str:
+    """ " i 2024 og 2023"; " fra 2023 til 2024" when the follow-up names a change without saying
+    from what, so that the computation reads a change between the two."""
+    if not years:
+        return ""
+    if new.names_change and not new.asks_operation and len(years) == 2:
+        return f" fra {min(years)} til {max(years)}"
+    return " i " + " og ".join(str(y) for y in years)
 
 
 def _phrase(new: Parsed) -> str:

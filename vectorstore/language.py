@@ -273,6 +273,16 @@ def squash(text: str) -> str:
 
 Operation = Literal["trend", "duration", "target", "rank", "ratio", "share", "sum", "difference"]
 
+#: Words that name a change ("økte", "falt", "nedgangen"; English below). A question asks for a
+#: difference with one when it says from what ("fra 2023", "siden", "enn"); a follow-up, when the
+#: conversation has given the years (:mod:`assistant.followup`).
+CHANGE_WORDS = (
+    r"økte|økt|steg|steget|falt|sank|sunket|gikk|gått|redusert|reduksjon\w*|nedgang\w*"
+    r"|økning\w*|endret|endring\w*|forbedr\w*|vokst|vokse|auka|minka|gjekk|voks"
+)
+CHANGE_WORDS_EN = r"increase|decrease|drop|rise|fall|fell|grew|grow|change"
+CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS})\b|\b(?:{CHANGE_WORDS_EN})[ds]?\b", re.IGNORECASE)
+
 #: Operation words -> the computation a question asks for (bokmål, nynorsk, English), in the
 #: order they are tried: the first pattern that matches decides. Like :data:`ANSWER_KINDS`, a
 #: short table of general words, not of questions; whether the evidence holds the values to
@@ -326,9 +336,7 @@ OPERATIONS: tuple[tuple[str, Operation], ...] = (
         r"|\b(?:hvor|kor) (?:mye|mykje|mange) (?:mer|meir|mindre|flere|fleire|færre|høyere|lavere"
         r"|større|dyrere|billigere|raskere|lengre|kortere|bedre|dårligere)\b"
         r"|\b(?:hvor|kor) mange (?:prosentpoeng|kroner|dager|tonn)\b"
-        r"|\b(?:økte|økt|steg|steget|falt|sank|sunket|gikk|gått|redusert|reduksjon\w*|nedgang\w*"
-        r"|økning\w*|endret|endring\w*|forbedr\w*|vokst|vokse|auka|minka|gjekk|voks)\b.{0,80}"
-        r"\b(?:fra|frå|siden|sidan|enn)\b"
+        rf"|\b(?:{CHANGE_WORDS})\b.{{0,80}}\b(?:fra|frå|siden|sidan|enn)\b"
         # any comparative ("hvor mange kilo mindre ... enn", "kor mykje raskare ... enn")
         r"|\b(?:hvor|kor) (?:mye|mykje|mange|langt) (?:\w+ ){0,2}(?:mer|meir|mindre|flere"
         r"|fleire|færre|\w{3,}(?:ere|are))\b.{0,80}\benn\b"
@@ -336,8 +344,8 @@ OPERATIONS: tuple[tuple[str, Operation], ...] = (
         r".{0,80}\b(?:than|from)\b|\bhow far (?:below|above|behind|ahead)\b"
         r"|\bhow (?:much|many) (?:more|less|fewer|higher|lower|larger|smaller|faster|cheaper)\b"
         r"|\bhow (?:much|many) (?:percentage points|kroner|days)\b"
-        r"|\b(?:increase|decrease|drop|rise|fall|fell|grew|grow|change)[ds]?\b.{0,60}\b(?:from"
-        r"|since|than)\b|\bhow big (?:is|was) the (?:drop|increase|decrease|change|gap)\b"
+        rf"|\b(?:{CHANGE_WORDS_EN})[ds]?\b.{{0,60}}\b(?:from|since|than)\b|"
+        r"\bhow big (?:is|was) the (?:drop|increase|decrease|change|gap)\b"
         r"|\b(?:nedgangen|økningen|endringen|reduksjonen|kuttet)\b",
         "difference",
     ),

@@ -193,3 +193,31 @@ def test_a_computation_over_two_things_names_both(resolver: FollowupResolver) ->
     found = resolver.resolve("hvor mange deltakere blir det per lokale?", history)
     assert found.slot == "compute"
     assert "musikkskolen" in found.standalone and "lokaler" in found.standalone
+
+
+def test_a_change_named_without_its_start_takes_the_conversations_years(
+    resolver: FollowupResolver,
+) -> None:
+    history = _turns(
+        ("Hva var sykefraværet blant de ansatte i 2024?", "9,3 % [1]."),
+        ("og i 2023?", "9,0 % [1]."),
+    )
+    found = resolver.resolve("hvor mye steg det?", history)
+    assert found.slot == "compute"
+    assert all("fra 2023 til 2024" in reading for reading in found.readings)
+    assert any("sykefraværet" in reading for reading in found.readings)
+
+
+def test_a_computation_over_places_the_conversation_named_leans_on_it(
+    resolver: FollowupResolver,
+) -> None:
+    history = _turns(
+        ("Hva var sykefraværet i Bærum i 2024?", "9,6 % [1]."),
+        ("og i Drammen?", "10,1 % [1]."),
+    )
+    found = resolver.resolve("hvor mye høyere lå Drammen?", history)
+    assert found.slot == "compute"
+    assert any("Bærum" in r and "2024" in r and "sykefraværet" in r for r in found.readings)
+    # a place the conversation has not named is a new question's own
+    asked_anew = resolver.resolve("hvor mye høyere lå Oslo enn Lier?", history)
+    assert asked_anew.slot == "none"
