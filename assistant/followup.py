@@ -321,17 +321,16 @@ class FollowupResolver:
         years = list(dict.fromkeys((*before.years, *last.years)))
         places = list(dict.fromkeys(_place_names(before) + _place_names(last)))
         if len(places) == 1 and len(_place_names(before)) != len(_place_names(last)):
-            places = ["Asker", *places]  # one question named no place: the municipality's own
+            places = [HOME_PLACE, *places]  # one question named no place: the municipality's own
         body = question.rstrip(" ?.")
+        subject = _strip_slots(_subject_phrase(last), last)
         if new.content:
             missing = [y for y in years if y not in new.years]
             extra = _years_phrase(missing, new)
             named = {squash(p.text) for p in new.places}
             extra += "".join(f" i {p}" for p in places if squash(p) not in named)
-            subject = _strip_slots(_subject_phrase(last), last)
             with_subject = f"{body}: {subject}{extra}?"  # when its own words name no subject
             return Resolution(question, f"{body}{extra}?", "compute", (with_subject,))
-        subject = _strip_slots(_subject_phrase(last), last)
         earlier = _strip_slots(_subject_phrase(before), before)
         if set(content_lemmas(earlier)) != set(content_lemmas(subject)):
             subject = f"{earlier}; {subject}"  # two questions of two things: both are compared
