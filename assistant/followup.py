@@ -97,7 +97,7 @@ class Parsed:
     pronouns: tuple[Word, ...]
     opening: bool
     asks_operation: bool
-    #: It names a change ("hvor mye økte andelen?") without saying from what: in a follow-up,
+    #: It names a change ("hvor mye steg det?") without saying from what: in a follow-up,
     #: the conversation's years say it.
     names_change: bool
 
@@ -253,8 +253,8 @@ class FollowupResolver:
 
     def _slot(self, new: Parsed, named_before: frozenset[str]) -> Slot:
         """Which slot a question changes; "none" when it stands alone. A computation asked
-        over places the conversation has named ("hvor mange dager lenger brukte Asker?"), or a
-        change asked without saying from what ("hvor mye økte andelen?"), leans on it."""
+        over places the conversation has named ("hvor mye høyere lå Drammen?"), or a
+        change asked without saying from what ("hvor mye steg det?"), leans on it."""
         content = len(new.content)
         strong_pronoun = any(p.text.casefold() not in WEAK_PRONOUNS for p in new.pronouns)
         known_places = all(squash(p.text) in named_before for p in new.places)
