@@ -238,7 +238,7 @@ class FollowupResolver:
             return Resolution(question, question)
         new = Parsed.of(question, self.places)
         previous = Parsed.of(resolved[-1], self.places)
-        slot = self._slot(new, self._named_before(resolved))
+        slot = self._slot(new, resolved)
         if slot == "none":
             return Resolution(question, question)
         if slot == "compute":
@@ -251,12 +251,14 @@ class FollowupResolver:
             return self._group(question, new, previous)
         return _subject(question, new, topics[-1])
 
-    def _slot(self, new: Parsed, named_before: frozenset[str]) -> Slot:
+    def _slot(self, new: Parsed, resolved: Sequence[str]) -> Slot:
         """Which slot a question changes; "none" when it stands alone. A computation asked
         over places the conversation has named ("hvor mye høyere lå Drammen?"), or a
         change asked without saying from what ("hvor mye steg det?"), leans on it."""
         content = len(new.content)
         strong_pronoun = any(p.text.casefold() not in WEAK_PRONOUNS for p in new.pronouns)
+        # the conversation's places are read only when the question names one (most do not)
+        named_before = self._named_before(resolved) if new.places else frozenset()
         known_places = all(squash(p.text) in named_before for p in new.places)
         computes = new.asks_operation or (new.names_change and not new.relative)
         dependent = (
