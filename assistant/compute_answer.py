@@ -11,7 +11,7 @@ page's table and chart).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -116,11 +116,7 @@ def _elapsed(c: Computation, q: str, lang: Language, index: dict[int, int]) -> t
     parts = [
         f"{n} {one if n == 1 else many}" for n, (one, many) in zip(counts, names, strict=True) if n
     ] or [f"0 {names[2][1]}"]
-    result = (
-        parts[-1]
-        if len(parts) == 1
-        else (", ".join(parts[:-1]) + (" and " if english else " og ") + parts[-1])
-    )
+    result = _listing(parts, lang)
     if span.years:
         result += f" ({span.total_months} {'months' if english else 'måneder'})"
     first, second = c.operands
@@ -167,17 +163,27 @@ def _share(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tup
 
 def _rank(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:
     top = c.operands[0]
-    name = str(top.year) if c.dimension == "year" else (top.place or top.label)
+    tied = [o for o in c.operands if o.value == top.value]  # all that share the first place
+    names = [str(o.year) if c.dimension == "year" else (o.place or o.label) for o in tied]
+    name = _listing(names, lang)
     listed = ", ".join(
         operand_text(c, i, q, f" [{index[i]}]" if len(set(index.values())) > 1 else "")
         for i in range(len(c.operands))
     )
     low = c.result is not None and c.operands[-1].value > top.value
     if lang == "en":
-        head = f"{name} has the {'lowest' if low else 'highest'} value: {shown(top)}"
+        verb = "have" if len(tied) > 1 else "has"
+        head = f"{name} {verb} the {'lowest' if low else 'highest'} value: {shown(top)}"
     else:
         head = f"{name} har {'lavest' if low else 'høyest'} verdi: {shown(top)}"
     return f"{head}{_end_cite(index)}. ({listed}.)", name
+
+
+def _listing(names: Sequence[str], lang: Language) -> str:
+    """ "A", "A og B", "A, B og C" (English: "and")."""
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + (" and " if lang == "en" else " og ") + names[-1]
 
 
 def _target(c: Computation, q: str, lang: Language, index: dict[int, int]) -> tuple[str, str]:

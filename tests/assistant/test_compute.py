@@ -145,6 +145,33 @@ def test_two_places_of_a_comparison_table(table_chunks: tuple[RowValues, Chunk, 
     assert "38 prosentpoeng lavere enn Bærum" in shown.text
 
 
+def test_a_ranking_of_the_places_of_a_comparison_table(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, _, kostra = table_chunks
+    row = _candidate(kostra, "Dekningsgrad (prosent) 76 % 75 % 113 % 91 %")
+    question = "Hvilken kommune hadde høyest dekningsgrad i 2024?"
+    found, shown = _compute(values, question, (row, 0.9))
+    assert found is not None and shown is not None
+    assert [o.place for o in found.operands] == ["Bærum", "Drammen", "Asker"]
+    assert shown.text.startswith("Bærum har høyest verdi: 113 % [1].")
+
+
+def test_a_ranking_names_every_place_that_shares_the_first_place(tmp_path: Path) -> None:
+    kostra = _chunk("Asker Bærum Drammen\nAndel med tilbud (prosent) 80 % 92 % 92 %", 1)
+    records = [
+        _record("Andel med tilbud (prosent)", 2024, value, kostra, place=place)
+        for place, value in (("Asker", "80 %"), ("Bærum", "92 %"), ("Drammen", "92 %"))
+    ]
+    store = IndicatorStore(tmp_path / "indicators.sqlite3")
+    store.replace_document("doc", records)
+    values = RowValues(tmp_path / "indicators.sqlite3")
+    row = _candidate(kostra, "Andel med tilbud (prosent) 80 % 92 % 92 %")
+    found, shown = _compute(values, "Hvilken kommune har høyest andel med tilbud?", (row, 0.9))
+    assert found is not None and shown is not None
+    assert shown.text.startswith("Bærum og Drammen har høyest verdi: 92 % [1].")
+
+
 SFO_ROW = "Andel i SFO (prosent) 76,3 % 81,0 % 86,4 % 78,8 %"
 
 
