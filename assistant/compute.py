@@ -872,7 +872,6 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
         fit = sum(1 for t in whole_terms if has(whole.keys, t)) + sum(
             1 for t in asked.terms if t not in whole_terms and has(part.keys, t)
         )
-        fit += _counts_kind_of(part, whole)
         score = _score(part, whole) + 0.1 * fit
         if best is None or score > best[0]:
             best = (score, part, whole)
@@ -881,13 +880,6 @@ def _share(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     _, part, whole = best
     result = part.value / whole.value * 100
     return Computation(asked.operation, (part, whole), result, "term")
-
-
-def _counts_kind_of(part: Operand, whole: Operand) -> bool:
-    """The part counts what the whole's first counted word names, the part perhaps a kind of it
-    ("33 rødlistede arter" of "269 arter"; not of "656 artsfunn", which holds "art" only as a
-    compound part)."""
-    return bool(whole.counted_words) and whole.counted_words[0] in part.counted_words
 
 
 def _one_year(asked: ComputeQuestion, a: Operand, b: Operand) -> bool:

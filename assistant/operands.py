@@ -27,9 +27,7 @@ from vectorstore.language import (
     CLAUSE_BREAKS,
     RESPECTIVELY,
     CompoundSplitter,
-    Terms,
     capitalised_names,
-    content_lemmas,
     squash,
     stop_words,
     terms,
@@ -68,9 +66,6 @@ class Operand:
     end: int = -1
     #: What a sentence's number without a unit counts ("innsatsområde"), as terms.
     counted: frozenset[str] = frozenset()
-    #: The same as lemmas in order, without compound parts: "656 artsfunn" counts finds and
-    #: "269 arter" species, though both hold "art".
-    counted_words: tuple[str, ...] = ()
     #: A value of a table of named columns: the column's name ("Oppr. bud. 2024"), and whether
     #: it is the row's first column, the value the row is about ("Regnskap 2024").
     column: str = ""
@@ -226,7 +221,6 @@ class OperandFinder:
             clause = text[lo:hi]
             item = respectively.get(i)
             names = _names(clause, first=lo == 0, places=self.places)
-            counted = self._counted(text, q)
             keys = self._keys(item) if item else self._keys(clause) | {squash(n) for n in names}
             out.append(
                 Operand(
@@ -246,18 +240,17 @@ class OperandFinder:
                     ),
                     start=q.start,
                     end=q.end,
-                    counted=counted[0].all,
-                    counted_words=counted[1],
+                    counted=self._counted(text, q),
                     heading=heading,
                 )
             )
         return out
 
-    def _counted(self, text: str, quantity: Quantity) -> tuple[Terms, tuple[str, ...]]:
+    def _counted(self, text: str, quantity: Quantity) -> frozenset[str]:
         """What a number without a unit counts: the terms of the next content words
-        ("8 innsatsområder" -> innsatsområde, innsats, område), and their lemmas in order."""
+        ("8 innsatsområder" -> innsatsområde, innsats, område)."""
         if quantity.unit:
-            return Terms(frozenset(), frozenset()), ()
+            return frozenset()
         stop = stop_words()
         following = [w for w in words(text[quantity.end : quantity.end + 60])[:3]]
         content: list[str] = []
@@ -265,8 +258,8 @@ class OperandFinder:
             if word in stop or word.isdigit():
                 break
             content.append(word)
-        counted = " ".join(content[:2])
-        return terms(counted, self.splitter), tuple(content_lemmas(counted))
+        found = terms(" ".join(content[:2]), self.splitter)
+        return found.lemmas | found.parts
 
 
 _YEAR_AT_END = re.compile(r"\s*\b(?:19|20)\d\d$")

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.candidates import Candidate, CorpusTerms
+from assistant.candidates import Candidate
 from assistant.compute import Computation, ComputeQuestion, Computer, has
 from assistant.compute_answer import ComputedText, render
 from assistant.operands import OperandFinder
 from assistant.reader import Judged, QuestionAnalysis
 from assistant.values import RowValues
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
-from vectorstore.language import CompoundSplitter, Terms
+from vectorstore.language import Terms
 from vectorstore.passages import CandidateSpan, named_cells
 from vectorstore.types import Chunk
 
@@ -551,21 +551,6 @@ def test_a_share_is_never_of_counts_of_two_things() -> None:
     question = "Hvor stor andel av de rødlistede artene lever på lokalitetene?"
     found, _ = _compute(None, question, (sentence, 0.8))
     assert found is None
-
-
-def test_a_share_is_of_the_whole_that_counts_what_the_part_counts() -> None:
-    """A compound that only holds the part's word ("fuglefunn") counts something else: the
-    share of threatened birds is of the birds, not of the finds."""
-    _, (sentence,) = _sentences(
-        "Ved vannet ble det gjort 480 fuglefunn fordelt på 160 fugler, blant dem 24 truede fugler."
-    )
-    vocabulary = ("fugl", "funn", "vann", "fordele")
-    corpus = CorpusTerms("g", CompoundSplitter(vocabulary), [], [], {}, {}, 1)
-    question = "Hvor stor andel av fuglene ved vannet er truet?"
-    found = Computer(None, corpus, PLACES).run(_judged(question, (sentence, 0.8)), question)
-    assert found is not None and found.result is not None
-    assert [o.value for o in found.operands] == [Decimal("24"), Decimal("160")]
-    assert round(found.result, 1) == Decimal("15.0")
 
 
 BUDGET_HEADER = "Beløp i 1000\nProgramområder Regnskap 2024 Oppr. bud. 2024 Avvik i kr Avvik i %"
