@@ -67,6 +67,12 @@ def _value_sentence(label: str, value: str, year: int, place: str | None, lang: 
     return f"{label}{where} var {value} i {year} [1]."
 
 
+def _measured_at(title: str, place: str, lang: Language) -> str:
+    """What a table by place measures, at the row's place: "Dekningsgrad av arbeidsplasser i
+    Lier" (the row's own label, "Lier", does not say what was measured)."""
+    return f"{title}, {place}" if lang == "en" else f"{title} i {place}"
+
+
 def _missing_reason(label: str, missing: str, lang: Language) -> str:
     if lang == "en":
         return f"The table «{label}» gives no figure for {missing}."
@@ -107,7 +113,10 @@ class QuoteComposer:
                 )
             return None
         record = picked.record
-        text = _value_sentence(series.label, record.value_text, record.year, record.place, language)
+        label = series.label
+        if record.table_title and self.values.by_place(record):
+            label = _measured_at(record.table_title, label, language)
+        text = _value_sentence(label, record.value_text, record.year, record.place, language)
         citation = Citation(
             1,
             candidate.chunk,
@@ -116,7 +125,8 @@ class QuoteComposer:
             value_year=record.year,
             confidence=probability,
         )
-        return Composition(text, (citation,), indicator=series.to_indicator([record]))
+        indicator = {**series.to_indicator([record]), "indicator": label}
+        return Composition(text, (citation,), indicator=indicator)
 
 
 def _quote(candidate: Candidate) -> str:

@@ -147,6 +147,13 @@ class RowValues:
             )
         )
 
+    def by_place(self, record: IndicatorRecord) -> bool:
+        """Whether ``record``'s table gives one row per place (a row labelled by a known place
+        among its rows, "Asker 1,8 % 1,1 % 1,7 %"): its labels then name places, not what the
+        table measures."""
+        known = {squash(place) for place in self.places()}
+        return any(squash(label) in known for label in self.table_labels(record))
+
     def series(self, chunk: Chunk, row_text: str) -> RowSeries | None:
         """The records whose table lies in ``chunk`` and whose label begins ``row_text`` (its
         footnote marks left out, as the label leaves them out)."""

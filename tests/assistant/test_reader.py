@@ -22,4 +22,3 @@ def test_feature_names_are_unique() -> None:
     """A column is found by its name (reader.json, fakes, importances): two of one name would
     point both at the last."""
     assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
-

@@ -187,3 +187,39 @@ def test_a_sentence_printed_again_in_another_passage_is_no_rival_of_itself() -> 
     judged = Judged(analysis, ranked, threshold=0.5)
     assert judged.best_other([said]) == 0.4
     assert judged.best_other(["Noe annet."]) == 0.9
+
+
+def test_a_row_of_a_table_by_place_says_what_the_table_measures(tmp_path: Path) -> None:
+    """A row labelled by its place ("Ringerike 11 % 12 %") does not say what was measured; the
+    answer names the table's title with the place."""
+    table = "Andel som sykler til jobb 2022 2023\nAsker 9 % 10 %\nRingerike 11 % 12 %"
+    start = 400
+    chunk = replace(CHUNK, id="arsrapport-2024:12:3:def", text=table, start=start,
+                    end=start + len(table))  # fmt: skip
+
+    def by_place(label: str, year: int, value: float) -> IndicatorRecord:
+        return replace(
+            _record(year, f"{value:g} %", value), indicator=label,
+            table_title="Andel som sykler til jobb", span_start=start, span_end=start + len(table),
+        )  # fmt: skip
+
+    path = tmp_path / "indicators.sqlite3"
+    records = [by_place(label, year, value) for label, values in
+               (("Asker", (9, 10)), ("Ringerike", (11, 12)))
+               for year, value in zip((2022, 2023), values, strict=True)]  # fmt: skip
+    IndicatorStore(path).replace_document("arsrapport-2024", [*RECORDS, *records])
+    row = CandidateSpan(36, len(table), "Ringerike 11 % 12 %", "row", "Andel som sykler til jobb")
+    judged = _judged((2023,))
+    judged = replace(judged, ranked=((Candidate(0, chunk, row, 0.8, 0, 0.8, 0), 0.9),))
+    composer = QuoteComposer(RowValues(path))
+    assert composer.compose(judged, "no").text == (
+        "Andel som sykler til jobb i Ringerike var 12 % i 2023 [1]."
+    )
+    assert composer.compose(judged, "en").text == (
+        "Andel som sykler til jobb, Ringerike: 12 % in 2023 [1]."
+    )
+    indicator = composer.compose(judged, "no").indicator  # the chart's caption says it too
+    assert indicator is not None
+    assert indicator["indicator"] == "Andel som sykler til jobb i Ringerike"
+    # a row that names what it measures keeps its own label
+    assert composer.compose(_judged((2022,)), "no").text.startswith("Andelen heltidsansatte var")
