@@ -106,16 +106,14 @@ class QuoteComposer:
             return None
         asked = places_named(judged.question.text, self.values.places())
         picked = pick(series, judged.question.years, asked)
+        label = series.label
+        if series.first.table_title and self.values.by_place(series.first):
+            label = _measured_at(series.first.table_title, label, language)
         if picked.record is None:
             if picked.missing:
-                return refusal(
-                    judged, language, _missing_reason(series.label, picked.missing, language)
-                )
+                return refusal(judged, language, _missing_reason(label, picked.missing, language))
             return None
         record = picked.record
-        label = series.label
-        if record.table_title and self.values.by_place(record):
-            label = _measured_at(record.table_title, label, language)
         text = _value_sentence(label, record.value_text, record.year, record.place, language)
         citation = Citation(
             1,

@@ -221,5 +221,8 @@ def test_a_row_of_a_table_by_place_says_what_the_table_measures(tmp_path: Path) 
     indicator = composer.compose(judged, "no").indicator  # the chart's caption says it too
     assert indicator is not None
     assert indicator["indicator"] == "Andel som sykler til jobb i Ringerike"
+    missing = composer.compose(replace(judged, question=_judged((2021,)).question), "no")
+    assert missing.refused  # and the reason names the table by what it measures
+    assert "«Andel som sykler til jobb i Ringerike» oppgir ikke noe tall for 2021" in missing.text
     # a row that names what it measures keeps its own label
     assert composer.compose(_judged((2022,)), "no").text.startswith("Andelen heltidsansatte var")
