@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from assistant.candidates import Candidate
-from assistant.values import RowValues
+from assistant.values import PLACE_ROWS, RowValues
 from vectorstore.indicators import HOME_PLACE, IndicatorRecord
 from vectorstore.language import (
     CLAUSE_BREAKS,
@@ -95,11 +95,6 @@ def _name_like(label: str) -> bool:
         and all(w[:1].isupper() or w.isdigit() for w in words)
         and not any(ch in label for ch in "(%,")
     )
-
-
-#: A table whose rows name at least this many known places has places as rows ("Asker",
-#: "Bærum", "Oslo", "Norge"): each name-like label of it is a place.
-PLACE_ROWS = 2
 
 
 @dataclass

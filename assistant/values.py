@@ -22,6 +22,9 @@ from vectorstore.types import Chunk
 #: A label found inside a row's text (not at its start) must be at least this long (letters and
 #: digits), so that a short label ("Asker") is not found inside another row's words.
 MIN_INNER_LABEL = 12
+#: A table whose rows name at least this many known places has places as rows ("Asker",
+#: "Bærum", "Oslo", "Norge"): each name-like label of it is a place.
+PLACE_ROWS = 2
 
 
 @dataclass(frozen=True)
@@ -148,11 +151,11 @@ class RowValues:
         )
 
     def by_place(self, record: IndicatorRecord) -> bool:
-        """Whether ``record``'s table gives one row per place (a row labelled by a known place
-        among its rows, "Asker 1,8 % 1,1 % 1,7 %"): its labels then name places, not what the
-        table measures."""
+        """Whether ``record``'s table gives one row per place (:data:`PLACE_ROWS` of its rows
+        labelled by known places, "Asker 1,8 % 1,1 % 1,7 %"): its labels then name places, not
+        what the table measures."""
         known = {squash(place) for place in self.places()}
-        return any(squash(label) in known for label in self.table_labels(record))
+        return sum(squash(label) in known for label in self.table_labels(record)) >= PLACE_ROWS
 
     def series(self, chunk: Chunk, row_text: str) -> RowSeries | None:
         """The records whose table lies in ``chunk`` and whose label begins ``row_text`` (its

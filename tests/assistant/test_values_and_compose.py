@@ -192,7 +192,9 @@ def test_a_sentence_printed_again_in_another_passage_is_no_rival_of_itself() -> 
 def test_a_row_of_a_table_by_place_says_what_the_table_measures(tmp_path: Path) -> None:
     """A row labelled by its place ("Ringerike 11 % 12 %") does not say what was measured; the
     answer names the table's title with the place."""
-    table = "Andel som sykler til jobb 2022 2023\nAsker 9 % 10 %\nRingerike 11 % 12 %"
+    table = (
+        "Andel som sykler til jobb 2022 2023\nAsker 9 % 10 %\nBærum 8 % 9 %\nRingerike 11 % 12 %"
+    )
     start = 400
     chunk = replace(CHUNK, id="arsrapport-2024:12:3:def", text=table, start=start,
                     end=start + len(table))  # fmt: skip
@@ -205,10 +207,10 @@ def test_a_row_of_a_table_by_place_says_what_the_table_measures(tmp_path: Path) 
 
     path = tmp_path / "indicators.sqlite3"
     records = [by_place(label, year, value) for label, values in
-               (("Asker", (9, 10)), ("Ringerike", (11, 12)))
+               (("Asker", (9, 10)), ("Bærum", (8, 9)), ("Ringerike", (11, 12)))
                for year, value in zip((2022, 2023), values, strict=True)]  # fmt: skip
     IndicatorStore(path).replace_document("arsrapport-2024", [*RECORDS, *records])
-    row = CandidateSpan(36, len(table), "Ringerike 11 % 12 %", "row", "Andel som sykler til jobb")
+    row = CandidateSpan(50, len(table), "Ringerike 11 % 12 %", "row", "Andel som sykler til jobb")
     judged = _judged((2023,))
     judged = replace(judged, ranked=((Candidate(0, chunk, row, 0.8, 0, 0.8, 0), 0.9),))
     composer = QuoteComposer(RowValues(path))
@@ -224,5 +226,10 @@ def test_a_row_of_a_table_by_place_says_what_the_table_measures(tmp_path: Path) 
     missing = composer.compose(replace(judged, question=_judged((2021,)).question), "no")
     assert missing.refused  # and the reason names the table by what it measures
     assert "«Andel som sykler til jobb i Ringerike» oppgir ikke noe tall for 2021" in missing.text
+    # one place among a table's rows does not make it a table by place
+    IndicatorStore(path).replace_document(
+        "arsrapport-2024", [*RECORDS, *(r for r in records if r.indicator != "Bærum")]
+    )
+    assert QuoteComposer(RowValues(path)).compose(judged, "no").text.startswith("Ringerike var")
     # a row that names what it measures keeps its own label
     assert composer.compose(_judged((2022,)), "no").text.startswith("Andelen heltidsansatte var")
