@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from assistant.candidates import Candidate
-from assistant.values import PLACE_ROWS, RowValues
+from assistant.values import RowValues
 from vectorstore.indicators import HOME_PLACE, IndicatorRecord
 from vectorstore.language import (
     CLAUSE_BREAKS,
@@ -121,8 +121,7 @@ class OperandFinder:
             return True
         if self.values is None or not _name_like(label):
             return False
-        labels = self.values.table_labels(record)
-        return sum(1 for other in labels if squash(other) in self.places) >= PLACE_ROWS
+        return self.values.by_place(record, self.places)
 
     def _row(self, candidate: Candidate, probability: float) -> list[Operand]:
         if self.values is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,11 +150,12 @@ class RowValues:
             )
         )
 
-    def by_place(self, record: IndicatorRecord) -> bool:
+    def by_place(self, record: IndicatorRecord, known: Collection[str] | None = None) -> bool:
         """Whether ``record``'s table gives one row per place (:data:`PLACE_ROWS` of its rows
-        labelled by known places, "Asker 1,8 % 1,1 % 1,7 %"): its labels then name places, not
-        what the table measures."""
-        known = {squash(place) for place in self.places()}
+        labelled by ``known`` places, squashed; by default the places the tables give, "Asker
+        1,8 % 1,1 % 1,7 %"): its labels then name places, not what the table measures."""
+        if known is None:
+            known = {squash(place) for place in self.places()}
         return sum(squash(label) in known for label in self.table_labels(record)) >= PLACE_ROWS
 
     def series(self, chunk: Chunk, row_text: str) -> RowSeries | None:
