@@ -69,7 +69,8 @@ def _value_sentence(label: str, value: str, year: int, place: str | None, lang: 
 
 def _measured_at(title: str, place: str, lang: Language) -> str:
     """What a table by place measures, at the row's place: "Dekningsgrad av arbeidsplasser i
-    Lier" (the row's own label, "Lier", does not say what was measured)."""
+    Lier" (the row's own label, "Lier", does not say what was measured); also a label that
+    several tables share, at its table: "Ansatte (antall) i Oppvekst"."""
     return f"{title}, {place}" if lang == "en" else f"{title} i {place}"
 
 
@@ -109,6 +110,8 @@ class QuoteComposer:
         label = series.label
         if series.first.table_title and self.values.by_place(series.first):
             label = _measured_at(series.first.table_title, label, language)
+        elif qualifier := self.values.qualifier(series.first):
+            label = _measured_at(label, qualifier, language)
         if picked.record is None:
             if picked.missing:
                 return refusal(judged, language, _missing_reason(label, picked.missing, language))

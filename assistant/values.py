@@ -158,6 +158,24 @@ class RowValues:
             known = {squash(place) for place in self.places()}
         return sum(squash(label) in known for label in self.table_labels(record)) >= PLACE_ROWS
 
+    def qualifier(self, record: IndicatorRecord) -> str:
+        """What tells ``record``'s table apart when rows of other tables of its document share
+        its label (each service area's "Ansatte (antall)"): its section when theirs differ, else
+        its title in quotes; "" when its label is its table's alone."""
+        label = squash(record.indicator)
+        others = {
+            (r.section, r.table_title)
+            for r in self._records(record.doc_id)
+            if r.span_start != record.span_start and squash(r.indicator) == label
+        }
+        if not others:
+            return ""
+        if record.section and all(section != record.section for section, _ in others):
+            return record.section
+        if record.table_title and all(title != record.table_title for _, title in others):
+            return f"«{record.table_title}»"
+        return ""
+
     def series(self, chunk: Chunk, row_text: str) -> RowSeries | None:
         """The records whose table lies in ``chunk`` and whose label begins ``row_text`` (its
         footnote marks left out, as the label leaves them out)."""

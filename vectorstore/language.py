@@ -407,7 +407,9 @@ UNIT_WORDS: tuple[tuple[str, str], ...] = (
     (r"kg\s*/\s*m2", "kg/m2"),
     (r"kr\.?(?!\w)|kroner|NOK", "kr"),
     (r"kilo(?:gram)?|kg", "kg"),
-    (r"tonn(?:\s*CO2\w*)?|tonnes?", "tonn"),
+    # tonnes of CO2 equivalents measure emissions, plain tonnes a mass (waste, food)
+    (r"tonn\s*CO2(?:-?[^\W\d_]+)?", "tonn CO2e"),
+    (r"tonn|tonnes?", "tonn"),
     (r"GWh|MWh|kWh", "{0}"),
     (r"m2|kvadratmeter|square metres?", "m2"),
     (r"dekar", "dekar"),

@@ -712,3 +712,13 @@ def test_a_percent_change_the_best_passage_states_is_quoted_not_computed(tmp_pat
     question = "Hvor mange prosent økte årsgebyret for vann fra 2023 til 2024?"
     found, _ = _compute(values, question, (sentence, 0.9), (row, 0.8))
     assert found is None
+
+
+def test_a_sum_never_adds_emissions_to_a_mass() -> None:
+    """Tonnes of CO2 equivalents and tonnes of food are two measures, though both are tonnes."""
+    text = "Ordningen ga 12,5 tonn CO2e lavere utslipp og 4,2 tonn mindre matsvinn."
+    found, _ = _one_sentence("Hvor mye mat ble samlet totalt?", text, 15)
+    assert found is None  # not 12,5 + 4,2 = 16,7 tonn
+    listed = "Anlegget tok imot 12,5 tonn papp og 4,2 tonn glass."
+    found, _ = _one_sentence("Hvor mye ble samlet totalt?", listed, 16)
+    assert found is not None and found.result == Decimal("16.7")

@@ -233,3 +233,55 @@ def test_a_row_of_a_table_by_place_says_what_the_table_measures(tmp_path: Path) 
     assert QuoteComposer(RowValues(path)).compose(judged, "no").text.startswith("Ringerike var")
     # a row that names what it measures keeps its own label
     assert composer.compose(_judged((2022,)), "no").text.startswith("Andelen heltidsansatte var")
+
+
+def test_a_row_label_several_tables_share_names_its_table(tmp_path: Path) -> None:
+    """Each service area prints its own "Frivillige (antall)" row: the answer, its chart caption
+    and a refusal's reason say whose row it is (the section), or, where two tables of one
+    section share a label, which table (its title)."""
+    table = "2022 2023\nFrivillige (antall) 41 44"
+    chunk = replace(CHUNK, id="arsrapport-2024:50:1:f", text=table, start=900,
+                    end=900 + len(table))  # fmt: skip
+
+    def volunteers(
+        start: int, section: str, title: str, values: tuple[int, int]
+    ) -> list[IndicatorRecord]:
+        records = []
+        for year, value in zip((2022, 2023), values, strict=True):
+            record = replace(_record(year, str(value), value), indicator="Frivillige (antall)")
+            records.append(
+                replace(
+                    record,
+                    unit="",
+                    section=section,
+                    table_title=title,
+                    span_start=start,
+                    span_end=start + len(table),
+                )
+            )
+        return records
+
+    path = tmp_path / "indicators.sqlite3"
+    culture = volunteers(900, "Kultur", "Frivillighet", (41, 44))
+    health = volunteers(2000, "Helse", "Frivillighet", (17, 19))
+    IndicatorStore(path).replace_document("arsrapport-2024", [*RECORDS, *culture, *health])
+    row = CandidateSpan(10, len(table), "Frivillige (antall) 41 44", "row", "Kultur")
+    judged = replace(_judged((2023,)), ranked=((Candidate(0, chunk, row, 0.8, 0, 0.8, 0), 0.9),))
+    composer = QuoteComposer(RowValues(path))
+    assert composer.compose(judged, "no").text == "Frivillige (antall) i Kultur var 44 i 2023 [1]."
+    assert composer.compose(judged, "en").text == "Frivillige (antall), Kultur: 44 in 2023 [1]."
+    indicator = composer.compose(judged, "no").indicator
+    assert indicator is not None and indicator["indicator"] == "Frivillige (antall) i Kultur"
+    missing = composer.compose(replace(judged, question=_judged((2021,)).question), "no")
+    assert "«Frivillige (antall) i Kultur» oppgir ikke noe tall for 2021" in missing.text
+    # two tables of one section: the title tells them apart
+    plans = volunteers(2000, "Kultur", "Frivillige med avtale", (17, 19))
+    IndicatorStore(path).replace_document("arsrapport-2024", [*RECORDS, *culture, *plans])
+    assert QuoteComposer(RowValues(path)).compose(judged, "no").text == (
+        "Frivillige (antall) i «Frivillighet» var 44 i 2023 [1]."
+    )
+    # a label no other table prints stays as it is
+    IndicatorStore(path).replace_document("arsrapport-2024", [*RECORDS, *culture])
+    assert QuoteComposer(RowValues(path)).compose(judged, "no").text == (
+        "Frivillige (antall) var 44 i 2023 [1]."
+    )

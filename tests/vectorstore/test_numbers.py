@@ -74,8 +74,12 @@ def test_units_are_read_and_made_canonical() -> None:
     ]
     assert _read("Det ble 22,3 kilo og 16 219 tonn CO2e og 99 kr/m2.") == [
         ("22.3", "kg"),
-        ("16219", "tonn"),
+        ("16219", "tonn CO2e"),  # emissions, not a mass like "4 tonn avfall"
         ("99", "kr/m2"),
+    ]
+    assert _read("Utslippet var 148 000 tonn CO2-ekvivalenter og 4 tonn avfall.") == [
+        ("148000", "tonn CO2e"),
+        ("4", "tonn"),
     ]
 
 
