@@ -37,6 +37,7 @@ from assistant.compose import Composition, QuoteComposer, closest_citations, top
 from assistant.compute import Computer
 from assistant.compute_answer import ComputedText, render
 from assistant.followup import Cooccurrence, FollowupResolver
+from assistant.followup_gate import FollowupGate, gate_features
 from assistant.grounding import Source, ground
 from assistant.operands import HOME_KEY
 from assistant.reader import Judged, Reader, ReaderArtifact
@@ -135,6 +136,7 @@ class AssistantService:
         self._values: RowValues | None = None
         self._computer: tuple[str, Computer] | None = None
         self._followups: tuple[str, FollowupResolver] | None = None
+        self._gate: FollowupGate | None = None
         self._contradictions: tuple[str, list[Contradiction]] | None = None
         self._lock = threading.RLock()
 
@@ -204,6 +206,13 @@ class AssistantService:
                 resolver = FollowupResolver(self.computer().places, siblings.score)
                 self._followups = (generation, resolver)
             return self._followups[1]
+
+    def followup_gate(self) -> FollowupGate:
+        """The learned gate between a follow-up's reading and the question as typed."""
+        with self._lock:
+            if self._gate is None:
+                self._gate = FollowupGate.load(self.settings.followup_gate)
+            return self._gate
 
     def default_answerer(self) -> str:
         name = self.settings.answerer
@@ -398,9 +407,8 @@ class AssistantService:
     ) -> tuple[str, Judged]:
         """The question as it stands alone, and the reader's verdict on it. A follow-up's
         readings (:class:`assistant.followup.FollowupResolver`) are judged and the most
-        confident is kept; when the readings are guesses (a group or a pronoun), the question as
-        typed is judged too and kept when the reader is more confident about it by
-        ``followup_margin``."""
+        confident is kept; the question as typed is judged too, and the learned gate
+        (:mod:`assistant.followup_gate`) decides whether it was a new question after all."""
         resolution = self.followups().resolve(question, history) if history else None
         if resolution is None or resolution.slot == "none":
             return question, self.judge(question, filters)
@@ -410,11 +418,16 @@ class AssistantService:
             if best is None or judged.confidence > best[1].confidence:
                 best = (reading, judged)
         assert best is not None
-        if not resolution.guessed:
-            return best  # a year, place or computation slot filled in: the reading is exact
-        raw = self.judge(question, filters)
-        if raw.confidence > best[1].confidence + self.settings.followup_margin:
-            return question, raw
+        typed = self.judge(question, filters)
+        row = gate_features(
+            question,
+            resolution.slot,
+            typed.confidence,
+            best[1].confidence,
+            self.followups().places,
+        )
+        if self.followup_gate().typed_probability(row) > self.settings.followup_gate_threshold:
+            return question, typed
         return best
 
     # -- contradictions ----------------------------------------------------------------------------

@@ -325,5 +325,32 @@ def check(floors_path: Path) -> None:
     click.echo(f"\nAll floors met ({floors_path.name}, {len(items)} items of the test split).")
 
 
+@main.command()
+@click.option(
+    "--split",
+    type=click.Choice(["train", "dev", "test", "spare"]),
+    default="dev",
+    show_default=True,
+)
+@click.option("--answerer", type=click.Choice(["extractive", "llm", "openai"]), default=None)
+@click.option("--seed", type=int, default=0, show_default=True, help="Draws the earlier questions.")
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+def switches(split: str, answerer: str | None, seed: int, limit: int | None) -> None:
+    """Topic switches: each standalone question asked right after an unrelated one, against
+    the same question asked alone (aggregate counts; see evals/switches.py)."""
+    from evals.questiondata import load_split
+    from evals.switches import run_switch, summarize_switches, switch_pairs
+
+    pairs = switch_pairs(load_split(split), seed)[:limit]
+    _, service, _ = _service(answerer)
+    outcomes = []
+    for n, (previous, item) in enumerate(pairs, start=1):
+        outcomes.append(run_switch(previous, item, service, answerer))
+        if n % 50 == 0 or n == len(pairs):
+            click.echo(f"  {n}/{len(pairs)}", err=True)
+    for key, value in summarize_switches(outcomes).items():
+        click.echo(f"{key:20s} {value}")
+
+
 if __name__ == "__main__":
     main()

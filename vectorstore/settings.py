@@ -124,10 +124,15 @@ class Settings(BaseSettings):
         description="A candidate's reader probability needed for its values to be operands of a "
         "computation (chosen on the dev split's compute questions).",
     )
-    followup_margin: float = Field(
-        0.2,
-        description="How much more confident the reader must be about the resolved follow-up "
-        "than about the question as typed for the resolved one to be used (dev split).",
+    followup_gate: Path = Field(
+        REPO_ROOT / "assistant" / "followup_gate.json",
+        description="The learned gate that decides whether a question read as a follow-up is "
+        "one, or a new question to answer as typed (`python -m training.followup_gate`).",
+    )
+    followup_gate_threshold: float = Field(
+        0.5,
+        description="The gate's probability that the question as typed is answered better "
+        "than its reading, from which the question as typed is answered.",
     )
 
     contradiction_min_cosine: float = Field(

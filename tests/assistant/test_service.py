@@ -259,3 +259,29 @@ def test_an_uncertain_answer_shows_no_other_passages_when_set_to_none(
     settings = built_index.settings.model_copy(update={"unsure_alternatives": 0})
     answer = AssistantService(settings, index=built_index.index, reader=reader).ask(STAFF_QUESTION)
     assert answer.certainty == "unsure" and answer.closest == ()
+
+
+def test_the_follow_up_gate_decides_whether_a_new_question_is_answered_as_typed(
+    make_service: ServiceFactory, tmp_path: Any
+) -> None:
+    """ "var det" reads as a pronoun, so the resolver takes this new question for a follow-up of
+    the previous one; the gate (here a fake: many words mean a new question) answers it as
+    typed, and a gate that always trusts the reading keeps the reading."""
+    from assistant.followup_gate import GATE_FEATURES, FollowupGate
+
+    n = len(GATE_FEATURES)
+    words = tuple(1.0 if f == "words" else 0.0 for f in GATE_FEATURES)
+    typed_gate, reading_gate = tmp_path / "typed.json", tmp_path / "reading.json"
+    FollowupGate((5.0,) * n, (1.0,) * n, words, 0.0).save(typed_gate)
+    FollowupGate((0.0,) * n, (1.0,) * n, (0.0,) * n, -5.0).save(reading_gate)
+    history = [
+        Turn("user", "Hva var sykefraværsprosenten i 2022?"),
+        Turn("assistant", "Sykefraværsprosent var 9,3 % i 2022 [1]."),
+    ]
+    question = "Hvor mange årsverk var det i Asker ved utgangen av 2024?"
+    typed = make_service(followup_gate=typed_gate).ask(question, history=history)
+    assert typed.standalone_question is None
+    assert "5 400 årsverk" in typed.answer
+    kept = make_service(followup_gate=reading_gate).ask(question, history=history)
+    assert kept.standalone_question is not None
+    assert "sykefravær" in kept.standalone_question

@@ -1,0 +1,67 @@
+"""Topic switches: pairing and scoring a question asked after an unrelated one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.types import Answer, Turn
+from evals.switches import run_switch, summarize_switches, switch_pairs
+
+ITEMS: list[dict[str, Any]] = [
+    {"id": "a", "question": "Hvor mange hytter?", "type": "number", "answers": ["12"],
+     "doc_id": "d", "pages": "[1]"},
+    {"id": "b", "question": "Hvor mange båter?", "type": "number", "answers": ["7"],
+     "doc_id": "d", "pages": "[1]"},
+    {"id": "c", "question": "Hvem eier brygga?", "type": "name", "answers": ["Havnevesenet"],
+     "doc_id": "d", "pages": "[2]"},
+    {"id": "conv", "turns": [{"question": "og i 2022?"}]},
+]  # fmt: skip
+
+
+def test_the_previous_question_stands_on_another_page_and_the_draw_is_seeded() -> None:
+    pairs = switch_pairs(ITEMS, seed=3)
+    assert [item["id"] for _, item in pairs] == ["a", "b", "c"]  # no conversation
+    assert all(prev["pages"] != item["pages"] for prev, item in pairs)
+    assert switch_pairs(ITEMS, seed=3) == pairs
+    lone = [dict(ITEMS[0]), dict(ITEMS[1])]  # one page only: nothing to pair with
+    assert switch_pairs(lone) == []
+
+
+class _Service:
+    """Right alone; after another question it reads "båter" as a follow-up and fails."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Any = None,
+        answerer: str | None = None,
+        question_id: str | None = None,
+    ) -> Answer:
+        self.calls.append((question, len(history)))
+        if history and "båter" in question:
+            return Answer(question, "Det var 3 hytter.", False, "fake", (), (), {},
+                          standalone_question="Hvor mange båter (hytter)?")  # fmt: skip
+        text = {"Hvor mange hytter?": "12 hytter.", "Hvor mange båter?": "7 båter."}.get(
+            question, "Havnevesenet eier brygga."
+        )
+        return Answer(question, text, False, "fake", (), (), {})
+
+
+def test_a_switch_is_scored_against_the_question_alone() -> None:
+    service = _Service()
+    hurt = run_switch(ITEMS[2], ITEMS[1], service, None)
+    assert hurt.right_alone and not hurt.right_after
+    assert hurt.resolved == "Hvor mange båter (hytter)?"
+    kept = run_switch(ITEMS[2], ITEMS[0], service, None)
+    assert kept.right_alone and kept.right_after and not kept.resolved
+    # an answer to the question as typed is its answer alone: not asked again
+    assert service.calls[-2:] == [("Hvem eier brygga?", 0), ("Hvor mange hytter?", 2)]
+    summary = summarize_switches([hurt, kept])
+    assert summary == {
+        "n": 2, "read_as_followups": 1, "right_alone": 2, "right_after": 1, "lost": 1, "gained": 0,
+    }  # fmt: skip
