@@ -20,6 +20,13 @@ from assistant.values import RowValues, pick, places_named
 
 REFUSAL_NO = "Jeg finner ikke dette i dokumentene."
 REFUSAL_EN = "I cannot find this in the documents."
+#: The answer to a question that names nothing to look up (only a year, or nothing at all).
+ASKS_NOTHING = {
+    "no": "Spørsmålet sier ikke hva du vil vite (bare et år, eller ingenting). Skriv hele "
+    "spørsmålet, for eksempel hva du lurer på om et tall, en plan eller en tjeneste.",
+    "en": "The question does not say what you want to know (only a year, or nothing). Please "
+    "write the whole question: which figure, plan or service it is about.",
+}
 #: Passages shown with a refusal.
 CLOSEST_PASSAGES = 3
 
@@ -58,6 +65,12 @@ def refusal(judged: Judged, language: Language, reason: str = "") -> Composition
     if reason:
         text = f"{text} {reason}"
     return Composition(text, (), refused=True, closest=closest_citations(judged))
+
+
+def asks_nothing(language: Language) -> Composition:
+    """The refusal of a question that names nothing to look up: it says why, and shows no
+    passages (none is closer than another)."""
+    return Composition(ASKS_NOTHING[language], (), refused=True)
 
 
 def _value_sentence(label: str, value: str, year: int, place: str | None, lang: Language) -> str:

@@ -28,6 +28,7 @@ from assistant.candidates import Candidate, Candidates, CorpusTerms
 from vectorstore.language import (
     ANSWER_KIND_NAMES,
     FACT_NAMES,
+    QUESTION_WORDS,
     AnswerKind,
     Lang,
     Terms,
@@ -37,6 +38,7 @@ from vectorstore.language import (
     holds_kind,
     language_of,
     lemma,
+    stop_words,
     years_in,
 )
 from vectorstore.types import SearchHit
@@ -71,6 +73,15 @@ class QuestionAnalysis:
             kind=answer_kind(question),
             years=tuple(dict.fromkeys(years_in(question))),
             names=names,
+        )
+
+    @property
+    def asks_nothing(self) -> bool:
+        """Its terms are years and function words at most ("og i 2020 da?", "Why?" asked
+        alone): it names nothing the documents could be searched for."""
+        stop = stop_words() | QUESTION_WORDS
+        return all(
+            lemma in stop or (lemma.isdigit() and years_in(lemma)) for lemma in self.terms.lemmas
         )
 
 

@@ -33,7 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from assistant.candidates import Candidate, CandidateGenerator
-from assistant.compose import Composition, QuoteComposer, closest_citations, top_passages
+from assistant.compose import (
+    Composition,
+    QuoteComposer,
+    asks_nothing,
+    closest_citations,
+    top_passages,
+)
 from assistant.compute import Computer
 from assistant.compute_answer import ComputedText, render
 from assistant.followup import Cooccurrence, FollowupResolver
@@ -339,19 +345,9 @@ class AssistantService:
         clock.check()
         yield StreamEvent("stage", text=stages["read"])
         t_answer = time.perf_counter()
-        computed = self._compute(standalone, judged, language)
-        if computed is not None:
-            name = "compute"
-            composition = Composition(
-                computed.text,
-                computed.citations,
-                refused=computed.refused,
-                indicator=computed.indicator,
-                closest=closest_citations(judged) if computed.refused else (),
-            )
-            yield StreamEvent("delta", text=composition.text)
-        else:
-            composition, name = yield from self._answer(name, standalone, judged, language, clock)
+        computed, composition, name = yield from self._compose(
+            name, standalone, judged, language, clock
+        )
         noted = self._with_contradictions(composition, language)
         if noted is not composition:
             yield StreamEvent("delta", text=noted.text[len(composition.text) :])
@@ -383,6 +379,29 @@ class AssistantService:
             certainty_score=score,
         )
         yield StreamEvent("answer", answer=answer)
+
+    def _compose(
+        self, name: str, question: str, judged: Judged, language: Language, clock: _Clock
+    ) -> Generator[StreamEvent, None, tuple[ComputedText | None, Composition, str]]:
+        """The answer's text: the refusal of a question that names nothing to look up, a
+        computation, or the quoted (or generated) answer; with who wrote it."""
+        if judged.question.asks_nothing:
+            composition = asks_nothing(language)
+            yield StreamEvent("delta", text=composition.text)
+            return None, composition, name
+        computed = self._compute(question, judged, language)
+        if computed is None:
+            composition, name = yield from self._answer(name, question, judged, language, clock)
+            return None, composition, name
+        composition = Composition(
+            computed.text,
+            computed.citations,
+            refused=computed.refused,
+            indicator=computed.indicator,
+            closest=closest_citations(judged) if computed.refused else (),
+        )
+        yield StreamEvent("delta", text=composition.text)
+        return computed, composition, "compute"
 
     def _answer(
         self, name: str, question: str, judged: Judged, language: Language, clock: _Clock

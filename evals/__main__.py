@@ -68,6 +68,15 @@ def _print_summary(runs: list[EvalRun]) -> None:
         click.echo(f"{key:28s}" + "".join(f"{_fmt(f[key], key):>12s}" for f in flats))
 
 
+#: Which split of the question data a command reads.
+SPLIT = click.option(
+    "--split",
+    type=click.Choice(["train", "dev", "test", "spare"]),
+    default="dev",
+    show_default=True,
+)
+
+
 @click.group()
 def main() -> None:
     """Evaluations of the Asker assistant."""
@@ -140,12 +149,7 @@ def run(
 
 
 @main.command()
-@click.option(
-    "--split",
-    type=click.Choice(["train", "dev", "test", "spare"]),
-    default="dev",
-    show_default=True,
-)
+@SPLIT
 @click.option("--answerer", type=click.Choice(["extractive", "llm", "openai"]), default=None)
 @click.option("--limit", type=int, default=None, help="Only the first N items.")
 @click.option("--records", is_flag=True, help="Write each question's outcome (not for test).")
@@ -326,12 +330,7 @@ def check(floors_path: Path) -> None:
 
 
 @main.command()
-@click.option(
-    "--split",
-    type=click.Choice(["train", "dev", "test", "spare"]),
-    default="dev",
-    show_default=True,
-)
+@SPLIT
 @click.option("--answerer", type=click.Choice(["extractive", "llm", "openai"]), default=None)
 @click.option("--seed", type=int, default=0, show_default=True, help="Draws the earlier questions.")
 @click.option("--limit", type=int, default=None, help="Only the first N questions.")

@@ -285,3 +285,20 @@ def test_the_follow_up_gate_decides_whether_a_new_question_is_answered_as_typed(
     kept = make_service(followup_gate=reading_gate).ask(question, history=history)
     assert kept.standalone_question is not None
     assert "sykefravær" in kept.standalone_question
+
+
+def test_a_question_that_names_nothing_is_told_so(service: AssistantService) -> None:
+    """Only a year: nothing to look up. The answer says what is missing and shows no passages;
+    in a conversation the same words are a follow-up and are answered."""
+    alone = service.ask("og i 2021 da?")
+    assert alone.refused and "sier ikke hva du vil vite" in alone.answer
+    assert alone.closest == () and alone.citations == ()
+    english = service.ask("Why?")
+    assert english.refused and "does not say what you want to know" in english.answer
+    history = [
+        Turn("user", "Hva var sykefraværsprosenten i 2022?"),
+        Turn("assistant", "Sykefraværsprosent var 9,3 % i 2022 [1]."),
+    ]
+    assert service.ask("og i 2021 da?", history=history).answer == (
+        "Sykefraværsprosent var 8,4 % i 2021 [1]."
+    )
