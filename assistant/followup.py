@@ -155,12 +155,6 @@ class Resolution:
     alternatives: tuple[str, ...] = ()
 
     @property
-    def guessed(self) -> bool:
-        """The readings are guesses (which word a group replaces, what a pronoun points at),
-        not a slot filled in: the question as typed may be read better."""
-        return self.slot in ("group", "subject")
-
-    @property
     def readings(self) -> tuple[str, ...]:
         return (self.standalone, *(a for a in self.alternatives if a != self.standalone))
 
