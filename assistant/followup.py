@@ -20,11 +20,13 @@ A follow-up ("og året før?", "hva med Bærum?", "og blant jentene?", "hvem har
   the operation over the previous question's subject with the years and places of the last two
   questions.
 
-The resolver gives a preferred reading and alternatives; the service lets the reader judge them
-and the question as typed, and keeps the one it is most confident about. A question that names
-its own subject is not a follow-up. Chains resolve turn by turn (each against the previous
-resolved question), so three-turn chains work; the work is linear in the history's size, which
-is bounded (:data:`MAX_PREVIOUS_CHARS`, :data:`MAX_TURNS`).
+The resolver gives a preferred reading and alternatives; the service lets the reader judge
+them and keeps the one it is most confident about, and a learned gate
+(:mod:`assistant.followup_gate`) decides whether the question as typed, a new question after
+all, is answered instead. A question that names its own subject is not a follow-up. Chains
+resolve turn by turn (each against the previous resolved question), so three-turn chains work;
+the work is linear in the history's size, which is bounded (:data:`MAX_PREVIOUS_CHARS`,
+:data:`MAX_TURNS`).
 """
 
 from __future__ import annotations
