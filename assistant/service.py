@@ -431,13 +431,12 @@ class AssistantService:
         resolution = self.followups().resolve(question, history) if history else None
         if resolution is None or resolution.slot == "none":
             return question, self.judge(question, filters)
-        best: tuple[str, Judged] | None = None
-        for reading in resolution.readings:
-            judged = self.judge(reading, filters)
-            if best is None or judged.confidence > best[1].confidence:
-                best = (reading, judged)
-        assert best is not None
-        typed = self.judge(question, filters)
+        verdicts = {text: self.judge(text, filters) for text in (*resolution.readings, question)}
+        best = max(
+            ((reading, verdicts[reading]) for reading in resolution.readings),
+            key=lambda pair: pair[1].confidence,
+        )  # the first of equally confident readings, as before
+        typed = verdicts[question]  # a reading may read as typed: judged once
         row = gate_features(
             question,
             resolution.slot,
