@@ -334,17 +334,34 @@ def check(floors_path: Path) -> None:
 @click.option("--answerer", type=click.Choice(["extractive", "llm", "openai"]), default=None)
 @click.option("--seed", type=int, default=0, show_default=True, help="Draws the earlier questions.")
 @click.option("--limit", type=int, default=None, help="Only the first N questions.")
-def switches(split: str, answerer: str | None, seed: int, limit: int | None) -> None:
-    """Topic switches: each standalone question asked right after an unrelated one, against
-    the same question asked alone (aggregate counts; see evals/switches.py)."""
+@click.option(
+    "--conversations",
+    is_flag=True,
+    help="Each conversation after an unrelated question, scored on its follow-up turns.",
+)
+def switches(
+    split: str, answerer: str | None, seed: int, limit: int | None, conversations: bool
+) -> None:
+    """Topic switches: each standalone question (or conversation) asked right after an
+    unrelated one, against the same asked alone (aggregate counts; see evals/switches.py)."""
     from evals.questiondata import load_split
-    from evals.switches import run_switch, summarize_switches, switch_pairs
+    from evals.switches import (
+        conversation_pairs,
+        run_conversation_switch,
+        run_switch,
+        summarize_switches,
+        switch_pairs,
+    )
 
-    pairs = switch_pairs(load_split(split), seed)[:limit]
+    items = load_split(split)
+    pairs = (conversation_pairs if conversations else switch_pairs)(items, seed)[:limit]
     _, service, _ = _service(answerer)
     outcomes = []
     for n, (previous, item) in enumerate(pairs, start=1):
-        outcomes.append(run_switch(previous, item, service, answerer))
+        if conversations:
+            outcomes += run_conversation_switch(previous, item, service, answerer)
+        else:
+            outcomes.append(run_switch(previous, item, service, answerer))
         if n % 50 == 0 or n == len(pairs):
             click.echo(f"  {n}/{len(pairs)}", err=True)
     for key, value in summarize_switches(outcomes).items():

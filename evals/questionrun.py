@@ -120,12 +120,18 @@ def _ask(
     return answer, (time.perf_counter() - started) * 1000
 
 
-def run_item(item: dict[str, Any], service: AskingService, answerer: str | None) -> list[Outcome]:
-    """A question, or every turn of a conversation (the ``lang``/``user`` of the conversation)."""
+def run_item(
+    item: dict[str, Any],
+    service: AskingService,
+    answerer: str | None,
+    before: Sequence[Turn] = (),
+) -> list[Outcome]:
+    """A question, or every turn of a conversation (the ``lang``/``user`` of the conversation);
+    ``before``: the chat's turns before it (none in the splits' runs)."""
     if "turns" not in item:
-        answer, ms = _ask(service, item["question"], (), answerer)
+        answer, ms = _ask(service, item["question"], before, answerer)
         return [score(item, answer, ms, str(item["id"]))]
-    history: list[Turn] = []
+    history: list[Turn] = list(before)
     out: list[Outcome] = []
     for n, turn in enumerate(item["turns"], start=1):
         question = {**turn, "lang": item.get("lang", ""), "style": turn.get("style", "")}

@@ -7,6 +7,11 @@ after another question of the split, drawn by a seeded generator from another pa
 against the same question asked alone. An answer the service gave to the question as typed (no
 ``standalone_question``) is the answer it gives alone, so only the questions it resolved are
 asked a second time.
+
+Conversations are measured the same way: each is asked right after an unrelated standalone
+question (:func:`conversation_pairs`), and its follow-up turns are scored against the same
+conversation asked alone (:func:`run_conversation_switch`). A first turn the resolver misreads
+as a follow-up of the unrelated question must not carry that question into the turns after it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.types import Turn
-from evals.questionrun import AskingService, score
+from evals.questionrun import AskingService, run_item, score
 
 
 @dataclass(frozen=True)
@@ -33,18 +38,19 @@ class SwitchOutcome:
 
 
 def _page(item: dict[str, Any]) -> tuple[str, str]:
+    if "turns" in item:
+        item = item["turns"][0]
     return str(item.get("doc_id", "")), str(item.get("pages", ""))
 
 
-def switch_pairs(
-    items: Sequence[dict[str, Any]], seed: int = 0
+def _drawn_before(
+    items: Sequence[dict[str, Any]], singles: Sequence[dict[str, Any]], seed: int
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(previous, question) for every standalone question: the previous one drawn (seeded)
-    from the other standalone questions, on another page."""
-    singles = [item for item in items if "turns" not in item]
+    """(previous, item) for every item: the previous one drawn (seeded) from ``singles``, on
+    another page than the item's (its first turn's)."""
     rng = random.Random(seed)
     pairs = []
-    for item in singles:
+    for item in items:
         if all(_page(o) == _page(item) for o in singles):
             continue
         while True:
@@ -53,6 +59,25 @@ def switch_pairs(
                 break
         pairs.append((previous, item))
     return pairs
+
+
+def switch_pairs(
+    items: Sequence[dict[str, Any]], seed: int = 0
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(previous, question) for every standalone question: the previous one drawn (seeded)
+    from the other standalone questions, on another page."""
+    singles = [item for item in items if "turns" not in item]
+    return _drawn_before(singles, singles, seed)
+
+
+def conversation_pairs(
+    items: Sequence[dict[str, Any]], seed: int = 0
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(previous, conversation) for every conversation: the previous question drawn (seeded)
+    from the standalone questions, on another page than the conversation's first turn."""
+    singles = [item for item in items if "turns" not in item]
+    conversations = [item for item in items if "turns" in item]
+    return _drawn_before(conversations, singles, seed)
 
 
 def run_switch(
@@ -73,6 +98,25 @@ def run_switch(
         right_after,
         after.standalone_question or "",
     )
+
+
+def run_conversation_switch(
+    previous: dict[str, Any],
+    conversation: dict[str, Any],
+    service: AskingService,
+    answerer: str | None,
+) -> list[SwitchOutcome]:
+    """The conversation's follow-up turns asked after ``previous``, against the conversation
+    asked alone (``resolved``: what the service answered each turn as after the switch)."""
+    first = service.ask(previous["question"], (), answerer=answerer)
+    before = (Turn("user", previous["question"]), Turn("assistant", first.answer))
+    after = run_item(conversation, service, answerer, before)
+    alone = run_item(conversation, service, answerer)
+    return [
+        SwitchOutcome(a.id, a.answerable, a.right, b.right, b.standalone)
+        for a, b in zip(alone, after, strict=True)
+        if a.followup != "first"
+    ]
 
 
 def summarize_switches(outcomes: Sequence[SwitchOutcome]) -> dict[str, Any]:

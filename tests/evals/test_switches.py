@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.types import Answer, Turn
-from evals.switches import run_switch, summarize_switches, switch_pairs
+from evals.switches import (
+    conversation_pairs,
+    run_conversation_switch,
+    run_switch,
+    summarize_switches,
+    switch_pairs,
+)
 
 ITEMS: list[dict[str, Any]] = [
     {"id": "a", "question": "Hvor mange hytter?", "type": "number", "answers": ["12"],
@@ -65,3 +71,49 @@ def test_a_switch_is_scored_against_the_question_alone() -> None:
     assert summary == {
         "n": 2, "read_as_followups": 1, "right_alone": 2, "right_after": 1, "lost": 1, "gained": 0,
     }  # fmt: skip
+
+
+CONVERSATION: dict[str, Any] = {
+    "id": "k", "lang": "nb", "turns": [
+        {"question": "Hvor mange hytter?", "followup": "first", "type": "number",
+         "answers": ["12"], "doc_id": "d", "pages": "[1]"},
+        {"question": "og båtene?", "followup": "subject", "type": "number",
+         "answers": ["7"], "doc_id": "d", "pages": "[1]"},
+    ],
+}  # fmt: skip
+
+
+def test_a_conversation_is_drawn_an_earlier_question_from_another_page() -> None:
+    pairs = conversation_pairs([*ITEMS[:3], CONVERSATION], seed=1)
+    assert [(prev["id"], conv["id"]) for prev, conv in pairs] == [("c", "k")]
+    assert conversation_pairs([*ITEMS[:2], CONVERSATION]) == []  # all on the conversation's page
+
+
+class _ChatService:
+    """Answers "og båtene?" right only when the turn before it is the conversation's own."""
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Any = None,
+        answerer: str | None = None,
+        question_id: str | None = None,
+    ) -> Answer:
+        if question == "og båtene?":
+            first = next(t.content for t in history if t.role == "user")
+            if first == "Hvor mange hytter?":
+                return Answer(question, "7 båter.", False, "fake", (), (), {},
+                              standalone_question="Hvor mange båter?")  # fmt: skip
+            return Answer(question, "Ingen svar.", True, "fake", (), (), {},
+                          standalone_question=f"{first} (båtene)")  # fmt: skip
+        return Answer(question, "12 hytter.", False, "fake", (), (), {})
+
+
+def test_a_conversation_after_a_switch_is_scored_turn_by_turn_against_it_alone() -> None:
+    outcomes = run_conversation_switch(ITEMS[2], CONVERSATION, _ChatService(), None)
+    assert [o.id for o in outcomes] == ["k#2"]  # the follow-up turns only
+    (turn,) = outcomes
+    assert turn.right_alone and not turn.right_after
+    assert turn.resolved == "Hvem eier brygga? (båtene)"
+    assert summarize_switches(outcomes)["lost"] == 1
