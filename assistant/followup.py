@@ -25,6 +25,8 @@ them and keeps the one it is most confident about, and a learned gate
 (:mod:`assistant.followup_gate`) decides whether the question as typed, a new question after
 all, is answered instead. A question that names its own subject is not a follow-up. Chains
 resolve turn by turn (each against the previous resolved question), so three-turn chains work;
+the replay asks the service how each earlier turn was answered, so a turn the gate answered as
+typed starts a new topic there too, and a computation compares nothing across that start;
 the work is linear in the history's size, which is bounded (:data:`MAX_PREVIOUS_CHARS`,
 :data:`MAX_TURNS`).
 """
@@ -204,22 +206,37 @@ class FollowupResolver:
     #: A word of the previous question is replaced when it scores at least this with the new.
     min_sibling: float = 0.2
 
-    def resolve(self, question: str, history: Sequence[Turn]) -> Resolution:
+    def resolve(
+        self,
+        question: str,
+        history: Sequence[Turn],
+        answered_as_typed: Callable[[Resolution], bool] | None = None,
+    ) -> Resolution:
+        """``question`` against the earlier user turns, replayed one by one. An earlier turn
+        read as a follow-up stands as typed in the replay when ``answered_as_typed`` says it was
+        answered so (the service's learned gate), as the conversation went."""
         question = " ".join(question.split())
         users = [_clip(t.content) for t in history if t.role == "user" and t.content.strip()]
         users = users[-MAX_TURNS:]
         answers = [_clip(t.content) for t in history if t.role == "assistant"][-1:]
         resolved: list[str] = []
         topics: list[str] = []
+        joined = False  # the last resolved turn was answered as a follow-up of the one before
         for earlier in users:
-            found = self._one(earlier, resolved, topics, answers)
+            found = self._one(earlier, resolved, topics, answers, joined)
+            joined = found.slot != "none"
+            if joined and answered_as_typed and answered_as_typed(found):
+                joined = False
+                resolved.append(earlier)
+                topics.append(_own_topic(Parsed.of(earlier, self.places), topics))
+                continue
             resolved.append(found.standalone)
             topics.append(
                 topics[-1]
                 if found.slot == "subject" and topics
                 else _subject_phrase(Parsed.of(found.standalone, self.places))
             )
-        return self._one(question, resolved, topics, answers)
+        return self._one(question, resolved, topics, answers, joined)
 
     def _one(
         self,
@@ -227,9 +244,11 @@ class FollowupResolver:
         resolved: Sequence[str],
         topics: Sequence[str],
         answers: Sequence[str],
+        joined: bool = False,
     ) -> Resolution:
         """One question against the resolved questions before it and their topics (what a
-        pronoun points back at: a pronoun follow-up keeps the topic it inherited)."""
+        pronoun points back at: a pronoun follow-up keeps the topic it inherited); ``joined``:
+        the last of them was a follow-up of the one before it."""
         if not resolved:
             return Resolution(question, question)
         new = Parsed.of(question, self.places)
@@ -238,7 +257,7 @@ class FollowupResolver:
         if slot == "none":
             return Resolution(question, question)
         if slot == "compute":
-            return self._compute(question, new, resolved)
+            return self._compute(question, new, resolved, joined)
         if slot in ("year", "place"):
             text = _with_years(previous, new, answers)
             text = _with_places(Parsed.of(text, self.places), new)
@@ -313,9 +332,13 @@ class FollowupResolver:
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [word for _, _, word in scored[:MAX_SIBLINGS]]
 
-    def _compute(self, question: str, new: Parsed, resolved: Sequence[str]) -> Resolution:
+    def _compute(
+        self, question: str, new: Parsed, resolved: Sequence[str], joined: bool
+    ) -> Resolution:
         last = Parsed.of(resolved[-1], self.places)
         before = Parsed.of(resolved[-2], self.places) if len(resolved) > 1 else last
+        if not (joined or self._related(before, last)):
+            before = last  # the last question started a new topic: nothing before it is compared
         years = list(dict.fromkeys((*before.years, *last.years)))
         places = list(dict.fromkeys(_place_names(before) + _place_names(last)))
         if len(places) == 1 and len(_place_names(before)) != len(_place_names(last)):
@@ -335,6 +358,12 @@ class FollowupResolver:
         slots = _years_phrase(years, new)
         slots += (" for " + " og ".join(places)) if places else ""
         return Resolution(question, f"{body}: {subject}{slots}?", "compute")
+
+    @staticmethod
+    def _related(a: Parsed, b: Parsed) -> bool:
+        """Two questions of one topic: they share a content lemma."""
+        lemmas_a = {lemma for w in a.content for lemma in _lemmas(w.text)}
+        return any(lemma in lemmas_a for w in b.content for lemma in _lemmas(w.text))
 
 
 def _years_phrase(years: Sequence[int], new: Parsed) -> str:
@@ -444,6 +473,13 @@ def _strip_slots(text: str, parsed: Parsed) -> str:
         text = re.sub(rf"\b(?:i|på|in|at)?\s*{re.escape(place.text)}\b", "", text)
     text = re.sub(r"\b(?:i|in)?\s*(?:19[5-9]\d|20\d\d)\b", "", text)
     return " ".join(text.split())
+
+
+def _own_topic(typed: Parsed, topics: Sequence[str]) -> str:
+    """The topic of a turn answered as typed: its own subject, or the conversation's when it
+    points back by a strong pronoun ("hvor mange av dem er ungdomsskoler?")."""
+    strong = any(p.text.casefold() not in WEAK_PRONOUNS for p in typed.pronouns)
+    return topics[-1] if strong and topics else _subject_phrase(typed)
 
 
 def _subject(question: str, new: Parsed, subject: str) -> Resolution:

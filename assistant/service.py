@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,7 +43,7 @@ from assistant.compose import (
 )
 from assistant.compute import Computer
 from assistant.compute_answer import ComputedText, render
-from assistant.followup import Cooccurrence, FollowupResolver
+from assistant.followup import Cooccurrence, FollowupResolver, Resolution
 from assistant.followup_gate import FollowupGate, gate_features
 from assistant.grounding import Source, ground
 from assistant.operands import HOME_KEY
@@ -144,6 +145,7 @@ class AssistantService:
         self._followups: tuple[str, FollowupResolver] | None = None
         self._gate: FollowupGate | None = None
         self._contradictions: tuple[str, list[Contradiction]] | None = None
+        self._verdicts: OrderedDict[tuple[str, str, SearchFilters | None], Judged] = OrderedDict()
         self._lock = threading.RLock()
 
     # -- set-up ------------------------------------------------------------------------------
@@ -427,11 +429,22 @@ class AssistantService:
         """The question as it stands alone, and the reader's verdict on it. A follow-up's
         readings (:class:`assistant.followup.FollowupResolver`) are judged and the most
         confident is kept; the question as typed is judged too, and the learned gate
-        (:mod:`assistant.followup_gate`) decides whether it was a new question after all."""
-        resolution = self.followups().resolve(question, history) if history else None
-        if resolution is None or resolution.slot == "none":
-            return question, self.judge(question, filters)
-        verdicts = {text: self.judge(text, filters) for text in (*resolution.readings, question)}
+        (:mod:`assistant.followup_gate`) decides whether it was a new question after all.
+        The earlier turns are replayed with the same decisions, as they were answered."""
+        if not history:
+            return question, self._verdict(question, filters)
+        resolution = self.followups().resolve(
+            question, history, lambda earlier: self._choose(earlier, filters)[0] == earlier.question
+        )
+        if resolution.slot == "none":
+            return question, self._verdict(question, filters)
+        return self._choose(resolution, filters)
+
+    def _choose(self, resolution: Resolution, filters: SearchFilters | None) -> tuple[str, Judged]:
+        """The most confident reading of a follow-up, or the question as typed where the gate
+        says it was a new question; with the reader's verdict."""
+        question = resolution.question
+        verdicts = {text: self._verdict(text, filters) for text in (*resolution.readings, question)}
         best = max(
             ((reading, verdicts[reading]) for reading in resolution.readings),
             key=lambda pair: pair[1].confidence,
@@ -447,6 +460,20 @@ class AssistantService:
         if self.followup_gate().typed_probability(row) > self.settings.followup_gate_threshold:
             return question, typed
         return best
+
+    def _verdict(self, question: str, filters: SearchFilters | None) -> Judged:
+        """:meth:`judge`, kept for the latest distinct questions of this index generation."""
+        key = (self.index.manifest.generation, question, filters)
+        with self._lock:
+            if key in self._verdicts:
+                self._verdicts.move_to_end(key)
+                return self._verdicts[key]
+        judged = self.judge(question, filters)
+        with self._lock:
+            self._verdicts[key] = judged
+            while len(self._verdicts) > self.settings.verdict_cache_size:
+                self._verdicts.popitem(last=False)
+        return judged
 
     # -- contradictions ----------------------------------------------------------------------------
     def _with_contradictions(self, composition: Composition, language: Language) -> Composition:

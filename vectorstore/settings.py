@@ -134,6 +134,12 @@ class Settings(BaseSettings):
         description="The gate's probability that the question as typed is answered better "
         "than its reading, from which the question as typed is answered.",
     )
+    verdict_cache_size: int = Field(
+        256,
+        ge=0,
+        description="The reader's verdicts on the latest distinct questions kept per process, "
+        "so that replaying a conversation judges its earlier turns once (0: none kept).",
+    )
 
     contradiction_min_cosine: float = Field(
         0.75,

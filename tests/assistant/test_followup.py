@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.followup import Cooccurrence, FollowupResolver, resolve_followup
+from assistant.followup import Cooccurrence, FollowupResolver, Resolution, resolve_followup
 from assistant.types import Turn
 
 PLACES = frozenset({"asker", "bærum", "drammen"})
@@ -221,3 +221,54 @@ def test_a_computation_over_places_the_conversation_named_leans_on_it(
     # a place the conversation has not named is a new question's own
     asked_anew = resolver.resolve("hvor mye høyere lå Oslo enn Lier?", history)
     assert asked_anew.slot == "none"
+
+
+def test_a_turn_answered_as_typed_stands_as_typed_in_the_replay(
+    resolver: FollowupResolver,
+) -> None:
+    """ "var det" reads as a pronoun, so the replay takes the new question for a follow-up of
+    the one before; where the service answered it as typed, the replay does too."""
+    history = _turns(
+        ("Hva var sykefraværet i 2022?", "9,1 % [1]."),
+        ("Hvor mange ferdige boliger var det i Asker i 2024?", "812 [1]."),
+    )
+    asked: list[str] = []
+
+    def as_typed(earlier: Resolution) -> bool:
+        asked.append(earlier.question)
+        return True
+
+    found = resolver.resolve("hva med Bærum?", history, as_typed)
+    assert found.standalone == "Hvor mange ferdige boliger var det i Bærum i 2024?"
+    assert asked == ["Hvor mange ferdige boliger var det i Asker i 2024?"]  # follow-ups only
+    replayed = resolver.resolve("hva med Bærum?", history, lambda earlier: False)
+    assert "sykefraværet" in replayed.standalone
+
+
+def test_a_turn_answered_as_typed_keeps_the_topic_its_strong_pronoun_points_at(
+    resolver: FollowupResolver,
+) -> None:
+    history = _turns(
+        ("Når ble temaplan for idrett vedtatt?", "2. mai 2021 [1]."),
+        ("hvem har ansvaret for den?", "Kultursjefen [1]."),
+    )
+    found = resolver.resolve("hva koster den?", history, lambda earlier: True)
+    assert found.slot == "subject"
+    assert "temaplan for idrett" in found.standalone and "ansvaret" not in found.standalone
+
+
+def test_a_computation_compares_nothing_across_a_new_topic(resolver: FollowupResolver) -> None:
+    history = _turns(
+        ("Hvor mange sykler ble solgt i 2022?", "40 [1]."),
+        ("Hvor mye kostet biblioteket i 2023?", "12 mill. kroner [1]."),
+    )
+    found = resolver.resolve("hvor stor er forskjellen?", history)
+    assert found.slot == "compute"
+    assert "biblioteket" in found.standalone
+    assert "sykler" not in found.standalone and "2022" not in found.standalone
+    same_topic = _turns(
+        ("Hvor mye kostet biblioteket i 2022?", "10 mill. kroner [1]."),
+        ("Hvor mye kostet biblioteket i 2023?", "12 mill. kroner [1]."),
+    )
+    compared = resolver.resolve("hvor stor er forskjellen?", same_topic)
+    assert "2022 og 2023" in compared.standalone

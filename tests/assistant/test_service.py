@@ -302,3 +302,33 @@ def test_a_question_that_names_nothing_is_told_so(service: AssistantService) -> 
     assert service.ask("og i 2021 da?", history=history).answer == (
         "Sykefraværsprosent var 8,4 % i 2021 [1]."
     )
+
+
+def test_the_replay_answers_earlier_turns_as_they_were_answered_and_judges_each_once(
+    make_service: ServiceFactory, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new question the gate answered as typed stays a new question when the next turn
+    replays the conversation: its year follow-up does not carry the sick-leave topic along.
+    The replay's verdicts come from the cache: no text is judged twice."""
+    from assistant.followup_gate import GATE_FEATURES, FollowupGate
+
+    n = len(GATE_FEATURES)
+    words = tuple(1.0 if f == "words" else 0.0 for f in GATE_FEATURES)
+    gate = tmp_path / "typed.json"
+    FollowupGate((5.0,) * n, (1.0,) * n, words, 0.0).save(gate)
+    service = make_service(followup_gate=gate)
+    judged: list[str] = []
+    judge = service.judge
+    monkeypatch.setattr(service, "judge", lambda q, f=None: judged.append(q) or judge(q, f))
+    history: list[Turn] = []
+    for question in (
+        "Hva var sykefraværsprosenten i 2022?",
+        "Hvor mange årsverk var det i Asker ved utgangen av 2024?",
+        "og i 2023?",
+    ):
+        answer = service.ask(question, history=history)
+        history += [Turn("user", question), Turn("assistant", answer.answer)]
+    assert answer.standalone_question is not None
+    assert "årsverk" in answer.standalone_question
+    assert "sykefravær" not in answer.standalone_question
+    assert len(judged) == len(set(judged))
