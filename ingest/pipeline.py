@@ -25,7 +25,12 @@ from ingest.candidates import candidate_spans
 from ingest.chunking import CHUNKING_VERSION, chunk_document
 from ingest.loaders import LoadedDocument, LoadError, corpus_entry_problem, load_document
 from ingest.tables import TABLES_VERSION, extract_indicator_records, find_tables
-from vectorstore.contradictions import ContradictionRules, find_contradictions, write_contradictions
+from vectorstore.contradictions import (
+    CONTRADICTIONS_VERSION,
+    ContradictionRules,
+    find_contradictions,
+    write_contradictions,
+)
 from vectorstore.embedding_cache import EmbeddingCache
 from vectorstore.embeddings import Embedder, get_embedder
 from vectorstore.embeddings import embedder_name as embedder_name_for
@@ -273,8 +278,9 @@ class _Plan:
 
 
 def _chunk_settings(settings: Settings) -> dict[str, int]:
-    """What a document's chunks and indicator records depend on besides its text: when this
-    changes (``TABLES_VERSION`` with it), unchanged documents are processed again too."""
+    """What a document's chunks, indicator records and the contradictions found among them
+    depend on besides its text: when this changes (``TABLES_VERSION`` or
+    ``CONTRADICTIONS_VERSION`` with it), unchanged documents are processed again too."""
     return {
         "min_chars": settings.chunk_min_chars,
         "max_chars": settings.chunk_max_chars,
@@ -282,6 +288,7 @@ def _chunk_settings(settings: Settings) -> dict[str, int]:
         "chunking_version": CHUNKING_VERSION,
         "tables_version": TABLES_VERSION,
         "candidates_version": CANDIDATES_VERSION,
+        "contradictions_version": CONTRADICTIONS_VERSION,
     }
 
 

@@ -40,6 +40,9 @@ from vectorstore.passages import CandidateSpan
 from vectorstore.types import Chunk
 
 CONTRADICTIONS_FILE = "contradictions.jsonl"
+#: Bumped when what is found changes for the same passages (2: "tonn CO2e" is its own unit), so
+#: that an index built before is built again (:func:`ingest.pipeline.index_is_current`).
+CONTRADICTIONS_VERSION = 2
 
 
 @dataclass(frozen=True)

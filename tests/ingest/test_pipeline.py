@@ -379,14 +379,19 @@ def test_changed_chunk_settings_rechunk_everything(
     assert run_ingest(small, hash_embedder).changed is False
 
 
+@pytest.mark.parametrize("version", ["TABLES_VERSION", "CONTRADICTIONS_VERSION"])
 def test_new_table_extraction_reprocesses_unchanged_documents(
-    settings: Settings, hash_embedder: HashEmbedder, monkeypatch: pytest.MonkeyPatch
+    settings: Settings,
+    hash_embedder: HashEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+    version: str,
 ) -> None:
-    """Unchanged files keep their chunks and records only while table extraction is the same:
-    a new ``TABLES_VERSION`` gives every document new chunks and indicator records."""
+    """Unchanged files keep their chunks and records only while table extraction (and what
+    is found among them) is the same: a new ``TABLES_VERSION`` or ``CONTRADICTIONS_VERSION``
+    gives every document new chunks and indicator records."""
     run_ingest(settings, hash_embedder)
     assert index_is_current(settings, hash_embedder.name)
-    monkeypatch.setattr(pipeline, "TABLES_VERSION", pipeline.TABLES_VERSION + 1)
+    monkeypatch.setattr(pipeline, version, getattr(pipeline, version) + 1)
     assert not index_is_current(settings, hash_embedder.name)
     report = run_ingest(settings, hash_embedder)
     assert report.changed is True
