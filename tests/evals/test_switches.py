@@ -49,6 +49,9 @@ class _Service:
         question_id: str | None = None,
     ) -> Answer:
         self.calls.append((question, len(history)))
+        return self.answer(question, history)
+
+    def answer(self, question: str, history: Sequence[Turn]) -> Answer:
         if history and "båter" in question:
             return Answer(question, "Det var 3 hytter.", False, "fake", (), (), {},
                           standalone_question="Hvor mange båter (hytter)?")  # fmt: skip
@@ -89,17 +92,10 @@ def test_a_conversation_is_drawn_an_earlier_question_from_another_page() -> None
     assert conversation_pairs([*ITEMS[:2], CONVERSATION]) == []  # all on the conversation's page
 
 
-class _ChatService:
+class _ChatService(_Service):
     """Answers "og båtene?" right only when the turn before it is the conversation's own."""
 
-    def ask(
-        self,
-        question: str,
-        history: Sequence[Turn] = (),
-        filters: Any = None,
-        answerer: str | None = None,
-        question_id: str | None = None,
-    ) -> Answer:
+    def answer(self, question: str, history: Sequence[Turn]) -> Answer:
         if question == "og båtene?":
             first = next(t.content for t in history if t.role == "user")
             if first == "Hvor mange hytter?":
