@@ -80,12 +80,18 @@ def conversation_pairs(
     return _drawn_before(conversations, singles, seed)
 
 
+def _asked(
+    previous: dict[str, Any], service: AskingService, answerer: str | None
+) -> tuple[Turn, Turn]:
+    """The chat so far: the unrelated question and the service's answer to it."""
+    first = service.ask(previous["question"], (), answerer=answerer)
+    return Turn("user", previous["question"]), Turn("assistant", first.answer)
+
+
 def run_switch(
     previous: dict[str, Any], item: dict[str, Any], service: AskingService, answerer: str | None
 ) -> SwitchOutcome:
-    first = service.ask(previous["question"], (), answerer=answerer)
-    history = (Turn("user", previous["question"]), Turn("assistant", first.answer))
-    after = service.ask(item["question"], history, answerer=answerer)
+    after = service.ask(item["question"], _asked(previous, service, answerer), answerer=answerer)
     right_after = score(item, after, 0.0, str(item["id"])).right
     alone = after
     if after.standalone_question is not None:
@@ -108,9 +114,7 @@ def run_conversation_switch(
 ) -> list[SwitchOutcome]:
     """The conversation's follow-up turns asked after ``previous``, against the conversation
     asked alone (``resolved``: what the service answered each turn as after the switch)."""
-    first = service.ask(previous["question"], (), answerer=answerer)
-    before = (Turn("user", previous["question"]), Turn("assistant", first.answer))
-    after = run_item(conversation, service, answerer, before)
+    after = run_item(conversation, service, answerer, _asked(previous, service, answerer))
     alone = run_item(conversation, service, answerer)
     return [
         SwitchOutcome(a.id, a.answerable, a.right, b.right, b.standalone)
