@@ -410,7 +410,10 @@ class AssistantService:
     ) -> Generator[StreamEvent, None, tuple[Composition, str]]:
         """The quoted answer, or with a generating answerer its grounded text (the quote when
         no sentence it wrote could be grounded); returns the composition and who wrote it."""
-        composition = QuoteComposer(self.values()).compose(judged, language)
+        composer = QuoteComposer(
+            self.values(), self.settings.list_quote_max_items, self.settings.list_quote_max_chars
+        )
+        composition = composer.compose(judged, language)
         if composition.refused or name == "extractive":
             yield StreamEvent("delta", text=composition.text)
             return composition, name

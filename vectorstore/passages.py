@@ -112,6 +112,54 @@ def _split_run_on(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+@dataclass(frozen=True)
+class ListBlock:
+    """A list in a passage: the lead that introduces it (ending in ":") and its items, each as
+    a (start, end) span of the passage's text."""
+
+    lead: tuple[int, int]
+    items: tuple[tuple[int, int], ...]
+
+    def text(self, passage: str) -> str:
+        """The lead and one item per line, each item's own line breaks closed up."""
+        return "\n".join(" ".join(passage[s:e].split()) for s, e in (self.lead, *self.items))
+
+
+def _lines_after(text: str, offset: int) -> list[tuple[int, int, bool]]:
+    """(start, end, a blank line before it) of each non-blank line of ``text`` after
+    ``offset``."""
+    out: list[tuple[int, int, bool]] = []
+    blank = False
+    start = text.find("\n", offset)
+    for line in text[start + 1 :].split("\n") if start >= 0 else []:
+        if line.strip():
+            out.append((start + 1, start + 1 + len(line), blank))
+            blank = False
+        else:
+            blank = True
+        start += len(line) + 1
+    return out
+
+
+def list_after(text: str, start: int, end: int) -> ListBlock | None:
+    """The list that the lead ``text[start:end]`` (a sentence ending in ":") introduces: the
+    bullet items on the lines after it, each with the lines that continue it (in its
+    paragraph, or after a blank line when they start in lower case, as a wrapped item does).
+    None when the sentence is no lead or fewer than two items follow."""
+    if not text[start:end].rstrip().endswith(":"):
+        return None
+    items: list[tuple[int, int]] = []
+    for line_start, line_end, blank in _lines_after(text, end):
+        line = text[line_start:line_end]
+        if _BULLET.match(line):
+            items.append((line_start, line_end))
+        elif items and (not blank or line.lstrip()[:1].islower()):
+            items[-1] = (items[-1][0], line_end)
+        else:
+            break
+    return ListBlock((start, end), tuple(items)) if len(items) >= 2 else None
+
+
 def sentences(text: str, *, lines: bool = False) -> list[str]:
     return [text[s:e].strip() for s, e in split_sentences(text, lines=lines)]
 

@@ -92,6 +92,15 @@ class Settings(BaseSettings):
         description="The reader's probability a candidate needs for the question to be answered; "
         "None = the threshold chosen on the dev split at training (in the reader's reader.json).",
     )
+    list_quote_max_items: int = Field(
+        12,
+        description="A quoted lead that ends in a colon is quoted with the list it introduces: at "
+        "most this many items (a longer list is quoted up to here, ending in an ellipsis; 0: the "
+        "lead alone).",
+    )
+    list_quote_max_chars: int = Field(
+        1200, description="The most characters a quoted list may have (see list_quote_max_items)."
+    )
     unsure_alternatives: int = Field(
         2,
         description="Passages besides the cited ones that an uncertain answer shows as where "

@@ -332,3 +332,18 @@ def test_the_replay_answers_earlier_turns_as_they_were_answered_and_judges_each_
     assert "årsverk" in answer.standalone_question
     assert "sykefravær" not in answer.standalone_question
     assert len(judged) == len(set(judged))
+
+
+def test_a_quoted_lead_brings_its_list_as_far_as_the_settings_allow(
+    built_index: BuiltIndex,
+) -> None:
+    reader = Reader.from_model(CoverageModel(), FAKE_THRESHOLD)
+    question = "Hvilke råd gir kommunen?"
+    whole = AssistantService(built_index.settings, index=built_index.index, reader=reader)
+    assert whole.ask(question).answer == (
+        "Kommunen gir tre råd:\n- Lån bøker på biblioteket.\n- Delta i frivillig arbeid.\n"
+        "- Bruk turstiene i nærområdet. [1]"
+    )
+    settings = built_index.settings.model_copy(update={"list_quote_max_items": 1})
+    cut = AssistantService(settings, index=built_index.index, reader=reader).ask(question)
+    assert cut.answer == "Kommunen gir tre råd:\n- Lån bøker på biblioteket.\n… [1]"

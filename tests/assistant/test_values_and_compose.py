@@ -285,3 +285,44 @@ def test_a_row_label_several_tables_share_names_its_table(tmp_path: Path) -> Non
     assert QuoteComposer(RowValues(path)).compose(judged, "no").text == (
         "Frivillige (antall) var 44 i 2023 [1]."
     )
+
+
+LIST_TEXT = (
+    "Innledning.\n\nSenteret har fire oppgaver:\n\n• Innovasjon i tjenestene\n"
+    "• Digital omstilling\n• Smarte og bærekraftige\n\nsamfunn\n• Et prosjektkontor"
+)
+LIST_CHUNK = replace(CHUNK, text=LIST_TEXT, chunk_type="text", end=CHUNK.start + len(LIST_TEXT))
+
+
+def _sentence_judged(piece: str) -> Judged:
+    start = LIST_TEXT.index(piece)
+    span = CandidateSpan(start, start + len(piece), piece, "sentence", "")
+    analysis = QuestionAnalysis("q", "nb", Terms(frozenset(), frozenset()), None, (), ())
+    return Judged(analysis, ((Candidate(0, LIST_CHUNK, span, 0.8, 0, 0.8, 0), 0.9),), 0.5)
+
+
+def test_a_lead_ending_in_a_colon_is_quoted_with_the_list_it_introduces() -> None:
+    composed = QuoteComposer(None).compose(_sentence_judged("Senteret har fire oppgaver:"), "no")
+    assert composed.text == (
+        "Senteret har fire oppgaver:\n• Innovasjon i tjenestene\n• Digital omstilling\n"
+        "• Smarte og bærekraftige samfunn\n• Et prosjektkontor [1]"
+    )
+    assert composed.citations[0].supporting_sentence == "Senteret har fire oppgaver:"
+
+
+def test_an_item_of_a_list_is_quoted_alone() -> None:
+    composed = QuoteComposer(None).compose(_sentence_judged("• Digital omstilling"), "no")
+    assert composed.text == "• Digital omstilling [1]"
+
+
+def test_a_long_list_is_cut_after_the_items_the_settings_allow() -> None:
+    lead = _sentence_judged("Senteret har fire oppgaver:")
+    cut = QuoteComposer(None, list_items=2).compose(lead, "no")
+    assert cut.text == (
+        "Senteret har fire oppgaver:\n• Innovasjon i tjenestene\n• Digital omstilling\n… [1]"
+    )
+    short = QuoteComposer(None, list_chars=40).compose(lead, "no")
+    assert short.text == "Senteret har fire oppgaver:\n• Innovasjon i tjenestene\n… [1]"
+    assert QuoteComposer(None, list_items=0).compose(lead, "no").text == (
+        "Senteret har fire oppgaver: [1]"
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vectorstore.passages import CONTEXT_CHARS, candidate_context, sentence_spans
+from vectorstore.passages import CONTEXT_CHARS, candidate_context, list_after, sentence_spans
 from vectorstore.types import Chunk
 
 
@@ -34,3 +34,39 @@ def test_sentences_keep_their_offsets_and_sub_heading() -> None:
 def test_a_long_section_name_is_cut_so_the_context_stays_short() -> None:
     context = candidate_context("Askersamfunnet handler umiddelbart " * 10, "Indikator 2021 2024")
     assert len(context) <= CONTEXT_CHARS + 2 and context.endswith("Indikator 2021 2024")
+
+
+LISTED = (
+    "Se reglementet.\n\nKommunen har tre faste råd:\n\n• Det første rådet\n• Det andre rådet\n"
+    "• Et tredje råd for personer med\n\nnedsatt funksjonsevne\n\nNeste avsnitt handler om noe."
+)
+
+
+def _span_of(text: str, piece: str) -> tuple[int, int]:
+    start = text.index(piece)
+    return start, start + len(piece)
+
+
+def test_a_lead_gives_the_list_after_it_with_a_wrapped_item_closed_up() -> None:
+    block = list_after(LISTED, *_span_of(LISTED, "Kommunen har tre faste råd:"))
+    assert block is not None and len(block.items) == 3
+    assert block.text(LISTED) == (
+        "Kommunen har tre faste råd:\n• Det første rådet\n• Det andre rådet\n"
+        "• Et tredje råd for personer med nedsatt funksjonsevne"
+    )
+
+
+def test_no_list_without_a_colon_or_with_fewer_than_two_items() -> None:
+    assert list_after(LISTED, *_span_of(LISTED, "Se reglementet.")) is None
+    assert list_after(LISTED, *_span_of(LISTED, "• Det andre rådet")) is None
+    lone = "Ett punkt:\n\n• Bare ett\n\nSå en ny tekst."
+    assert list_after(lone, *_span_of(lone, "Ett punkt:")) is None
+    prose = "Det gjelder dette:\n\nEn vanlig setning uten punkter.\n• Et punkt\n• Et til"
+    assert list_after(prose, *_span_of(prose, "Det gjelder dette:")) is None
+
+
+def test_items_in_one_paragraph_end_at_a_new_paragraph() -> None:
+    text = "Tiltak:\n• Første tiltak.\n• Andre tiltak\nfortsetter her.\n\nNy tekst."
+    block = list_after(text, *_span_of(text, "Tiltak:"))
+    assert block is not None
+    assert block.text(text) == "Tiltak:\n• Første tiltak.\n• Andre tiltak fortsetter her."
