@@ -17,7 +17,7 @@ from assistant.candidates import Candidate
 from assistant.reader import Judged
 from assistant.types import Citation, Language
 from assistant.values import RowValues, pick, places_named
-from vectorstore.passages import ListBlock, list_after
+from vectorstore.passages import ListBlock, bullet_item, list_after
 
 REFUSAL_NO = "Jeg finner ikke dette i dokumentene."
 REFUSAL_EN = "I cannot find this in the documents."
@@ -102,6 +102,8 @@ class QuoteComposer:
     #: A lead's list: at most this many items and characters (0 items: the lead alone).
     list_items: int = 12
     list_chars: int = 1200
+    #: A bullet item this long at most is quoted whole (0: the sentence alone).
+    item_chars: int = 600
 
     def compose(self, judged: Judged, language: Language) -> Composition:
         best = judged.best
@@ -113,8 +115,19 @@ class QuoteComposer:
             if composed is not None:
                 return composed
         citation = Citation(1, candidate.chunk, candidate.text, confidence=probability)
-        listed = self._listed(candidate)
-        return Composition(f"{listed or _quote(candidate)} [1]", (citation,))
+        quoted = self._listed(candidate) or self._item(candidate) or _quote(candidate)
+        return Composition(f"{quoted} [1]", (citation,))
+
+    def _item(self, candidate: Candidate) -> str | None:
+        """The whole bullet item a quoted sentence stands in, when the item has more to say
+        and is short enough to quote (an item is one statement by the document's layout)."""
+        if candidate.span.kind != "sentence":
+            return None
+        text = candidate.chunk.text
+        item = bullet_item(text, candidate.span.start, candidate.span.end)
+        if item is None or item[1] - item[0] > self.item_chars:
+            return None
+        return " ".join(text[item[0] : item[1]].split())
 
     def _listed(self, candidate: Candidate) -> str | None:
         """The list a quoted lead introduces, lead and items, when the sentence is a lead ending

@@ -411,7 +411,10 @@ class AssistantService:
         """The quoted answer, or with a generating answerer its grounded text (the quote when
         no sentence it wrote could be grounded); returns the composition and who wrote it."""
         composer = QuoteComposer(
-            self.values(), self.settings.list_quote_max_items, self.settings.list_quote_max_chars
+            self.values(),
+            self.settings.list_quote_max_items,
+            self.settings.list_quote_max_chars,
+            self.settings.item_quote_max_chars,
         )
         composition = composer.compose(judged, language)
         if composition.refused or name == "extractive":

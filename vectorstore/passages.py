@@ -160,6 +160,35 @@ def list_after(text: str, start: int, end: int) -> ListBlock | None:
     return ListBlock((start, end), tuple(items)) if len(items) >= 2 else None
 
 
+def bullet_item(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of the bullet item the sentence ``text[start:end]`` stands in (its bullet line
+    and the lines of its paragraph that continue it, as :func:`split_sentences` reads an item),
+    when the item holds more than that sentence; else None."""
+    para_start = text.rfind("\n\n", 0, start)
+    para_start = 0 if para_start < 0 else para_start + 2
+    para_end = text.find("\n\n", end)
+    para_end = len(text) if para_end < 0 else para_end
+    item_start: int | None = None
+    offset = para_start
+    for line in text[para_start:para_end].split("\n"):
+        if offset > start:
+            break
+        if _BULLET.match(line):
+            item_start = offset
+        offset += len(line) + 1
+    if item_start is None:
+        return None
+    item_end = para_end
+    for match in re.finditer(r"\n", text[end:para_end]):
+        if _BULLET.match(text[end + match.end() : para_end]):
+            item_end = end + match.start()
+            break
+    item_end = len(text[:item_end].rstrip())
+    if text[item_start:start].strip() == "" and text[end:item_end].strip() == "":
+        return None  # the item is the sentence itself
+    return item_start, item_end
+
+
 def sentences(text: str, *, lines: bool = False) -> list[str]:
     return [text[s:e].strip() for s, e in split_sentences(text, lines=lines)]
 

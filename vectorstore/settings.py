@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     list_quote_max_chars: int = Field(
         1200, description="The most characters a quoted list may have (see list_quote_max_items)."
     )
+    item_quote_max_chars: int = Field(
+        600,
+        description="A quoted sentence that stands in a bullet item of several sentences is "
+        "quoted with its whole item when the item is at most this long (0: the sentence alone).",
+    )
     unsure_alternatives: int = Field(
         2,
         description="Passages besides the cited ones that an uncertain answer shows as where "

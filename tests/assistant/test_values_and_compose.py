@@ -326,3 +326,20 @@ def test_a_long_list_is_cut_after_the_items_the_settings_allow() -> None:
     assert QuoteComposer(None, list_items=0).compose(lead, "no").text == (
         "Senteret har fire oppgaver: [1]"
     )
+
+
+ITEM_TEXT = "Status:\n\n• Arbeidet startet i 2024. Det ferdigstilles i 2025.\n• Neste punkt."
+ITEM_CHUNK = replace(CHUNK, text=ITEM_TEXT, chunk_type="text", end=CHUNK.start + len(ITEM_TEXT))
+
+
+def test_a_sentence_of_a_bullet_item_is_quoted_with_its_whole_item() -> None:
+    piece = "• Arbeidet startet i 2024."
+    start = ITEM_TEXT.index(piece)
+    span = CandidateSpan(start, start + len(piece), piece, "sentence", "")
+    analysis = QuestionAnalysis("q", "nb", Terms(frozenset(), frozenset()), None, (), ())
+    judged = Judged(analysis, ((Candidate(0, ITEM_CHUNK, span, 0.8, 0, 0.8, 0), 0.9),), 0.5)
+    composed = QuoteComposer(None).compose(judged, "no")
+    assert composed.text == "• Arbeidet startet i 2024. Det ferdigstilles i 2025. [1]"
+    assert composed.citations[0].supporting_sentence == piece
+    short = QuoteComposer(None, item_chars=30).compose(judged, "no")
+    assert short.text == "• Arbeidet startet i 2024. [1]"  # the item is longer than allowed

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from vectorstore.passages import CONTEXT_CHARS, candidate_context, list_after, sentence_spans
+from vectorstore.passages import (
+    CONTEXT_CHARS,
+    bullet_item,
+    candidate_context,
+    list_after,
+    sentence_spans,
+)
 from vectorstore.types import Chunk
 
 
@@ -70,3 +76,16 @@ def test_items_in_one_paragraph_end_at_a_new_paragraph() -> None:
     block = list_after(text, *_span_of(text, "Tiltak:"))
     assert block is not None
     assert block.text(text) == "Tiltak:\n• Første tiltak.\n• Andre tiltak fortsetter her."
+
+
+def test_a_sentence_of_a_bullet_item_gives_the_whole_item() -> None:
+    text = (
+        "Intro.\n\n• Et arbeid startet i 2024. Det skal være ferdig\ni 2025.\n"
+        "• Et punkt alene.\n\nEt avsnitt. Med to setninger."
+    )
+    item = "• Et arbeid startet i 2024. Det skal være ferdig\ni 2025."
+    for piece in ("• Et arbeid startet i 2024.", "Det skal være ferdig\ni 2025."):
+        span = bullet_item(text, *_span_of(text, piece))
+        assert span is not None and text[span[0] : span[1]] == item
+    assert bullet_item(text, *_span_of(text, "• Et punkt alene.")) is None
+    assert bullet_item(text, *_span_of(text, "Et avsnitt.")) is None
