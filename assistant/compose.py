@@ -1,10 +1,11 @@
 """Answers from the reader's verdict: quotes, table values, refusals with the closest passages.
 
 :class:`QuoteComposer` is the extractive answer: the sentence the reader judged best, quoted
-with its citation, or for a table row the one printed value the question asks for (year,
-place) read from the row's indicator records. :func:`refusal` says the documents do not answer
-and carries the closest passages, each with its best sentence, so that people see what the
-documents do say.
+with its citation (with the whole bullet item it stands in, or the list a lead ending in a
+colon introduces, within the settings' bounds), or for a table row the one printed value the
+question asks for (year, place) read from the row's indicator records. :func:`refusal` says
+the documents do not answer and carries the closest passages, each with its best sentence, so
+that people see what the documents do say.
 """
 
 from __future__ import annotations
