@@ -18,7 +18,7 @@ from assistant.candidates import Candidate
 from assistant.reader import Judged
 from assistant.types import Citation, Language
 from assistant.values import RowValues, pick, places_named
-from vectorstore.passages import ListBlock, bullet_item, list_after
+from vectorstore.passages import ListBlock, bullet_item, list_after, named_cells
 
 REFUSAL_NO = "Jeg finner ikke dette i dokumentene."
 REFUSAL_EN = "I cannot find this in the documents."
@@ -195,8 +195,24 @@ def _bounded(block: ListBlock, text: str, items: int, chars: int) -> ListBlock |
 def _quote(candidate: Candidate) -> str:
     text = " ".join(candidate.text.split())
     if candidate.span.kind == "row" and candidate.span.context:
-        return f"{candidate.span.context}: {text}"
+        return _row_reading(candidate) or f"{candidate.span.context}: {text}"
     return text
+
+
+def _row_reading(candidate: Candidate) -> str | None:
+    """A row of named columns (a budget) as its context without the column names, then each
+    value after its column: "Oppvekst > Økonomi – Beløp i 1000: Sum – Regnskap 2024: 3 235 919;
+    Oppr. bud. 2024: 3 030 105; …". None for a row read by years, or unread."""
+    read = named_cells(candidate.span.reading)
+    if read is None or not read[1]:
+        return None
+    label, cells = read
+    context = candidate.span.context
+    first_column = context.find(cells[0][0])
+    if first_column > 0:
+        context = context[:first_column].rstrip(" –")
+    pairs = "; ".join(f"{column}: {value}" for column, value in cells)
+    return f"{context}: {label} – {pairs}"
 
 
 def top_passages(judged: Judged, limit: int) -> list[Candidate]:

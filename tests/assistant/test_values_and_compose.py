@@ -11,7 +11,7 @@ from assistant.reader import Judged, QuestionAnalysis
 from assistant.values import RowSeries, RowValues, pick, places_named
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
 from vectorstore.language import Terms
-from vectorstore.passages import CandidateSpan
+from vectorstore.passages import CandidateSpan, reading_of
 from vectorstore.types import Chunk
 
 TABLE = "Indikator 2021 2022 2023 2024\nAndelen heltidsansatte 59,6 % 61,9 % 63,9 % Ikke målt"
@@ -343,3 +343,16 @@ def test_a_sentence_of_a_bullet_item_is_quoted_with_its_whole_item() -> None:
     assert composed.citations[0].supporting_sentence == piece
     short = QuoteComposer(None, item_chars=30).compose(judged, "no")
     assert short.text == "• Arbeidet startet i 2024. [1]"  # the item is longer than allowed
+
+
+def test_a_row_of_named_columns_is_quoted_value_by_column() -> None:
+    columns = [("Regnskap 2024", "205 114"), ("Avvik i kr", "-3 184"), ("Avvik i %", "-1,6 %")]
+    context = "Oppvekst > Økonomi – Beløp i 1000 Regnskap 2024 Avvik i kr Avvik i %"
+    text = "Sum 205 114 -3 184 -1,6 %"
+    span = CandidateSpan(0, len(text), text, "row", context, reading_of("Sum", columns))
+    analysis = QuestionAnalysis("q", "nb", Terms(frozenset(), frozenset()), None, (), ())
+    judged = Judged(analysis, ((Candidate(0, CHUNK, span, 0.8, 0, 0.8, 0), 0.9),), 0.5)
+    assert QuoteComposer(None).compose(judged, "no").text == (
+        "Oppvekst > Økonomi – Beløp i 1000: Sum – Regnskap 2024: 205 114; Avvik i kr: -3 184; "
+        "Avvik i %: -1,6 % [1]"
+    )
