@@ -79,12 +79,12 @@ class Picked:
 
 def places_named(question: str, places: Iterable[str]) -> list[str]:
     """The known ``places`` the question names as words, in question order ("Drammen", "Kostragruppe
-    12"), also in the genitive ("Drammens veier", "Bærum's roads"); matched on the question as
-    written, since a lemmatiser may read a place name as a common noun ("Drammen" -> "dram")."""
+    12"); matched on the question as written, since a lemmatiser may read a place name as a
+    common noun ("Drammen" -> "dram")."""
     text = question.casefold()
     found: list[tuple[int, str]] = []
     for place in places:
-        match = re.search(rf"(?<![\w-]){re.escape(place.casefold())}(?:'?s)?(?![\w-])", text)
+        match = re.search(rf"(?<![\w-]){re.escape(place.casefold())}(?![\w-])", text)
         if match is not None:
             found.append((match.start(), place))
     return [place for _, place in sorted(found)]

@@ -101,11 +101,6 @@ def test_places_named_reads_the_question_as_written_in_question_order() -> None:
     assert places_named(question, known) == ["Drammen", "Kostragruppe 12"]
     assert places_named("Hva med Bærum og Asker?", known) == ["Bærum", "Asker"]
     assert places_named("Hvordan går det med Lierskogen og Askerbanen?", known) == []
-    assert places_named("Hvor mange av Drammens veier og Bærum's parks?", known) == [
-        "Drammen",
-        "Bærum",
-    ]
-    assert places_named("Hva med Askerskolen og Liersk?", known) == []
 
 
 def test_row_values_match_a_row_by_its_label_within_the_chunk(tmp_path: Path) -> None:
