@@ -116,14 +116,14 @@ class QuoteComposer:
             if composed is not None:
                 return composed
         citation = Citation(1, candidate.chunk, candidate.text, confidence=probability)
-        quoted = self._listed(candidate) or self._item(candidate) or _quote(candidate)
+        quoted = _quote(candidate)
+        if candidate.span.kind == "sentence":
+            quoted = self._listed(candidate) or self._item(candidate) or quoted
         return Composition(f"{quoted} [1]", (citation,))
 
     def _item(self, candidate: Candidate) -> str | None:
         """The whole bullet item a quoted sentence stands in, when the item has more to say
         and is short enough to quote (an item is one statement by the document's layout)."""
-        if candidate.span.kind != "sentence":
-            return None
         text = candidate.chunk.text
         item = bullet_item(text, candidate.span.start, candidate.span.end)
         if item is None or item[1] - item[0] > self.item_chars:
@@ -135,8 +135,6 @@ class QuoteComposer:
         in a colon ("Kommunen har tre lovpålagte råd:" says nothing without its items); None
         when it is not, or no list follows. (Quoting the whole list for an item of it when the
         question asks for a list was measured and not kept: see docs/history.md.)"""
-        if candidate.span.kind != "sentence":
-            return None
         text = candidate.chunk.text
         block = list_after(text, candidate.span.start, candidate.span.end)
         if block is None:
