@@ -2,10 +2,11 @@
 
 :class:`QuoteComposer` is the extractive answer: the sentence the reader judged best, quoted
 with its citation (with the whole bullet item it stands in, or the list a lead ending in a
-colon introduces, within the settings' bounds), or for a table row the one printed value the
-question asks for (year, place) read from the row's indicator records. :func:`refusal` says
-the documents do not answer and carries the closest passages, each with its best sentence, so
-that people see what the documents do say.
+colon introduces, within the settings' bounds, or else the sentence next to it in its paragraph
+when the reader judges that one nearly as likely to answer), or for a table row the one printed
+value the question asks for (year, place) read from the row's indicator records.
+:func:`refusal` says the documents do not answer and carries the closest passages, each with
+its best sentence, so that people see what the documents do say.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from assistant.candidates import Candidate
 from assistant.reader import Judged
 from assistant.types import Citation, Language
 from assistant.values import RowValues, pick, places_named
-from vectorstore.passages import ListBlock, bullet_item, list_after, named_cells
+from vectorstore.passages import ListBlock, adjacent, bullet_item, list_after, named_cells
 
 REFUSAL_NO = "Jeg finner ikke dette i dokumentene."
 REFUSAL_EN = "I cannot find this in the documents."
@@ -105,6 +106,9 @@ class QuoteComposer:
     list_chars: int = 1200
     #: A bullet item this long at most is quoted whole (0: the sentence alone).
     item_chars: int = 600
+    #: The sentence next to the best in its paragraph is quoted too when the reader gives it at
+    #: least this share of the best's probability (above 1: never).
+    adjacent_ratio: float = 0.4
 
     def compose(self, judged: Judged, language: Language) -> Composition:
         best = judged.best
@@ -118,7 +122,12 @@ class QuoteComposer:
         citation = Citation(1, candidate.chunk, candidate.text, confidence=probability)
         quoted = _quote(candidate)
         if candidate.span.kind == "sentence":
-            quoted = self._listed(candidate) or self._item(candidate) or quoted
+            quoted = (
+                self._listed(candidate)
+                or self._item(candidate)
+                or self._with_adjacent(judged, candidate, probability)
+                or quoted
+            )
         return Composition(f"{quoted} [1]", (citation,))
 
     def _item(self, candidate: Candidate) -> str | None:
@@ -129,6 +138,22 @@ class QuoteComposer:
         if item is None or item[1] - item[0] > self.item_chars:
             return None
         return " ".join(text[item[0] : item[1]].split())
+
+    def _with_adjacent(
+        self, judged: Judged, candidate: Candidate, probability: float
+    ) -> str | None:
+        """The best sentence and the one right before or after it in its paragraph, in the
+        document's order, when the reader gives that one at least ``adjacent_ratio`` of the
+        best's probability: by the reader's own judgement the answer spans both."""
+        bar = self.adjacent_ratio * probability
+        for other, other_probability in judged.ranked[1:]:
+            if other_probability < bar:
+                return None  # best first: no later one reaches the bar
+            same_passage = other.chunk.id == candidate.chunk.id and other.span.kind == "sentence"
+            if same_passage and adjacent(candidate.chunk.text, candidate.span, other.span):
+                first, second = sorted((candidate, other), key=lambda c: c.span.start)
+                return f"{_quote(first)} {_quote(second)}"
+        return None
 
     def _listed(self, candidate: Candidate) -> str | None:
         """The list a quoted lead introduces, lead and items, when the sentence is a lead ending

@@ -203,6 +203,16 @@ class AssistantService:
                 self._computer = (generation, computer)
             return self._computer[1]
 
+    def composer(self) -> QuoteComposer:
+        """The extractive answer's composer, bounded by the settings' quote limits."""
+        return QuoteComposer(
+            self.values(),
+            self.settings.list_quote_max_items,
+            self.settings.list_quote_max_chars,
+            self.settings.item_quote_max_chars,
+            self.settings.adjacent_quote_ratio,
+        )
+
     def followups(self) -> FollowupResolver:
         """The follow-up resolver, knowing this generation's places and which words the
         corpus's sentences and rows use together."""
@@ -410,13 +420,7 @@ class AssistantService:
     ) -> Generator[StreamEvent, None, tuple[Composition, str]]:
         """The quoted answer, or with a generating answerer its grounded text (the quote when
         no sentence it wrote could be grounded); returns the composition and who wrote it."""
-        composer = QuoteComposer(
-            self.values(),
-            self.settings.list_quote_max_items,
-            self.settings.list_quote_max_chars,
-            self.settings.item_quote_max_chars,
-        )
-        composition = composer.compose(judged, language)
+        composition = self.composer().compose(judged, language)
         if composition.refused or name == "extractive":
             yield StreamEvent("delta", text=composition.text)
             return composition, name

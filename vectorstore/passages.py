@@ -189,6 +189,18 @@ def bullet_item(text: str, start: int, end: int) -> tuple[int, int] | None:
     return item_start, item_end
 
 
+def adjacent(text: str, a: CandidateSpan, b: CandidateSpan) -> bool:
+    """``a`` and ``b`` are sentences next to each other in one paragraph of ``text``: nothing
+    but spaces or one line break between them (not a blank line, not a bullet)."""
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    if first.end > second.start:
+        return False
+    between = text[first.end : second.start]
+    if between.strip() or between.count("\n") > 1:
+        return False
+    return not (between and _BULLET.match(text[second.start : second.end]))
+
+
 def sentences(text: str, *, lines: bool = False) -> list[str]:
     return [text[s:e].strip() for s, e in split_sentences(text, lines=lines)]
 

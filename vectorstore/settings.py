@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         description="A quoted sentence that stands in a bullet item of several sentences is "
         "quoted with its whole item when the item is at most this long (0: the sentence alone).",
     )
+    adjacent_quote_ratio: float = Field(
+        0.4,
+        description="A quoted sentence is quoted with the sentence right before or after it in "
+        "its paragraph when the reader gives that one at least this share of the quoted one's "
+        "probability (the answer spans both; chosen on the train split). Above 1: never.",
+    )
     unsure_alternatives: int = Field(
         2,
         description="Passages besides the cited ones that an uncertain answer shows as where "

@@ -347,3 +347,10 @@ def test_a_quoted_lead_brings_its_list_as_far_as_the_settings_allow(
     settings = built_index.settings.model_copy(update={"list_quote_max_items": 1})
     cut = AssistantService(settings, index=built_index.index, reader=reader).ask(question)
     assert cut.answer == "Kommunen gir tre råd:\n- Lån bøker på biblioteket.\n… [1]"
+
+
+def test_the_quote_limits_reach_the_composer(built_index: BuiltIndex) -> None:
+    update = {"adjacent_quote_ratio": 0.7, "item_quote_max_chars": 300, "list_quote_max_items": 3}
+    settings = built_index.settings.model_copy(update=update)
+    composer = AssistantService(settings, index=built_index.index).composer()
+    assert (composer.adjacent_ratio, composer.item_chars, composer.list_items) == (0.7, 300, 3)

@@ -356,3 +356,53 @@ def test_a_row_of_named_columns_is_quoted_value_by_column() -> None:
         "Oppvekst > Økonomi – Beløp i 1000: Sum – Regnskap 2024: 205 114; Avvik i kr: -3 184; "
         "Avvik i %: -1,6 % [1]"
     )
+
+
+PARAGRAPH_TEXT = (
+    "Ordningen ble evaluert i 2024. Den gjelder for alle fra 1. mars.\nSøknaden sendes inn.\n\n"
+    "Et nytt avsnitt begynner her.\n• Et punkt. Et annet punkt."
+)
+PARAGRAPH_CHUNK = replace(
+    CHUNK, text=PARAGRAPH_TEXT, chunk_type="text", end=CHUNK.start + len(PARAGRAPH_TEXT)
+)
+
+
+def _ranked(*pieces: tuple[str, float]) -> Judged:
+    """Sentences of :data:`PARAGRAPH_TEXT` with the reader's probabilities, best first."""
+    ranked = []
+    for n, (piece, probability) in enumerate(pieces):
+        start = PARAGRAPH_TEXT.index(piece)
+        span = CandidateSpan(start, start + len(piece), piece, "sentence", "")
+        ranked.append((Candidate(n, PARAGRAPH_CHUNK, span, 0.8, 0, 0.8, 0), probability))
+    analysis = QuestionAnalysis("q", "nb", Terms(frozenset(), frozenset()), None, (), ())
+    return Judged(analysis, tuple(ranked), 0.5)
+
+
+def test_the_next_sentence_the_reader_rates_nearly_as_high_is_quoted_with_the_best() -> None:
+    judged = _ranked(("Ordningen ble evaluert i 2024.", 0.8), ("Den gjelder for alle", 0.5))
+    composed = QuoteComposer(None, adjacent_ratio=0.4).compose(judged, "no")
+    assert composed.text == "Ordningen ble evaluert i 2024. Den gjelder for alle [1]"
+    assert composed.citations[0].supporting_sentence == "Ordningen ble evaluert i 2024."
+    alone = QuoteComposer(None, adjacent_ratio=0.7).compose(judged, "no")
+    assert alone.text == "Ordningen ble evaluert i 2024. [1]"
+
+
+def test_the_sentence_before_comes_first_and_a_line_break_is_no_border() -> None:
+    judged = _ranked(("Søknaden sendes inn.", 0.7), ("Den gjelder for alle fra 1. mars.", 0.6))
+    assert QuoteComposer(None).compose(judged, "no").text == (
+        "Den gjelder for alle fra 1. mars. Søknaden sendes inn. [1]"
+    )
+
+
+def test_a_sentence_across_a_blank_line_or_a_bullet_is_not_quoted_with_the_best() -> None:
+    across_paragraph = _ranked(("Søknaden sendes inn.", 0.7), ("Et nytt avsnitt", 0.69))
+    assert QuoteComposer(None).compose(across_paragraph, "no").text == "Søknaden sendes inn. [1]"
+    across_bullet = _ranked(("Et nytt avsnitt begynner her.", 0.7), ("• Et punkt.", 0.69))
+    assert QuoteComposer(None).compose(across_bullet, "no").text == (
+        "Et nytt avsnitt begynner her. [1]"
+    )
+
+
+def test_a_sentence_further_away_is_not_quoted_with_the_best() -> None:
+    judged = _ranked(("Ordningen ble evaluert i 2024.", 0.8), ("Søknaden sendes inn.", 0.79))
+    assert QuoteComposer(None).compose(judged, "no").text == "Ordningen ble evaluert i 2024. [1]"
