@@ -24,6 +24,8 @@ from assistant.candidates import Candidate
 from assistant.values import RowValues
 from vectorstore.indicators import HOME_PLACE, IndicatorRecord
 from vectorstore.language import (
+    CHANGE_WORDS,
+    CHANGE_WORDS_EN,
     CLAUSE_BREAKS,
     RESPECTIVELY,
     CompoundSplitter,
@@ -346,12 +348,25 @@ _CHANGE_BETWEEN = re.compile(
     re.IGNORECASE,
 )
 
+#: "gikk ned med 9,8 prosent", "en nedgang på 7,3 prosent": a number a change word gives by
+#: "med" or "på" is the size of a change, the value of no year.
+_CHANGE_SIZE = re.compile(
+    rf"\b(?:{CHANGE_WORDS}|(?:{CHANGE_WORDS_EN})[ds]?)\b\W+(?:[^\W\d_][\w-]*\W+){{0,3}}?"
+    r"(?:med|på|by|of)\s*$",
+    re.IGNORECASE,
+)
+#: How far before a number :data:`_CHANGE_SIZE` looks.
+CHANGE_SIZE_CHARS = 80
+
 
 def _year_of(text: str, quantity: Quantity, sentence_years: Sequence[int]) -> int | None:
     """The sentence's one year, or the year written right after the number ("41 kilo i
-    2021"), else the nearest year before it in the sentence; None for a change between two
-    years ("ned med 9,8 prosent fra 2022 til 2023")."""
+    2021"), else the nearest year before it in the sentence; None for the size of a change
+    ("ned med 9,8 prosent fra 2022 til 2023", "utslippene gikk ned fra 2022 til 2023 ... med
+    9,8 prosent")."""
     if _CHANGE_BETWEEN.match(text[quantity.end : quantity.end + 60]):
+        return None
+    if _CHANGE_SIZE.search(text[max(0, quantity.start - CHANGE_SIZE_CHARS) : quantity.start]):
         return None
     if len(sentence_years) == 1:
         return sentence_years[0]

@@ -43,6 +43,7 @@ from assistant.compose import (
 )
 from assistant.compute import Computer
 from assistant.compute_answer import ComputedText, render
+from assistant.contradiction_notes import OtherSide, contradiction_note
 from assistant.followup import Cooccurrence, FollowupResolver, Resolution
 from assistant.followup_gate import FollowupGate, gate_features
 from assistant.grounding import Source, ground
@@ -494,18 +495,24 @@ class AssistantService:
         citations = list(composition.citations)
         notes: list[str] = []
         for citation in composition.citations:
+            sides: dict[Statement, list[OtherSide]] = {}
             for found in self.contradictions():
-                sides = found.sides(citation.chunk.id, citation.supporting_sentence, citation.value)
-                other = self.index.get(sides[1].chunk_id) if sides else None
-                if sides is None or other is None:
+                pair = found.sides(citation.chunk.id, citation.supporting_sentence, citation.value)
+                other = self.index.get(pair[1].chunk_id) if pair else None
+                if pair is None or other is None:
                     continue
                 n = next((c.n for c in citations if c.chunk.id == other.id), len(citations) + 1)
                 if n > len(citations):
                     citations.append(
-                        Citation(n, other, sides[1].text, value=sides[1].value_text,
-                                 value_year=sides[1].year)
+                        Citation(n, other, pair[1].text, value=pair[1].value_text,
+                                 value_year=pair[1].year)
                     )  # fmt: skip
-                notes.append(_contradiction_note(citation, n, sides, other, language))
+                same = other.doc_id == citation.chunk.doc_id
+                sides.setdefault(pair[0], []).append(OtherSide(pair[1], n, other.title, same))
+            notes += [
+                contradiction_note(here, citation.n, citation.chunk.title, others, language)
+                for here, others in sides.items()
+            ]
         if not notes:
             return composition
         text = " ".join([composition.text, *dict.fromkeys(notes)])
@@ -553,26 +560,6 @@ class AssistantService:
             chunk = best[n - 1].chunk
             citations.setdefault(n, Citation(n, chunk, supporting))
         return Composition(" ".join(s for s, _, _ in kept), tuple(citations.values()))
-
-
-def _contradiction_note(
-    citation: Citation,
-    n: int,
-    sides: tuple[Statement, Statement],
-    other: Chunk,
-    language: Language,
-) -> str:
-    """ "Merk: Årsrapport 2024 oppgir både 9,8 prosent (s. 40) [1] og 9,7 prosent (s. 52) [2]."""
-    here, there = sides
-    first = f"{here.value_text} (s. {here.page or '?'}) [{citation.n}]"
-    second = f"{there.value_text} (s. {there.page or '?'}) [{n}]"
-    if language == "en":
-        if other.doc_id == citation.chunk.doc_id:
-            return f"Note: {citation.chunk.title} gives both {first} and {second}."
-        return f"Note: {citation.chunk.title} gives {first}, {other.title} gives {second}."
-    if other.doc_id == citation.chunk.doc_id:
-        return f"Merk: {citation.chunk.title} oppgir både {first} og {second}."
-    return f"Merk: {citation.chunk.title} oppgir {first}, mens {other.title} oppgir {second}."
 
 
 def _pieces(candidate: Candidate, judged: Judged) -> list[str]:

@@ -722,3 +722,22 @@ def test_a_sum_never_adds_emissions_to_a_mass() -> None:
     listed = "Anlegget tok imot 12,5 tonn papp og 4,2 tonn glass."
     found, _ = _one_sentence("Hvor mye ble samlet totalt?", listed, 16)
     assert found is not None and found.result == Decimal("16.7")
+
+
+def test_the_size_of_a_change_is_the_value_of_no_year() -> None:
+    _, (sentence,) = _sentences(
+        "Energibruken var 79,2 GWh i 2024, noe som er en reduksjon på 2,2 GWh fra 2023."
+    )
+    years = {o.text: o.year for o in OperandFinder(None, None).of(sentence, 0.8)}
+    assert years == {"79,2 GWh": 2024, "2,2 GWh": None}
+
+
+def test_two_changes_stated_between_the_same_years_are_not_subtracted() -> None:
+    _, (why, total) = _sentences(
+        "Utslippene gikk ned fra 2022 til 2023 fordi utslippene fra trafikken gikk ned med "
+        "9,8 prosent. I 2023 var utslippene 203 735 tonn, en nedgang på 7,3 prosent sammenlignet "
+        "med 2022."
+    )
+    question = "Hvor mye gikk utslippene ned fra 2022 til 2023?"
+    found, _ = _compute(None, question, (why, 0.8), (total, 0.7))
+    assert found is None or {o.value for o in found.operands} != {Decimal("9.8"), Decimal("7.3")}
