@@ -778,27 +778,33 @@ _PER_WHAT = re.compile(r"\b(?:per|pr\.?)\s+([^\W\d_]+)", re.IGNORECASE)
 STATED_CANDIDATES = 3
 
 
-def _stated_per(noun: str, ops: Sequence[Operand]) -> bool:
-    """The best passages state an amount per ``noun`` themselves ("... per innbygger")."""
+def _stated_per(nouns: frozenset[str], ops: Sequence[Operand]) -> bool:
+    """The best passages state an amount per one of ``nouns`` themselves ("... per innbygger")."""
     for candidate in list(dict.fromkeys(o.candidate for o in ops))[:STATED_CANDIDATES]:
         text = f"{candidate.span.context} {candidate.text}"
         for match in _PER_WHAT.finditer(text):
-            if has(terms(match.group(1)).lemmas | {match.group(1).casefold()}, noun):
+            if _names(terms(match.group(1)).lemmas | {match.group(1).casefold()}, nouns):
                 return True
     return False
 
 
-def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Computation | None:
+def _names(keys: frozenset[str], nouns: frozenset[str]) -> bool:
+    return any(has(keys, noun) for noun in nouns)
+
+
+def _per_ratio(asked: ComputeQuestion, word: str, ops: Sequence[Operand]) -> Computation | None:
     """ "hvor mange elever per sted": the amount of one passage divided by the count of the
-    thing it is per (a number counting it, "25 undervisningssteder")."""
-    if _stated_per(noun, ops):
+    thing it is per (a number counting it, "25 undervisningssteder"). ``word`` is matched as
+    written and by its lemmas ("per art": art, not only the verb's lemma arte)."""
+    nouns = terms(word).lemmas | {word.casefold()}
+    if _stated_per(nouns, ops):
         return None
     best: tuple[float, Operand, Operand] | None = None
     for b in ops:
-        if not (has(b.counted, noun) or (not b.counted and has(b.keys, noun))) or b.value == 0:
+        if not _names(b.counted or b.keys, nouns) or b.value == 0:
             continue
         for a in ops:
-            if a is b or not _related(a, b) or has(a.counted | a.keys, noun):
+            if a is b or not _related(a, b) or _names(a.counted or a.keys, nouns):
                 continue
             if not _one_year(asked, a, b):
                 continue
@@ -809,14 +815,15 @@ def _per_ratio(asked: ComputeQuestion, noun: str, ops: Sequence[Operand]) -> Com
     if best is None:
         return None
     _, a, b = best
-    return Computation(asked.operation, (a, b), a.value / b.value, "per", tags=("", noun))
+    return Computation(
+        asked.operation, (a, b), a.value / b.value, "per", tags=("", word.casefold())
+    )
 
 
 def _ratio(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None:
     per = _PER_WHAT.search(asked.text)
     if per is not None and not _TIMES.search(asked.text):
-        noun = next(iter(sorted(terms(per.group(1)).lemmas)), per.group(1).casefold())
-        return _per_ratio(asked, noun, ops)
+        return _per_ratio(asked, per.group(1), ops)
     found = _pair(asked, ops)
     if found is None or found.missing:
         return found

@@ -243,8 +243,9 @@ class OperandFinder:
         return out
 
     def _counted(self, text: str, quantity: Quantity) -> frozenset[str]:
-        """What a number without a unit counts: the terms of the next content words
-        ("8 innsatsområder" -> innsatsområde, innsats, område)."""
+        """What a number without a unit counts: the lemmas of the next content words and the
+        heads of their compounds ("8 innsatsområder" -> innsatsområde, område; "656 artsfunn"
+        counts funn, not arter)."""
         if quantity.unit:
             return frozenset()
         stop = stop_words()
@@ -254,8 +255,11 @@ class OperandFinder:
             if word in stop or word.isdigit():
                 break
             content.append(word)
-        found = terms(" ".join(content[:2]), self.splitter)
-        return found.lemmas | found.parts
+        lemmas = terms(" ".join(content[:2])).lemmas
+        if self.splitter is None:
+            return lemmas
+        splitter = self.splitter
+        return lemmas | {parts[-1] for parts in map(splitter.parts, lemmas) if parts}
 
 
 _YEAR_AT_END = re.compile(r"\s*\b(?:19|20)\d\d$")

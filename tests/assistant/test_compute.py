@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.candidates import Candidate
+from assistant.candidates import Candidate, CorpusTerms
 from assistant.compute import Computation, ComputeQuestion, Computer, has
 from assistant.compute_answer import ComputedText, render
 from assistant.operands import OperandFinder
 from assistant.reader import Judged, QuestionAnalysis
 from assistant.values import RowValues
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
-from vectorstore.language import Terms
+from vectorstore.language import CompoundSplitter, Terms
 from vectorstore.passages import CandidateSpan, named_cells
 from vectorstore.types import Chunk
 
@@ -741,3 +741,25 @@ def test_two_changes_stated_between_the_same_years_are_not_subtracted() -> None:
     question = "Hvor mye gikk utslippene ned fra 2022 til 2023?"
     found, _ = _compute(None, question, (why, 0.8), (total, 0.7))
     assert found is None or {o.value for o in found.operands} != {Decimal("9.8"), Decimal("7.3")}
+
+
+SPLITTER = CompoundSplitter({"fugl", "funn", "art", "fuglefunn", "sjelden"})
+CORPUS = CorpusTerms("test", SPLITTER, [], [], {}, {}, 0)
+
+
+def test_a_compound_counts_its_head_not_its_first_part() -> None:
+    _, (sentence,) = _sentences(
+        "Tellingen ga 500 fuglefunn fordelt på 125 fugler, blant dem 25 sjeldne fugler."
+    )
+    question = "Hvor stor andel av fuglene var sjeldne?"
+    computer = Computer(None, CORPUS, PLACES)
+    found = computer.run(_judged(question, (sentence, 0.8)), question)
+    assert found is not None and found.result == Decimal("20")
+
+
+def test_an_amount_per_a_word_the_lemmatiser_reads_as_a_verb() -> None:
+    _, (sentence,) = _sentences("Innsamlingen ga 600 funn av 150 arter sommerfugler.")
+    question = "Hvor mange funn ga innsamlingen i snitt per art?"
+    computer = Computer(None, CORPUS, PLACES)
+    found = computer.run(_judged(question, (sentence, 0.8)), question)
+    assert found is not None and found.result == Decimal("4")
