@@ -123,9 +123,7 @@ class CandidateGenerator:
                 self._terms = build_corpus_terms(self.index)
             return self._terms
 
-    def run(self, question: str, filters: SearchFilters | None = None, rows: int = 0) -> Candidates:
-        """The candidates of the best passages and the :attr:`nearest` ones; ``rows``: as many
-        table rows nearest the question besides (a trend needs a series, which prose lacks)."""
+    def run(self, question: str, filters: SearchFilters | None = None) -> Candidates:
         table = self.index.candidates
         vector = self.index.embedder.embed_query(question)
         hits = self.index.search(question, k=self.passages, filters=filters, vector=vector)
@@ -137,10 +135,8 @@ class CandidateGenerator:
             allowed = self._allowed(filters)
             if allowed is not None:
                 similarity = np.where(allowed, similarity, -np.inf)
-            chosen += _best(similarity, self.nearest)
-            if rows > 0:
-                is_row = np.array([span.kind == "row" for span in table.spans], dtype=bool)
-                chosen += _best(np.where(is_row, similarity, -np.inf), rows)
+            top = np.argsort(-similarity, kind="stable")[: self.nearest]
+            chosen += [int(i) for i in top if np.isfinite(similarity[i])]
         else:
             similarity = np.zeros(0, dtype=np.float32)
         items: list[Candidate] = []
@@ -171,12 +167,6 @@ class CandidateGenerator:
             chunk = self.index.get(chunk_id)
             keep[chunk_id] = chunk is not None and filters.matches(chunk)
         return np.array([keep[c] for c in table.chunk_ids], dtype=bool)
-
-
-def _best(similarity: npt.NDArray[np.float32], count: int) -> list[int]:
-    """The indices of the ``count`` highest finite similarities, best first."""
-    top = np.argsort(-similarity, kind="stable")[:count]
-    return [int(i) for i in top if np.isfinite(similarity[i])]
 
 
 def candidates_of_chunks(candidates: Candidates, chunks: Sequence[Chunk]) -> list[Candidate]:

@@ -43,7 +43,6 @@ from vectorstore.language import (
     Operation,
     answer_kind,
     capitalised_names,
-    operation_match,
     operation_of,
     relative_years,
     squash,
@@ -163,17 +162,6 @@ def _question_terms(question: str, corpus: CorpusTerms | None) -> tuple[str, ...
     return tuple(dict.fromkeys(t for t in out if not t.isdigit() or len(t) <= 3))
 
 
-def _subject_words(question: str, corpus: CorpusTerms | None) -> list[tuple[str, ...]]:
-    """The terms of each content word of ``question`` outside its operation's words ("Hvordan
-    har sykefraværet utviklet seg?" -> [("sykefravær",)]); names and years aside."""
-    found = operation_match(question)
-    start, end = (found[1], found[2]) if found else (0, 0)
-    text = question[:start] + " " + question[end:]
-    stop = stop_words()
-    found_terms = [_question_terms(w, corpus) for w in words(text) if w not in stop]
-    return [t for t in found_terms if t and not all(x.isdigit() for x in t)]
-
-
 def _coordinated(question: str, corpus: CorpusTerms | None) -> frozenset[str]:
     """Terms of the content words right before and after a coordinating word."""
     stop = stop_words()
@@ -229,39 +217,20 @@ class Computer:
                 return elapsed
             asked = replace(asked, operation="difference")
         operands = self._operands(judged)
-        found = _SELECTORS[asked.operation](asked, operands) if operands else None
-        if found is None and asked.operation == "trend" and judged.answered:
-            found = _trend(asked, self._row_operands(judged, asked))
+        if not operands:
+            return None
+        select = _SELECTORS[asked.operation]
+        found = select(asked, operands)
         if found is None or not asked.relative:
             return found
         return _in_percent(found, operands)
 
-    def _finder(self) -> OperandFinder:
-        return OperandFinder(
-            self.values, self.corpus.splitter if self.corpus else None, self.places
-        )
-
-    def _row_operands(self, judged: Judged, asked: ComputeQuestion) -> list[Operand]:
-        """The values of the ranked table rows beyond the best candidates (a trend question's
-        pool holds the rows nearest it) whose label names every word the question asks about,
-        the reader's likeliest first. Read only for a question the reader answers: which
-        series answers is the stage's choice, whether one does is the reader's."""
-        finder = self._finder()
-        wanted = _subject_words(asked.text, self.corpus)
-        out: list[Operand] = []
-        for candidate, probability in judged.ranked[self.candidates :]:
-            if candidate.span.kind != "row" or not wanted:
-                continue
-            found = finder.of(candidate, probability)
-            keys = frozenset().union(*(o.keys for o in found)) if found else frozenset()
-            if all(any(has(keys, t) for t in word) for word in wanted):
-                out += found
-        return out
-
     def _operands(self, judged: Judged) -> list[Operand]:
         """The values of the reader's best candidates, of the sentences around the best ones,
         and of the sentences of other passages that read the same as the best ones."""
-        finder = self._finder()
+        finder = OperandFinder(
+            self.values, self.corpus.splitter if self.corpus else None, self.places
+        )
         out: list[Operand] = []
         taken: set[int] = set()
         best = [(c, p) for c, p in judged.ranked[: self.candidates] if p >= self.min_probability]

@@ -62,7 +62,7 @@ from assistant.types import (
 from assistant.values import RowValues
 from vectorstore.contradictions import Contradiction, Statement, read_contradictions
 from vectorstore.indicators import IndicatorStore
-from vectorstore.language import language_of, operation_of, squash
+from vectorstore.language import language_of, squash
 from vectorstore.passages import split_sentences
 from vectorstore.settings import Settings
 from vectorstore.store import Index
@@ -331,8 +331,7 @@ class AssistantService:
 
     def judge(self, question: str, filters: SearchFilters | None = None) -> Judged:
         """The reader's verdict on a standalone question (the evaluations use it too)."""
-        rows = self.settings.trend_rows if operation_of(question) == "trend" else 0
-        candidates = self.generator.run(question, filters, rows)
+        candidates = self.generator.run(question, filters)
         return self.reader.judge(candidates, self.generator.corpus_terms())
 
     def ask_stream(

@@ -87,13 +87,6 @@ class Settings(BaseSettings):
         description="Sentences and table rows whose own vectors are nearest the question's, "
         "read besides those of the retrieve_k best passages.",
     )
-    trend_rows: int = Field(
-        5,
-        ge=0,
-        description="Table rows nearest a question that asks how something developed, read "
-        "besides the other candidates: a trend needs a series, and the passages retrieved for "
-        "such a question are often prose.",
-    )
     reader_threshold: float | None = Field(
         None,
         description="The reader's probability a candidate needs for the question to be answered; "

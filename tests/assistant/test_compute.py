@@ -763,25 +763,3 @@ def test_an_amount_per_a_word_the_lemmatiser_reads_as_a_verb() -> None:
     computer = Computer(None, CORPUS, PLACES)
     found = computer.run(_judged(question, (sentence, 0.8)), question)
     assert found is not None and found.result == Decimal("4")
-
-
-def _prose(n: int) -> Candidate:
-    chunk = _chunk(f"Heltid er viktig for kvaliteten i tjenestene, del {n}.", 10 + n, kind="text")
-    return _candidate(chunk, chunk.text, "sentence", 10 + n)
-
-
-def test_a_trend_answered_in_prose_takes_its_series_from_a_row_further_down(
-    table_chunks: tuple[RowValues, Chunk, Chunk],
-) -> None:
-    values, table, _ = table_chunks
-    computer = Computer(values, None, PLACES, candidates=3)
-    question = "Hvordan har andelen heltid utviklet seg?"
-    answered = [(_prose(n), 0.6 - n / 100) for n in range(3)]
-    found = computer.run(_judged(question, *answered, (_row(table), 0.001)), question)
-    assert found is not None and found.operation == "trend"
-    assert found.result == Decimal("6.2")
-    # not for a question the reader refuses, nor from a row whose label lacks its words
-    refused = [(_prose(n), 0.3) for n in range(3)]
-    assert computer.run(_judged(question, *refused, (_row(table), 0.001)), question) is None
-    other = "Hvordan har andelen deltid utviklet seg?"
-    assert computer.run(_judged(other, *answered, (_row(table), 0.001)), other) is None
