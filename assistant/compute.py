@@ -783,12 +783,13 @@ def _stated_per(nouns: frozenset[str], ops: Sequence[Operand]) -> bool:
     for candidate in list(dict.fromkeys(o.candidate for o in ops))[:STATED_CANDIDATES]:
         text = f"{candidate.span.context} {candidate.text}"
         for match in _PER_WHAT.finditer(text):
-            if _names(terms(match.group(1)).lemmas | {match.group(1).casefold()}, nouns):
+            if _has_any(terms(match.group(1)).lemmas | {match.group(1).casefold()}, nouns):
                 return True
     return False
 
 
-def _names(keys: frozenset[str], nouns: frozenset[str]) -> bool:
+def _has_any(keys: frozenset[str], nouns: frozenset[str]) -> bool:
+    """One of ``nouns`` is among ``keys`` (see :func:`has`)."""
     return any(has(keys, noun) for noun in nouns)
 
 
@@ -801,10 +802,10 @@ def _per_ratio(asked: ComputeQuestion, word: str, ops: Sequence[Operand]) -> Com
         return None
     best: tuple[float, Operand, Operand] | None = None
     for b in ops:
-        if not _names(b.counted or b.keys, nouns) or b.value == 0:
+        if not _has_any(b.counted or b.keys, nouns) or b.value == 0:
             continue
         for a in ops:
-            if a is b or not _related(a, b) or _names(a.counted or a.keys, nouns):
+            if a is b or not _related(a, b) or _has_any(a.counted or a.keys, nouns):
                 continue
             if not _one_year(asked, a, b):
                 continue
