@@ -141,22 +141,52 @@ class CandidateGenerator:
             similarity = np.zeros(0, dtype=np.float32)
         items: list[Candidate] = []
         for i in dict.fromkeys(chosen):
-            chunk = self.index.get(table.chunk_ids[i])
-            if chunk is None:
-                continue
-            hit = by_id.get(chunk.id)
-            items.append(
-                Candidate(
-                    index=i,
-                    chunk=chunk,
-                    span=table.spans[i],
-                    similarity=float(similarity[i]),
-                    passage_rank=passage_rank.get(chunk.id),
-                    passage_dense=hit.dense_score if hit else None,
-                    passage_lexical_rank=(hit.ranks.get("lexical") if hit else None),
-                )
-            )
+            found = self._candidate(i, float(similarity[i]), by_id, passage_rank)
+            if found is not None:
+                items.append(found)
         return Candidates(question, vector, tuple(hits), tuple(items))
+
+    def nearest_rows(
+        self,
+        vector: npt.NDArray[np.float32],
+        k: int,
+        filters: SearchFilters | None = None,
+        skip: frozenset[int] = frozenset(),
+    ) -> list[Candidate]:
+        """The ``k`` table rows anywhere in the index whose vectors are closest to ``vector``
+        (those in ``skip`` left out), with no passage rank."""
+        table = self.index.candidates
+        if k <= 0 or not len(table.spans):
+            return []
+        similarity = table.vectors @ vector
+        keep = np.array([s.kind == "row" for s in table.spans], dtype=bool)
+        allowed = self._allowed(filters)
+        if allowed is not None:
+            keep &= allowed
+        keep[list(skip)] = False
+        order = np.argsort(-np.where(keep, similarity, -np.inf), kind="stable")
+        chosen = [int(i) for i in order[:k] if keep[i]]
+        found = (self._candidate(i, float(similarity[i]), {}, {}) for i in chosen)
+        return [c for c in found if c is not None]
+
+    def _candidate(
+        self, i: int, similarity: float, hits: dict[str, SearchHit], ranks: dict[str, int]
+    ) -> Candidate | None:
+        """The candidate of the table's row ``i``, with how the passage search saw it."""
+        table = self.index.candidates
+        chunk = self.index.get(table.chunk_ids[i])
+        if chunk is None:
+            return None
+        hit = hits.get(chunk.id)
+        return Candidate(
+            index=i,
+            chunk=chunk,
+            span=table.spans[i],
+            similarity=similarity,
+            passage_rank=ranks.get(chunk.id),
+            passage_dense=hit.dense_score if hit else None,
+            passage_lexical_rank=(hit.ranks.get("lexical") if hit else None),
+        )
 
     def _allowed(self, filters: SearchFilters | None) -> npt.NDArray[np.bool_] | None:
         if filters is None or filters.empty:

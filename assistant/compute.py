@@ -94,9 +94,15 @@ class ComputeQuestion:
 
     @classmethod
     def of(
-        cls, question: str, corpus: CorpusTerms | None, places: Iterable[str] = ()
+        cls,
+        question: str,
+        corpus: CorpusTerms | None,
+        places: Iterable[str] = (),
+        operation: Operation | None = None,
     ) -> ComputeQuestion | None:
-        operation = operation_of(question)
+        """What ``question`` asks to compute; ``operation`` when given (a learned reading of
+        it), else what the operation table reads; None when it asks nothing."""
+        operation = operation or operation_of(question)
         if operation is None:
             return None
         # a school year "2023/2024" is one year, its second
@@ -224,6 +230,20 @@ class Computer:
         if found is None or not asked.relative:
             return found
         return _in_percent(found, operands)
+
+    def trend(self, judged: Judged) -> Computation | None:
+        """The trend of the likeliest table row among the reader's best candidates that gives
+        a series and names a term of the question: for a question read as asking for one
+        (:mod:`assistant.trend_reading`) although it names no computation."""
+        asked = ComputeQuestion.of(judged.question.text, self.corpus, self.places, "trend")
+        if asked is None:
+            return None
+        rows = [
+            o
+            for o in self._operands(judged)
+            if o.candidate.span.kind == "row" and any(has(o.keys, t) for t in asked.terms)
+        ]
+        return _trend(asked, rows) if rows else None
 
     def _operands(self, judged: Judged) -> list[Operand]:
         """The values of the reader's best candidates, of the sentences around the best ones,

@@ -298,9 +298,16 @@ class ComputedText:
     refused: bool = False
 
 
-def render(c: Computation, question: str, lang: Language, values: RowValues | None) -> ComputedText:
-    """The answer for a computation (see the module docstring)."""
-    index, citations = citations_of(c.operands)
+def render(
+    c: Computation,
+    question: str,
+    lang: Language,
+    values: RowValues | None,
+    cited: Sequence[Citation] = (),
+) -> ComputedText:
+    """The answer for a computation (see the module docstring); shown beside an answer that
+    cites ``cited``, its passages keep their numbers and only the new ones are its citations."""
+    index, citations = citations_of(c.operands, cited)
     text, result_text = sentence(c, question, lang, index)
     return ComputedText(
         text=text,

@@ -65,15 +65,20 @@ def with_unit(number: str, unit: str) -> str:
     return f"{number} %" if unit == "%" else f"{number} {unit}"
 
 
-def citations_of(ops: Sequence[Operand]) -> tuple[dict[int, int], tuple[Citation, ...]]:
-    """One citation per passage, numbered in the order the operands use them."""
-    numbers: dict[str, int] = {}
+def citations_of(
+    ops: Sequence[Operand], cited: Sequence[Citation] = ()
+) -> tuple[dict[int, int], tuple[Citation, ...]]:
+    """One citation per passage, numbered in the order the operands use them; a passage among
+    the ``cited`` ones (an answer this computation is shown beside) keeps its number and is not
+    cited again, the others are numbered after them."""
+    numbers: dict[str, int] = {c.chunk.id: c.n for c in cited}
+    first = max(numbers.values(), default=0) + 1
     out: list[Citation] = []
     index: dict[int, int] = {}
     for i, op in enumerate(ops):
         chunk = op.candidate.chunk
         if chunk.id not in numbers:
-            numbers[chunk.id] = len(numbers) + 1
+            numbers[chunk.id] = first + len(out)
             out.append(
                 Citation(
                     numbers[chunk.id],

@@ -17,7 +17,7 @@ import json
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -281,6 +281,8 @@ class Judged:
     hits: tuple[SearchHit, ...] = ()
     #: Which answers are sure; the others are marked uncertain.
     certainty: CertaintyModel = CertaintyModel()
+    #: The question's vector (the candidates' similarities are to it).
+    question_vector: npt.NDArray[np.float32] | None = field(default=None, compare=False, repr=False)
 
     @property
     def best(self) -> tuple[Candidate, float] | None:
@@ -412,4 +414,11 @@ class Reader:
         probabilities = self.probabilities(features(analysis, candidates, corpus))
         order = np.argsort(-probabilities, kind="stable")
         ranked = tuple((candidates.items[i], float(probabilities[i])) for i in order)
-        return Judged(analysis, ranked, self.threshold, candidates.hits, self.certainty)
+        return Judged(
+            analysis,
+            ranked,
+            self.threshold,
+            candidates.hits,
+            self.certainty,
+            candidates.question_vector,
+        )

@@ -17,7 +17,11 @@
    states its facts (:mod:`assistant.grounding`). The model never decides whether the question
    is answered, and never computes;
 6. contradictions: when a value the answer cites is given otherwise elsewhere in the documents
-   (found at ingest, :mod:`vectorstore.contradictions`), the answer says so and cites both.
+   (found at ingest, :mod:`vectorstore.contradictions`), the answer says so and cites both;
+7. a trend beside the answer (:mod:`assistant.trend_beside`): when a question that names no
+   computation reads as asking how a figure developed (:mod:`assistant.trend_reading`, learned
+   from the question's vector), the series of the likeliest table row that gives one follows
+   the answer, which stays as it was.
 
 Stage events (``kind="stage"``) say what is happening while the answer is made.
 """
@@ -49,6 +53,8 @@ from assistant.followup_gate import FollowupGate, gate_features
 from assistant.grounding import Source, ground
 from assistant.operands import HOME_KEY
 from assistant.reader import Judged, Reader, ReaderArtifact
+from assistant.trend_beside import TrendBeside
+from assistant.trend_reading import TrendReading
 from assistant.types import (
     Answer,
     Answerer,
@@ -145,6 +151,7 @@ class AssistantService:
         self._computer: tuple[str, Computer] | None = None
         self._followups: tuple[str, FollowupResolver] | None = None
         self._gate: FollowupGate | None = None
+        self._trend_reading: TrendReading | None = None
         self._contradictions: tuple[str, list[Contradiction]] | None = None
         self._verdicts: OrderedDict[tuple[str, str, SearchFilters | None], Judged] = OrderedDict()
         self._lock = threading.RLock()
@@ -232,6 +239,21 @@ class AssistantService:
             if self._gate is None:
                 self._gate = FollowupGate.load(self.settings.followup_gate)
             return self._gate
+
+    def trend_beside(self) -> TrendBeside | None:
+        """The stage that shows a trend beside an answer (:mod:`assistant.trend_beside`); None
+        when no trend reading is configured or it was fitted on another embedding model."""
+        path = self.settings.trend_reading
+        if path is None or not Path(path).exists():
+            return None
+        with self._lock:
+            if self._trend_reading is None:
+                self._trend_reading = TrendReading.load(Path(path))
+            reading = self._trend_reading
+        if not reading.fits(self.index.embedder.name):
+            return None
+        computer = self.computer()
+        return TrendBeside(reading, self.generator, self.reader, computer, self.settings.trend_rows)
 
     def default_answerer(self) -> str:
         name = self.settings.answerer
@@ -365,10 +387,15 @@ class AssistantService:
         if noted is not composition:
             yield StreamEvent("delta", text=noted.text[len(composition.text) :])
             composition = noted
-        clock.mark("answer", t_answer)
         sure, score = (
             (None, None) if composition.refused else certainty(composition, judged, computed)
         )
+        if computed is None and not composition.refused:
+            beside = self._with_trend(composition, judged, filters, language)
+            if beside is not None:
+                yield StreamEvent("delta", text=beside[0].text[len(composition.text) :])
+                composition, computed = beside
+        clock.mark("answer", t_answer)
         closest = composition.closest
         if sure == "unsure":  # where else the answer may stand
             limit = self.settings.unsure_alternatives
@@ -519,6 +546,28 @@ class AssistantService:
         return replace(composition, text=text, citations=tuple(citations))
 
     # -- computed answers ------------------------------------------------------------------------
+    def _with_trend(
+        self,
+        composition: Composition,
+        judged: Judged,
+        filters: SearchFilters | None,
+        language: Language,
+    ) -> tuple[Composition, ComputedText] | None:
+        """The answer with the trend a question read as asking for one is shown beside it
+        (:mod:`assistant.trend_beside`), or None when there is none to show."""
+        stage = self.trend_beside()
+        found = stage.run(judged, filters) if stage is not None else None
+        if found is None:
+            return None
+        shown = render(found, judged.question.text, language, self.values(), composition.citations)
+        composed = replace(
+            composition,
+            text=f"{composition.text} {shown.text}",
+            citations=composition.citations + shown.citations,
+            indicator=composition.indicator or shown.indicator,
+        )
+        return composed, shown
+
     def _compute(self, question: str, judged: Judged, language: Language) -> ComputedText | None:
         """The computation stage: a difference, sum, ratio, share, ranking, target or trend
         computed from the reader's best candidates, or None when the question asks none or the

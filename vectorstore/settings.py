@@ -154,6 +154,18 @@ class Settings(BaseSettings):
         description="The gate's probability that the question as typed is answered better "
         "than its reading, from which the question as typed is answered.",
     )
+    trend_reading: Path | None = Field(
+        REPO_ROOT / "assistant" / "trend_reading.json",
+        description="The learned reading of a question that asks how a figure developed "
+        "although it names no computation (`python -m training.trend_reading`); its series is "
+        "shown beside the answer. None (or a missing file): no such reading.",
+    )
+    trend_rows: int = Field(
+        5,
+        ge=0,
+        description="The table rows nearest a question read as asking for a trend that join the "
+        "reader's candidates when the series is looked for.",
+    )
     verdict_cache_size: int = Field(
         256,
         ge=0,

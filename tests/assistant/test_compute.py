@@ -18,6 +18,7 @@ from assistant.compute import Computation, ComputeQuestion, Computer, has
 from assistant.compute_answer import ComputedText, render
 from assistant.operands import OperandFinder
 from assistant.reader import Judged, QuestionAnalysis
+from assistant.types import Citation
 from assistant.values import RowValues
 from vectorstore.indicators import IndicatorRecord, IndicatorStore
 from vectorstore.language import CompoundSplitter, Terms
@@ -234,6 +235,52 @@ def test_a_sum_over_years_and_a_trend(table_chunks: tuple[RowValues, Chunk, Chun
     assert trend.result == Decimal("6.2")
     assert "Økte hvert år" in text.text and "+6,2 prosentpoeng" in text.text
     assert text.indicator is not None and len(text.indicator["series"]) == 4
+
+
+def test_a_trend_for_a_question_read_as_asking_one_though_it_names_no_computation(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, table, _ = table_chunks
+    question = "Går det riktig vei med heltid i kommunen?"
+    computer = Computer(values, None, PLACES)
+    judged = _judged(question, (_row(table), 0.9))
+    assert computer.run(judged, question) is None  # the operation table reads nothing
+    trend = computer.trend(judged)
+    assert trend is not None and trend.operation == "trend"
+    assert trend.result == Decimal("6.2")
+    assert [o.year for o in trend.operands] == [2021, 2022, 2023, 2024]
+
+
+def test_no_trend_from_a_row_that_names_no_term_of_the_question(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, table, _ = table_chunks
+    question = "Går det riktig vei med sykkelbruken?"
+    assert Computer(values, None, PLACES).trend(_judged(question, (_row(table), 0.9))) is None
+
+
+def test_no_trend_from_a_sentence_that_gives_two_years(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, _, _ = table_chunks
+    text = "Andelen heltid var 58,0 prosent i 2021 og 64,2 prosent i 2024."
+    sentence = _candidate(_chunk(text, 3, kind="text"), text, kind="sentence", index=3)
+    question = "Går det riktig vei med heltid i kommunen?"
+    assert Computer(values, None, PLACES).trend(_judged(question, (sentence, 0.9))) is None
+
+
+def test_shown_beside_an_answer_a_computation_numbers_only_its_new_passages(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, table, kostra = table_chunks
+    question = "Går det riktig vei med heltid i kommunen?"
+    trend = Computer(values, None, PLACES).trend(_judged(question, (_row(table), 0.9)))
+    assert trend is not None
+    beside_other = render(trend, question, "no", values, (Citation(1, kostra, "Asker"),))
+    assert [c.n for c in beside_other.citations] == [2]
+    assert "[2]" in beside_other.text and "[1]" not in beside_other.text
+    beside_same = render(trend, question, "no", values, (Citation(3, table, "Andel heltid"),))
+    assert beside_same.citations == () and "[3]" in beside_same.text
 
 
 def test_two_groups_of_one_sentence() -> None:

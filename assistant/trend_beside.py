@@ -1,0 +1,49 @@
+"""The series a trend question asks for, shown beside the reader's answer.
+
+A question read as asking how a figure developed (:mod:`assistant.trend_reading`), although it
+names no computation, gets the reader's answer as it is, and after it the trend of the likeliest
+table row that gives a series and names a term of the question: the reader judges its
+candidates once more with the table rows nearest the question added (a row of a passage the
+search did not rank can hold the series a question in everyday words asks for). Nothing is
+shown when the reader refused, when the question names a computation of its own (the
+computation stage answers it), or when no such row gives two years or more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.candidates import CandidateGenerator, Candidates
+from assistant.compute import Computation, Computer
+from assistant.reader import Judged, Reader
+from assistant.trend_reading import TrendReading
+from vectorstore.language import operation_of
+from vectorstore.types import SearchFilters
+
+
+@dataclass
+class TrendBeside:
+    """Component: ``run(judged, filters)`` gives the trend to show beside the answer, or None."""
+
+    reading: TrendReading
+    generator: CandidateGenerator
+    reader: Reader
+    computer: Computer
+    #: How many of the table rows nearest the question join the candidates.
+    rows: int = 5
+
+    def run(self, judged: Judged, filters: SearchFilters | None = None) -> Computation | None:
+        vector = judged.question_vector
+        if vector is None or len(vector) != len(self.reading.weights) or not judged.answered:
+            return None
+        if operation_of(judged.question.text) is not None:
+            return None
+        if not self.reading.reads_trend(vector):
+            return None
+        pool = tuple(c for c, _ in judged.ranked)
+        extra = self.generator.nearest_rows(
+            vector, self.rows, filters, frozenset(c.index for c in pool)
+        )
+        candidates = Candidates(judged.question.text, vector, judged.hits, pool + tuple(extra))
+        again = self.reader.judge(candidates, self.generator.corpus_terms())
+        return self.computer.trend(again)
