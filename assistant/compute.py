@@ -234,26 +234,34 @@ class Computer:
     def trend(self, judged: Judged) -> Computation | None:
         """The trend of the likeliest table row among the reader's best candidates that gives
         a series and names a term of the question: for a question read as asking for one
-        (:mod:`assistant.trend_reading`) although it names no computation."""
+        (:mod:`assistant.trend_reading`) although it names no computation. The rows count
+        whatever their probability (the reader learned rows from questions that name their
+        year; asked for a development, it ranks the series' row among its best candidates but
+        gives it almost nothing), one row at a time, the likeliest first."""
         asked = ComputeQuestion.of(judged.question.text, self.corpus, self.places, "trend")
         if asked is None:
             return None
-        rows = [
-            o
-            for o in self._operands(judged)
-            if o.candidate.span.kind == "row" and any(has(o.keys, t) for t in asked.terms)
-        ]
-        return _trend(asked, rows) if rows else None
+        rows: dict[int, list[Operand]] = {}
+        for o in self._operands(judged, floor=0.0):
+            if o.candidate.span.kind == "row" and any(has(o.keys, t) for t in asked.terms):
+                rows.setdefault(o.candidate.index, []).append(o)
+        for row in sorted(rows.values(), key=lambda ops: -ops[0].probability):
+            found = _trend(asked, row)
+            if found is not None:
+                return found
+        return None
 
-    def _operands(self, judged: Judged) -> list[Operand]:
-        """The values of the reader's best candidates, of the sentences around the best ones,
-        and of the sentences of other passages that read the same as the best ones."""
+    def _operands(self, judged: Judged, floor: float | None = None) -> list[Operand]:
+        """The values of the reader's best candidates (those with at least ``floor``, by
+        default ``min_probability``), of the sentences around the best ones, and of the
+        sentences of other passages that read the same as the best ones."""
         finder = OperandFinder(
             self.values, self.corpus.splitter if self.corpus else None, self.places
         )
         out: list[Operand] = []
         taken: set[int] = set()
-        best = [(c, p) for c, p in judged.ranked[: self.candidates] if p >= self.min_probability]
+        least = self.min_probability if floor is None else floor
+        best = [(c, p) for c, p in judged.ranked[: self.candidates] if p >= least]
         for candidate, probability in best:
             out += finder.of(candidate, probability)
             taken.add(candidate.index)

@@ -251,6 +251,52 @@ def test_a_trend_for_a_question_read_as_asking_one_though_it_names_no_computatio
     assert [o.year for o in trend.operands] == [2021, 2022, 2023, 2024]
 
 
+def test_a_trend_takes_a_row_among_the_best_candidates_whatever_its_probability(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    """Asked for a development, the reader ranks the series' row among its best candidates
+    but gives it almost nothing (it learned rows from questions that name their year)."""
+    values, table, _ = table_chunks
+    question = "Går det riktig vei med heltid i kommunen?"
+    computer = Computer(values, None, PLACES, min_probability=0.1)
+    trend = computer.trend(_judged(question, (_row(table), 0.01)))
+    assert trend is not None and trend.result == Decimal("6.2")
+    text = "Kommunen har heltidskultur."
+    other = _candidate(_chunk(text, 4, kind="text"), text, kind="sentence", index=4)
+    past_best = Computer(values, None, PLACES, candidates=1, min_probability=0.1)
+    assert past_best.trend(_judged(question, (other, 0.9), (_row(table), 0.01))) is None
+
+
+def test_a_trend_reads_the_likeliest_row_and_the_home_place_only_within_it(
+    tmp_path: Path,
+) -> None:
+    growth = _chunk("Befolkningsvekst 2022 2023 2024\nLier 2,1 % 1,1 % 0,6 %", 5)
+    home = _chunk("Indikator 2022 2023 2024\nBefolkningsvekst 1,0 % 1,4 % 1,2 %", 6)
+    lier = [("2,1 %", 2022), ("1,1 %", 2023), ("0,6 %", 2024)]
+    asker = [("1,0 %", 2022), ("1,4 %", 2023), ("1,2 %", 2024)]
+    records = [_record("Lier", y, v, growth, place="Lier") for v, y in lier] + [
+        _record("Befolkningsvekst", y, v, home) for v, y in asker
+    ]
+    store = IndicatorStore(tmp_path / "rows.sqlite3")
+    store.replace_document("doc", records)
+    values = RowValues(tmp_path / "rows.sqlite3")
+
+    def row(chunk: Chunk, text: str, index: int) -> Candidate:
+        start = chunk.text.find(text)
+        span = CandidateSpan(start, start + len(text), text, "row", "Befolkningsvekst per år")
+        return Candidate(index, chunk, span, 0.8, 0, 0.8, 0)
+
+    question = "Har befolkningsveksten i lier avtatt?"  # lower case: no name is read
+    judged = _judged(
+        question,
+        (row(growth, "Lier 2,1 % 1,1 % 0,6 %", 5), 0.3),
+        (row(home, "Befolkningsvekst 1,0 % 1,4 % 1,2 %", 6), 0.01),
+    )
+    trend = Computer(values, None, PLACES | {"lier"}).trend(judged)
+    assert trend is not None
+    assert [o.text for o in trend.operands] == ["2,1 %", "1,1 %", "0,6 %"]
+
+
 def test_no_trend_from_a_row_that_names_no_term_of_the_question(
     table_chunks: tuple[RowValues, Chunk, Chunk],
 ) -> None:
