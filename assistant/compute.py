@@ -234,7 +234,7 @@ class Computer:
     def trend(self, judged: Judged) -> Computation | None:
         """The trend of the likeliest table row among the reader's best candidates that gives
         a series and names a term of the question: for a question read as asking for one
-        (:mod:`assistant.trend_reading`) although it names no computation. The rows count
+        (:mod:`assistant.trend_reading`) when the computation stage gave nothing. The rows count
         whatever their probability (the reader learned rows from questions that name their
         year; asked for a development, it ranks the series' row among its best candidates but
         gives it almost nothing), one row at a time, the likeliest first."""

@@ -1,12 +1,13 @@
 """The series a trend question asks for, shown beside the reader's answer.
 
-A question read as asking how a figure developed (:mod:`assistant.trend_reading`), although it
-names no computation, gets the reader's answer as it is, and after it the trend of the likeliest
-table row that gives a series and names a term of the question: the reader judges its
+A question read as asking how a figure developed (:mod:`assistant.trend_reading`), when the
+computation stage gave nothing, gets the reader's answer as it is, and after it the trend of the
+likeliest table row that gives a series and names a term of the question: the reader judges its
 candidates once more with the table rows nearest the question added (a row of a passage the
 search did not rank can hold the series a question in everyday words asks for). Nothing is
-shown when the reader refused, when the question names a computation of its own (the
-computation stage answers it), or when no such row gives two years or more.
+shown when the reader refused or when no such row gives two years or more. The service asks
+only when the computation stage gave nothing: a question that names a computation the stage
+could not do ("how steep was the fall") may still read as asking for the development.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from assistant.candidates import CandidateGenerator, Candidates
 from assistant.compute import Computation, Computer
 from assistant.reader import Judged, Reader
 from assistant.trend_reading import TrendReading
-from vectorstore.language import operation_of
 from vectorstore.types import SearchFilters
 
 
@@ -35,8 +35,6 @@ class TrendBeside:
     def run(self, judged: Judged, filters: SearchFilters | None = None) -> Computation | None:
         vector = judged.question_vector
         if vector is None or len(vector) != len(self.reading.weights) or not judged.answered:
-            return None
-        if operation_of(judged.question.text) is not None:
             return None
         if not self.reading.reads_trend(vector):
             return None

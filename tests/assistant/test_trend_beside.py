@@ -15,6 +15,7 @@ import pytest
 from assistant.service import AssistantService
 from assistant.trend_reading import TrendReading
 from tests.assistant.conftest import BuiltIndex, ServiceFactory
+from vectorstore.language import operation_of
 
 #: A question on the share of staff with a trade certificate that names no computation.
 ASKED = "Blir det flere ansatte med fagbrev?"
@@ -61,6 +62,22 @@ def test_streamed_pieces_add_up_to_the_answer(with_reading: AssistantService) ->
     streamed = "".join(e.text for e in events if e.kind == "delta")
     final = events[-1].answer
     assert final is not None and streamed == final.answer and SERIES in streamed
+
+
+def test_a_computation_the_stage_cannot_do_still_gets_the_series(
+    built_index: BuiltIndex, make_service: ServiceFactory, tmp_path: Path
+) -> None:
+    """A question that names a difference but gives no years to take it between: the
+    computation stage gives nothing, and the series still follows the answer."""
+    question = "Hvor mange flere ansatte med fagbrev blir det?"
+    assert operation_of(question) == "difference"
+    name = built_index.embedder.name
+    path = _reading_towards(built_index, question, tmp_path / "t.json", name)
+    plain = make_service(trend_reading=None).ask(question)
+    answer = make_service(trend_reading=path).ask(question)
+    assert not plain.refused and plain.computation is None
+    assert answer.answer.startswith(plain.answer) and SERIES in answer.answer
+    assert answer.computation is not None and answer.computation["operation"] == "trend"
 
 
 @pytest.mark.parametrize(
