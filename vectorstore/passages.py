@@ -17,6 +17,36 @@ from vectorstore.types import Chunk
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"»”)]?\s+(?=[\"«(]?[A-ZÆØÅ0-9•–-])")
 _BULLET = re.compile(r"^\s*(?:[•\-–*]|\d{1,2}[.)])\s+")
 _ITEM_NUMBER = re.compile(r"\s*\d+[.)]")
+_NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+")
+_ENDS_CLAUSE = re.compile(r"[.!?:;]\s*$")
+
+
+def _item_starts(lines: Sequence[str]) -> list[bool]:
+    """For each line of a paragraph (blank lines count as none), whether it starts a list item.
+
+    A bullet or a numbered line starts one, except a numbered line that carries on the
+    sentence of the line before it ("... for elever på 2. og" / "10. trinn."): that line ends
+    without a stop, and the number neither starts a list (1) nor follows the last item's.
+    """
+    starts: list[bool] = []
+    previous = ""
+    last_number: int | None = None
+    for line in lines:
+        if not line.strip():
+            starts.append(False)
+            continue
+        numbered = _NUMBERED.match(line)
+        item = _BULLET.match(line) is not None
+        if numbered:
+            number = int(numbered.group(1))
+            follows = number == 1 or number == (last_number or 0) + 1
+            if previous and not _ENDS_CLAUSE.search(previous) and not follows:
+                item = False
+            else:
+                last_number = number
+        starts.append(item)
+        previous = line.strip()
+    return starts
 
 
 _ABBREVIATION = re.compile(
@@ -69,7 +99,8 @@ def split_sentences(text: str, *, lines: bool = False) -> list[tuple[int, int]]:
         pieces: list[tuple[int, int]] = []
         offset = 0
         open_row = False  # the last table piece still waits for its values
-        for line in block.split("\n"):
+        block_lines = block.split("\n")
+        for line, starts_item in zip(block_lines, _item_starts(block_lines), strict=True):
             line_span = (offset, offset + len(line))
             if lines:
                 if open_row and pieces:
@@ -83,7 +114,7 @@ def split_sentences(text: str, *, lines: bool = False) -> list[tuple[int, int]]:
                     or not _ROW_END.search(line.rstrip())
                     or _DIVIDES_BY_END.search(line.rstrip()) is not None
                 )
-            elif not pieces or _BULLET.match(line):
+            elif not pieces or starts_item:
                 pieces.append(line_span)
             else:
                 pieces[-1] = (pieces[-1][0], line_span[1])
@@ -149,9 +180,11 @@ def list_after(text: str, start: int, end: int) -> ListBlock | None:
     if not text[start:end].rstrip().endswith(":"):
         return None
     items: list[tuple[int, int]] = []
-    for line_start, line_end, blank in _lines_after(text, end):
+    following = _lines_after(text, end)
+    starts = _item_starts([text[s:e] for s, e, _ in following])
+    for (line_start, line_end, blank), starts_item in zip(following, starts, strict=True):
         line = text[line_start:line_end]
-        if _BULLET.match(line):
+        if starts_item:
             items.append((line_start, line_end))
         elif items and (not blank or line.lstrip()[:1].islower()):
             items[-1] = (items[-1][0], line_end)
@@ -169,20 +202,18 @@ def bullet_item(text: str, start: int, end: int) -> tuple[int, int] | None:
     para_end = text.find("\n\n", end)
     para_end = len(text) if para_end < 0 else para_end
     item_start: int | None = None
+    item_end = para_end
     offset = para_start
-    for line in text[para_start:para_end].split("\n"):
-        if offset > start:
-            break
-        if _BULLET.match(line):
+    para_lines = text[para_start:para_end].split("\n")
+    for line, starts_item in zip(para_lines, _item_starts(para_lines), strict=True):
+        if starts_item and offset <= start:
             item_start = offset
+        elif starts_item and offset > end:
+            item_end = offset - 1
+            break
         offset += len(line) + 1
     if item_start is None:
         return None
-    item_end = para_end
-    for match in re.finditer(r"\n", text[end:para_end]):
-        if _BULLET.match(text[end + match.end() : para_end]):
-            item_end = end + match.start()
-            break
     item_end = len(text[:item_end].rstrip())
     if text[item_start:start].strip() == "" and text[end:item_end].strip() == "":
         return None  # the item is the sentence itself
@@ -235,7 +266,7 @@ def heading_before(text: str, start: int) -> str:
 
 
 #: Bump when :func:`candidate_spans` changes what it returns: the index is then rebuilt.
-CANDIDATES_VERSION = 6
+CANDIDATES_VERSION = 7
 #: Characters of context kept with a candidate's text: before a sentence, after a row's reading
 #: (the text itself must survive the embedding model's truncation, and a long shared title would
 #: make a table's rows look alike).

@@ -8,6 +8,7 @@ from vectorstore.passages import (
     candidate_context,
     list_after,
     sentence_spans,
+    sentences,
 )
 from vectorstore.types import Chunk
 
@@ -89,3 +90,36 @@ def test_a_sentence_of_a_bullet_item_gives_the_whole_item() -> None:
         assert span is not None and text[span[0] : span[1]] == item
     assert bullet_item(text, *_span_of(text, "• Et punkt alene.")) is None
     assert bullet_item(text, *_span_of(text, "Et avsnitt.")) is None
+
+
+def test_a_numbered_line_that_carries_on_a_sentence_is_no_new_item() -> None:
+    text = "Tilbudet gjelder elever på 5. og\n10. trinn. Det startet i 2024."
+    assert sentences(text) == [
+        "Tilbudet gjelder elever på 5. og\n10. trinn.",
+        "Det startet i 2024.",
+    ]
+
+
+def test_numbered_items_stay_items_when_they_count_on_or_start_at_one() -> None:
+    text = "Tre mål\n1. Et mål som går over\nto linjer\n2. Et andre mål\n3. Et tredje"
+    assert sentences(text) == [
+        "Tre mål",
+        "1. Et mål som går over\nto linjer",
+        "2. Et andre mål",
+        "3. Et tredje",
+    ]
+    after_a_stop = "Vi nådde målet.\n4. Et punkt for seg"
+    assert sentences(after_a_stop) == ["Vi nådde målet.", "4. Et punkt for seg"]
+
+
+def test_a_bullet_item_and_a_list_run_over_a_numbered_continuation() -> None:
+    text = (
+        "Tiltak i 2024:\n• Et tilbud for elever på 5. og\n10. trinn. Det varer ut 2025.\n"
+        "• Et nytt anlegg."
+    )
+    item = "• Et tilbud for elever på 5. og\n10. trinn. Det varer ut 2025."
+    span = bullet_item(text, *_span_of(text, "Det varer ut 2025."))
+    assert span is not None and text[span[0] : span[1]] == item
+    block = list_after(text, *_span_of(text, "Tiltak i 2024:"))
+    assert block is not None and len(block.items) == 2
+    assert text[block.items[0][0] : block.items[0][1]] == item
