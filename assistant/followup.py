@@ -2,8 +2,7 @@
 the follow-up changes.
 
 A follow-up ("og året før?", "hva med Bærum?", "og blant jentene?", "hvem har ansvaret for den?",
-"hvor stor er forskjellen?") is read as a change to the previous *resolved* question, by what it
-says anew (its words that the previous question already has change nothing):
+"hvor stor er forskjellen?") is read as a change to the previous *resolved* question:
 
 * **year**: it names only years, or a year relative to the previous one ("året før",
   :data:`vectorstore.language.RELATIVE_YEARS`): the previous question with its years replaced;
@@ -36,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.types import Turn
@@ -143,15 +142,6 @@ class Parsed:
     @property
     def known_places(self) -> tuple[Word, ...]:
         return self.places
-
-
-def _own_words(new: Parsed, previous: Parsed) -> Parsed:
-    """``new`` without the content words the previous question already has (by lemma): what a
-    follow-up changes is what it says anew ("og ved utgangen av 2023?" after a question on the
-    end of 2024 changes the year only)."""
-    before = {lemma for w in previous.content for lemma in _lemmas(w.text)}
-    own = tuple(w for w in new.content if not set(_lemmas(w.text)) <= before)
-    return new if len(own) == len(new.content) else replace(new, content=own)
 
 
 def _relative_word(word: Word, text: str) -> bool:
@@ -261,20 +251,18 @@ class FollowupResolver:
         the last of them was a follow-up of the one before it."""
         if not resolved:
             return Resolution(question, question)
+        new = Parsed.of(question, self.places)
         previous = Parsed.of(resolved[-1], self.places)
-        new = _own_words(Parsed.of(question, self.places), previous)
         slot = self._slot(new, resolved)
         if slot == "none":
             return Resolution(question, question)
         if slot == "compute":
-            return self._compute(question, Parsed.of(question, self.places), resolved, joined)
+            return self._compute(question, new, resolved, joined)
         if slot in ("year", "place"):
             text = _with_years(previous, new, answers)
             text = _with_places(Parsed.of(text, self.places), new)
             return Resolution(question, text, slot)
         if slot == "group":
-            if new.years or new.relative:  # "og for jentene i 2022?": the years change too
-                previous = Parsed.of(_with_years(previous, new, answers), self.places)
             return self._group(question, new, previous)
         return _subject(question, new, topics[-1])
 

@@ -272,24 +272,3 @@ def test_a_computation_compares_nothing_across_a_new_topic(resolver: FollowupRes
     )
     compared = resolver.resolve("hvor stor er forskjellen?", same_topic)
     assert "2022 og 2023" in compared.standalone
-
-
-def test_words_the_previous_question_already_has_are_not_what_a_follow_up_changes(
-    resolver: FollowupResolver,
-) -> None:
-    history = _turns(
-        ("Hvor mange elever gikk på skolene i Asker høsten 2024?", "Det var 9 000 elever [1].")
-    )
-    found = resolver.resolve("Og skolene høsten 2023?", history)
-    assert found.slot == "year"
-    assert found.standalone == "Hvor mange elever gikk på skolene i Asker høsten 2023?"
-
-
-def test_a_group_follow_up_that_names_a_year_changes_the_year_too(
-    resolver: FollowupResolver,
-) -> None:
-    history = _turns(("Hvor høyt var sykefraværet blant kvinner i 2024?", "Det var 11 % [1]."))
-    found = resolver.resolve("og blant menn i 2023?", history)
-    assert found.slot == "group"
-    assert "Hvor høyt var sykefraværet blant menn i 2023?" in found.readings
-    assert all("2023" in reading and "2024" not in reading for reading in found.readings)
