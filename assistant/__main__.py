@@ -53,6 +53,8 @@ def format_answer(answer: Answer) -> str:
     elif answer.refused and answer.closest:
         lines += ["Nærmest i dokumentene / closest in the documents:"]
         lines += _source_lines(answer.closest, first=1)
+    if answer.suggested_question:
+        lines[1:1] = [f"Mente du / did you mean: {answer.suggested_question}", ""]
     if answer.notes:
         lines.append("")
         lines.extend(f"merk: {note}" for note in answer.notes)

@@ -20,6 +20,13 @@ A follow-up ("og året før?", "hva med Bærum?", "og blant jentene?", "hvem har
   the operation over the previous question's subject with the years and places of the last two
   questions.
 
+A short question that reads as new by its form (a few words of its own, no pronoun, no
+opening word: "hovedårsaken?", "hvem eier tomta?") stands as typed, since a new question after an
+unrelated one looks the same (docs/history.md, thirty-fifth sitting); it carries the reading with
+the conversation's topic added only as an *offer* (``Resolution.offered``): where the question as
+typed is refused and the reader would answer that reading, the service offers it as a question
+to ask instead ("Mente du …?"), and answers nothing the person did not ask.
+
 The resolver gives a preferred reading and alternatives; the service lets the reader judge
 them and keeps the one it is most confident about, and a learned gate
 (:mod:`assistant.followup_gate`) decides whether the question as typed, a new question after
@@ -157,6 +164,9 @@ class Resolution:
     standalone: str
     slot: Slot = "none"
     alternatives: tuple[str, ...] = ()
+    #: A question that stands as typed by its form but is short enough to lean on the
+    #: conversation: the reading with the conversation's topic, to offer, never to answer.
+    offered: str | None = None
 
     @property
     def readings(self) -> tuple[str, ...]:
@@ -255,7 +265,8 @@ class FollowupResolver:
         previous = Parsed.of(resolved[-1], self.places)
         slot = self._slot(new, resolved)
         if slot == "none":
-            return Resolution(question, question)
+            offered = _subject(question, new, topics[-1]).standalone if _short(new) else None
+            return Resolution(question, question, offered=offered)
         if slot == "compute":
             return self._compute(question, new, resolved, joined)
         if slot in ("year", "place"):
@@ -480,6 +491,12 @@ def _own_topic(typed: Parsed, topics: Sequence[str]) -> str:
     points back by a strong pronoun ("hvor mange av dem er ungdomsskoler?")."""
     strong = any(p.text.casefold() not in WEAK_PRONOUNS for p in typed.pronouns)
     return topics[-1] if strong and topics else _subject_phrase(typed)
+
+
+def _short(new: Parsed) -> bool:
+    """A question short enough to lean on the conversation though its form does not say so: a
+    few content words of its own, no pronoun, no opening word."""
+    return 0 < len(new.content) <= MAX_FOLLOWUP_CONTENT and not new.pronouns and not new.opening
 
 
 def _subject(question: str, new: Parsed, subject: str) -> Resolution:

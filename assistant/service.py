@@ -397,6 +397,9 @@ class AssistantService:
                 composition, computed = beside
         clock.mark("answer", t_answer)
         closest = composition.closest
+        offer = None
+        if composition.refused and not judged.question.asks_nothing:
+            offer = self._offer(question, standalone, history, filters)
         if sure == "unsure":  # where else the answer may stand
             limit = self.settings.unsure_alternatives
             closest = closest_citations(judged, limit, cited=composition.citations)
@@ -417,6 +420,7 @@ class AssistantService:
             computation=computed.computation if computed is not None else None,
             certainty=sure,
             certainty_score=score,
+            suggested_question=offer,
         )
         yield StreamEvent("answer", answer=answer)
 
@@ -477,6 +481,50 @@ class AssistantService:
         if resolution.slot == "none":
             return question, self._verdict(question, filters)
         return self._choose(resolution, filters)
+
+    def _offer(
+        self, question: str, asked: str, history: Sequence[Turn], filters: SearchFilters | None
+    ) -> str | None:
+        """For a question in a conversation that was refused as ``asked``: the reading of it
+        the reader would answer from the passage the previous answer quotes (the most confident
+        of the follow-up readings not asked and the reading with the conversation's topic), to
+        offer as a question to ask instead; None when there is none. It answers nothing: the
+        person chooses. (Readings answered from another passage were offered to new questions
+        after an unrelated one far more often than to follow-ups, and were seldom right there:
+        docs/history.md, thirty-sixth sitting.)"""
+        passage = self._previous_passage(history, filters) if history else None
+        if passage is None:
+            return None
+        resolution = self.followups().resolve(
+            question, history, lambda earlier: self._choose(earlier, filters)[0] == earlier.question
+        )
+        readings = (*resolution.readings, *filter(None, [resolution.offered]))
+        verdicts = [
+            (reading, self._verdict(reading, filters))
+            for reading in dict.fromkeys(readings)
+            if reading not in (question, asked)
+        ]
+        answered = [
+            (reading, judged)
+            for reading, judged in verdicts
+            if judged.answered and judged.ranked[0][0].chunk.id == passage
+        ]
+        if not answered:
+            return None
+        return max(answered, key=lambda pair: pair[1].confidence)[0]
+
+    def _previous_passage(
+        self, history: Sequence[Turn], filters: SearchFilters | None
+    ) -> str | None:
+        """The passage the previous question's answer quotes (the question replayed as it was
+        answered), or None when it was refused."""
+        users = [n for n, turn in enumerate(history) if turn.role == "user"]
+        if not users:
+            return None
+        last = users[-1]
+        previous = " ".join(history[last].content.split())
+        _, judged = self._understand(previous, history[:last], filters)
+        return judged.ranked[0][0].chunk.id if judged.answered else None
 
     def _choose(self, resolution: Resolution, filters: SearchFilters | None) -> tuple[str, Judged]:
         """The most confident reading of a follow-up, or the question as typed where the gate

@@ -98,6 +98,9 @@ class Answer:
     #: The certainty behind it: the probability, learned on the dev split, that the answer cites
     #: its evidence (:class:`assistant.reader.CertaintyModel`); None for a refusal.
     certainty_score: float | None = None
+    #: For a refused question in a conversation: a reading of it the reader would answer
+    #: (the conversation's topic added), offered as a question to ask instead.
+    suggested_question: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -135,6 +138,7 @@ class Answer:
                 "certainty_score": (
                     None if self.certainty_score is None else round(self.certainty_score, 4)
                 ),
+                "suggested_question": self.suggested_question,
             }
         )
         return out

@@ -16,7 +16,11 @@ Scoring, per question (conversations: per turn, with the earlier turns as histor
 * refused, evidence shown: of the answerable questions refused, how many got the evidence's
   passage among the closest passages the refusal shows (a refusal that still points the way);
   and of the answers marked unsure that were wrong, how many showed it among the passages where
-  the answer may stand instead.
+  the answer may stand instead;
+* offers: of the follow-up turns refused, how many offered a question to ask instead
+  (``Answer.suggested_question``), and of the offers, how many are right when asked (with the
+  same history, scored against the turn's own expected answer; an unanswerable turn's offer
+  is right only if asking it is refused too).
 
 The test split is scored in aggregate only: reports give rates per group, never a question's
 outcome (``--records`` writes them, for dev).
@@ -71,6 +75,8 @@ class Outcome:
     #: For an answerable question refused or answered unsure: the closest passages the answer
     #: shows (not its citations) hold the evidence.
     closest_has_evidence: bool | None = None
+    #: A refused turn that offered a question to ask instead: that question, asked, is right.
+    offer_right: bool | None = None
 
 
 def _cites(citations: Sequence[Citation], evidence: Sequence[str]) -> bool:
@@ -136,7 +142,11 @@ def run_item(
     for n, turn in enumerate(item["turns"], start=1):
         question = {**turn, "lang": item.get("lang", ""), "style": turn.get("style", "")}
         answer, ms = _ask(service, turn["question"], tuple(history), answerer)
-        out.append(score(question, answer, ms, f"{item['id']}#{n}"))
+        outcome = score(question, answer, ms, f"{item['id']}#{n}")
+        if answer.suggested_question:
+            offered, _ = _ask(service, answer.suggested_question, tuple(history), answerer)
+            outcome.offer_right = score(question, offered, 0.0, outcome.id).right
+        out.append(outcome)
         history += [Turn("user", turn["question"]), Turn("assistant", answer.answer)]
     return out
 
@@ -206,6 +216,13 @@ def summarize(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         ),
         "conversation_turns": _rate(turns, lambda o: o.right),
         "followup_turns": _rate([o for o in outcomes if is_followup(o)], lambda o: o.right),
+        "followup_refused_offered": _rate(
+            [o for o in outcomes if is_followup(o) and o.refused],
+            lambda o: o.offer_right is not None,
+        ),
+        "offers_right_when_asked": _rate(
+            [o for o in turns if o.offer_right is not None], lambda o: bool(o.offer_right)
+        ),
         **_certainty_rates([o for o in single if not o.refused and not o.error]),
     }
     for kind in sorted({o.kind for o in single if o.type == "compute"}):

@@ -1,5 +1,7 @@
 """A refusal that still helps: what was closest (as source cards, best sentence marked), what
-the documents cover, the filter the search was limited to, and a question to try instead.
+the documents cover, the filter the search was limited to, and a question to try instead: in a
+conversation, the service's offer first (``suggested_question``: the question read with the
+conversation's topic, which the reader would answer), else one about the closest section.
 
 The closest passages come from ``Answer.closest``; an older answer without them falls back to
 the first passages retrieval found (without a best sentence). The service's own pointer to the
@@ -32,6 +34,7 @@ TEXTS = {
         "try_general": "Prøv å spørre med andre ord, for eksempel med navnet på planen eller et "
         "årstall.",
         "suggest": "Hva står det om «{section}» i {title}?",
+        "offer": "Mente du:",
     },
     "en": {
         "filtered": "The search was limited to {filters}. Remove the limit to search all the "
@@ -40,6 +43,7 @@ TEXTS = {
         "try": "Try asking with the documents' own words, for example:",
         "try_general": "Try other words, for example the name of the plan or a year.",
         "suggest": "What does {title} say about “{section}”?",
+        "offer": "Did you mean:",
     },
 }
 
@@ -87,24 +91,34 @@ def suggestion(closest: Sequence[SourceView], language: str) -> str | None:
 
 
 def render_refusal_help(
-    closest: Sequence[SourceView], context: RefusalContext, prefix: str, language: str
+    closest: Sequence[SourceView],
+    context: RefusalContext,
+    prefix: str,
+    language: str,
+    offer: str | None = None,
 ) -> str:
-    """Everything after the refusal's first sentence."""
+    """Everything after the refusal's first sentence; ``offer``: the service's suggested
+    question, shown first as a button that asks it."""
     texts = TEXTS["en" if language == "en" else "no"]
     parts: list[str] = []
+    if offer:
+        parts.append(
+            f'<p class="asker-refusal-offer">{esc(texts["offer"])} <button type="button" '
+            f'class="asker-btn asker-ask">{esc(offer)}</button></p>'
+        )
     if context.filters:
         filters = texts["filtered"].format(filters=", ".join(context.filters))
         parts.append(f'<p class="asker-refusal-filter">{esc(filters)}</p>')
     if context.documents:
         covers = texts["covers"].format(documents="; ".join(context.documents))
         parts.append(f'<p class="asker-refusal-covers">{esc(covers)}</p>')
-    question = suggestion(closest, "en" if language == "en" else "no")
+    question = None if offer else suggestion(closest, "en" if language == "en" else "no")
     if question:
         parts.append(
             f'<p class="asker-refusal-try">{esc(texts["try"])} <button type="button" '
             f'class="asker-btn asker-ask">{esc(question)}</button></p>'
         )
-    else:
+    elif not offer:
         parts.append(f'<p class="asker-refusal-try">{esc(texts["try_general"])}</p>')
     parts.append(render_sources(closest, prefix, language, title=labels(language)["closest"]))
     return "".join(parts)

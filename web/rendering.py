@@ -187,7 +187,10 @@ def _answer_body(
     if answer.get("refused"):
         closest = closest_sources(answer)
         shown = refusal_text(text, bool(closest))
-        body = render_text(shown) + render_refusal_help(closest, context, prefix, language)
+        offer = answer.get("suggested_question")
+        body = render_text(shown) + render_refusal_help(
+            closest, context, prefix, language, offer if isinstance(offer, str) else None
+        )
         return body, shown
     names = {s.n: link_name(s, language) for s in sources}
     body = render_text(text, anchor_prefix=prefix, known=names.keys(), names=names)

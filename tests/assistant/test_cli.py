@@ -162,3 +162,25 @@ def test_ask_jsonl_bad_items_keep_their_id_and_do_not_stop_the_batch(runner: Cli
 def test_ask_without_question_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(main, ["ask"])
     assert result.exit_code == 2
+
+
+def test_a_refusal_that_offers_a_question_shows_it_first() -> None:
+    from assistant.__main__ import format_answer
+    from assistant.types import Answer
+
+    refusal = Answer(
+        question="Hvem har ansvaret?",
+        answer="Jeg finner ikke dette i dokumentene.",
+        refused=True,
+        answerer="extractive",
+        citations=(),
+        retrieved=(),
+        timings_ms={},
+        suggested_question="Hvem har ansvaret (biblioteket på Heggedal)?",
+    )
+    lines = format_answer(refusal).splitlines()
+    assert lines[0] == "Jeg finner ikke dette i dokumentene."
+    assert lines[1] == "Mente du / did you mean: Hvem har ansvaret (biblioteket på Heggedal)?"
+    assert "Mente du" not in format_answer(
+        Answer("q", "Svar [1].", False, "extractive", (), (), {})
+    )

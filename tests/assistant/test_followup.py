@@ -166,6 +166,20 @@ def test_a_question_that_names_its_own_subject_stands_alone(
     assert found.slot == "none" and found.standalone == question
 
 
+def test_a_short_question_that_reads_as_new_stands_as_typed_with_the_topic_offered(
+    resolver: FollowupResolver,
+) -> None:
+    found = resolver.resolve("Hvem har ansvaret?", SICK_LEAVE)
+    assert found.slot == "none" and found.standalone == "Hvem har ansvaret?"
+    assert found.readings == ("Hvem har ansvaret?",)
+    assert found.offered is not None and found.offered.startswith("Hvem har ansvaret (")
+    assert "sykefravær" in found.offered
+    # Nothing to offer: a question of many words of its own, or one read as a follow-up.
+    long = "Hvem har ansvaret for nye barnehager og skoler i kommunen?"
+    assert resolver.resolve(long, SICK_LEAVE).offered is None
+    assert resolver.resolve("og i 2023?", SICK_LEAVE).offered is None
+
+
 def test_no_history_means_no_rewrite(resolver: FollowupResolver) -> None:
     assert resolver.resolve("og i 2023?", []).standalone == "og i 2023?"
     assert resolve_followup("og i 2023?", [Turn("assistant", "Hei!")]) == "og i 2023?"

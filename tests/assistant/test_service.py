@@ -354,3 +354,44 @@ def test_the_quote_limits_reach_the_composer(built_index: BuiltIndex) -> None:
     settings = built_index.settings.model_copy(update=update)
     composer = AssistantService(settings, index=built_index.index).composer()
     assert (composer.adjacent_ratio, composer.item_chars, composer.list_items) == (0.7, 300, 3)
+
+
+SHORT_QUESTION = "Hvor mange mill. kroner i overskudd?"
+
+
+def test_a_refused_short_question_in_a_conversation_offers_its_reading_with_the_topic(
+    service: AssistantService,
+) -> None:
+    """A short question reads as new by its form, so it is answered as typed; refused so, it
+    offers the reading with the conversation's topic that the reader would answer, and asking
+    that offer answers it. Nothing is offered outside a conversation or for an answer."""
+    history = [
+        Turn("user", "Hva var netto driftsresultat i 2024?"),
+        Turn("assistant", "Netto driftsresultat ble ca. 250 mill. kroner i 2024 [1]."),
+    ]
+    answer = service.ask(SHORT_QUESTION, history=history)
+    assert answer.refused and answer.standalone_question is None
+    assert answer.suggested_question is not None
+    assert "driftsresultat" in answer.suggested_question
+    assert answer.to_dict()["suggested_question"] == answer.suggested_question
+    asked = service.ask(answer.suggested_question, history=history)
+    assert not asked.refused and "250 mill. kroner" in asked.answer
+    assert service.ask(SHORT_QUESTION).suggested_question is None
+    assert asked.suggested_question is None
+
+
+def test_an_offer_stands_in_the_passage_the_previous_answer_quotes(
+    service: AssistantService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a refused question there is no passage to go on from, so nothing is offered; and a
+    reading answered from another passage than the previous answer's is not offered."""
+    refused = [Turn("user", "Hva koster en pizza?"), Turn("assistant", "Jeg finner ikke dette.")]
+    assert service.ask("Hvem har ansvaret?", history=refused).suggested_question is None
+    answered = [
+        Turn("user", "Når åpnet biblioteket på Heggedal?"),
+        Turn("assistant", "Biblioteket åpnet 14. mars 2023 [1]."),
+    ]
+    offer = service.ask("Hvem har ansvaret?", history=answered).suggested_question
+    assert offer is not None and "biblioteket" in offer
+    monkeypatch.setattr(service, "_previous_passage", lambda history, filters: "another-passage")
+    assert service.ask("Hvem har ansvaret?", history=answered).suggested_question is None

@@ -23,10 +23,15 @@ class ScriptedService:
     for questions that name "nær", another one otherwise."""
 
     def __init__(
-        self, script: dict[str, tuple[str, Certainty]], alternatives: bool = False
+        self,
+        script: dict[str, tuple[str, Certainty]],
+        alternatives: bool = False,
+        offers: dict[str, str] | None = None,
     ) -> None:
         self.script = script
         self.alternatives = alternatives
+        self.offers = offers or {}
+        self.asked: list[tuple[str, int]] = []
 
     def ask(
         self,
@@ -37,6 +42,7 @@ class ScriptedService:
         question_id: str | None = None,
     ) -> Answer:
         text, certainty = self.script.get(question, ("", "unsure"))
+        self.asked.append((question, len(history)))
         return Answer(
             question=question,
             answer=text or "Dokumentene svarer ikke på dette.",
@@ -49,6 +55,7 @@ class ScriptedService:
             closest=(_passage(EVIDENCE if "nær" in question else "Noe annet."),)
             if not text or self.alternatives
             else (),
+            suggested_question=None if text else self.offers.get(question),
         )
 
 
@@ -100,3 +107,23 @@ def test_a_wrong_unsure_answer_that_shows_the_evidence_elsewhere_is_counted() ->
     )
     summary = run_split(items, service, "dev").summary()
     assert summary["unsure_wrong_closest_has_evidence"] == {"n": 2, "rate": 0.5}
+
+
+def test_offers_of_refused_follow_ups_are_asked_and_scored() -> None:
+    """Three refused follow-ups: one offers a question answered right, one a question answered
+    wrong, one nothing. Each offer is asked with the conversation's history."""
+    turns = [
+        {"question": "først", "followup": "first", "type": "number", "answers": ["12"]},
+        {"question": "og a?", "followup": "subject", "type": "number", "answers": ["12"]},
+        {"question": "og b?", "followup": "subject", "type": "number", "answers": ["12"]},
+        {"question": "og c?", "followup": "subject", "type": "number", "answers": ["12"]},
+    ]
+    service = ScriptedService(
+        {"først": ("Det var 12 [1].", "sure"), "a med tema?": ("Det var 12 [1].", "sure"),
+         "b med tema?": ("Det var 14 [1].", "sure")},
+        offers={"og a?": "a med tema?", "og b?": "b med tema?"},
+    )  # fmt: skip
+    summary = run_split([{"id": "c1", "turns": turns}], service, "dev").summary()
+    assert summary["followup_refused_offered"] == {"n": 3, "rate": round(2 / 3, 4)}
+    assert summary["offers_right_when_asked"] == {"n": 2, "rate": 0.5}
+    assert ("a med tema?", 2) in service.asked and ("b med tema?", 4) in service.asked

@@ -333,6 +333,22 @@ def test_refusal_shows_the_closest_passages_and_what_to_try() -> None:
     assert _copy_texts(html)[-1] == "Jeg finner ikke dette i dokumentene."
 
 
+def test_refusal_in_a_conversation_offers_the_suggested_question_first() -> None:
+    answer = FakeService().ask("Hva koster en pizza?").to_dict()
+    answer["suggested_question"] = "Hva koster en pizza (sykefravær i 2024)?"
+    html = render_answer(answer, "r")
+    _no_live_markup(html)
+    offer = html.index(
+        '<p class="asker-refusal-offer">Mente du: <button type="button" '
+        'class="asker-btn asker-ask">Hva koster en pizza (sykefravær i 2024)?'
+    )
+    assert offer < html.index("Nærmest i dokumentene")
+    assert "Hva står det om «Sykefravær»" not in html  # one question to try, the offer
+    assert _copy_texts(html)[-1] == "Jeg finner ikke dette i dokumentene."
+    answer["suggested_question"] = "<b>x</b>"
+    assert "&lt;b&gt;x&lt;/b&gt;" in render_answer(answer, "r")
+
+
 def test_refusal_of_an_older_answer_uses_the_retrieved_passages() -> None:
     answer = FakeService().ask("Hva koster en pizza?").to_dict()
     del answer["closest"]
