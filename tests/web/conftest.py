@@ -131,11 +131,16 @@ def sick_leave_chunk() -> Chunk:
     )
 
 
+#: What the fake offers to ask instead of a refused question in a conversation.
+OFFERED_QUESTION = "Hva koster klimaplanen (klimagassutslippene innen 2030)?"
+
+
 class FakeService:
     """Deterministic stand-in for AssistantService.
 
     * questions containing "pizza" are refused, with the sick-leave table and the climate
-      passage as the closest passages;
+      passage as the closest passages; in a conversation the refusal offers
+      :data:`OFFERED_QUESTION` to ask instead;
     * questions containing "sykefravær" get an indicator series and cite the sick-leave table
       (value "8,0 %" of 2024, which also stands in 2022's column);
     * every other question gets a two-sentence answer citing [1] (a climate passage) and
@@ -218,7 +223,7 @@ class FakeService:
         self.calls.append({"question": question, "history": list(history), "filters": filters})
         language = "en" if question.lower().startswith(("how", "what", "when")) else "no"
         if "pizza" in question.lower():
-            return self._refusal(question, language)
+            return self._refusal(question, language, offer=bool(history))
         c1 = make_chunk(1, KLIMA_TEXT)
         # Passage [2] carries markup that tries to run script when the question does (so the
         # escaping of documents is tested), and plain text otherwise.
@@ -273,7 +278,7 @@ class FakeService:
             closest=() if indicator else (Citation(1, sick_leave_chunk(), SICK_LEAVE_SENTENCE),),
         )
 
-    def _refusal(self, question: str, language: Any) -> Answer:
+    def _refusal(self, question: str, language: Any, offer: bool = False) -> Answer:
         closest = (
             Citation(1, sick_leave_chunk(), SICK_LEAVE_SENTENCE, confidence=0.31),
             Citation(2, make_chunk(1, KLIMA_TEXT), "Mye skal skje fram mot 2030.", confidence=0.2),
@@ -288,6 +293,7 @@ class FakeService:
             timings_ms={"total": 1.0},
             language=language,
             closest=closest,
+            suggested_question=OFFERED_QUESTION if offer else None,
         )
 
     def ask(

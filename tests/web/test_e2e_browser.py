@@ -22,7 +22,14 @@ import httpx
 import pytest
 
 from tests.conftest import build_pdf
-from tests.web.conftest import DOCUMENTS, SICK_LEAVE_PAGE, FakeService, RunningApp, start_app
+from tests.web.conftest import (
+    DOCUMENTS,
+    OFFERED_QUESTION,
+    SICK_LEAVE_PAGE,
+    FakeService,
+    RunningApp,
+    start_app,
+)
 from vectorstore.settings import load_settings
 from web.feedback import FeedbackStore
 
@@ -382,6 +389,24 @@ def test_refusal_shows_closest_cards_and_names_the_filter(ui: Page) -> None:
     answer.locator("button.asker-ask").click()
     ui.wait_answers(2)
     assert "Hva står det om «Sykefravær»" in page.locator("#chat .asker-q").last.inner_text()
+
+
+@needs_fake
+def test_a_refusal_in_a_conversation_offers_a_question_that_asks_itself(
+    ui: Page, server: RunningApp
+) -> None:
+    ui.ask(QUESTION)
+    ui.wait_answers(1)
+    ui.ask("Hva koster en pizza?")
+    ui.wait_answers(2)
+    answer = ui.last_answer()
+    offer = answer.locator(".asker-refusal-offer button.asker-ask")
+    assert offer.inner_text() == OFFERED_QUESTION and "Mente du:" in answer.inner_text()
+    offer.click()
+    ui.wait_answers(3)
+    assert OFFERED_QUESTION in ui.page.locator("#chat .asker-q").last.inner_text()
+    call = server.service.calls[-1]
+    assert call["question"] == OFFERED_QUESTION and len(call["history"]) == 4
 
 
 def test_filter_chip_removed_and_new_conversation_clears(ui: Page) -> None:
