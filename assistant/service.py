@@ -475,12 +475,18 @@ class AssistantService:
         The earlier turns are replayed with the same decisions, as they were answered."""
         if not history:
             return question, self._verdict(question, filters)
-        resolution = self.followups().resolve(
-            question, history, lambda earlier: self._choose(earlier, filters)[0] == earlier.question
-        )
+        resolution = self._resolve(question, history, filters)
         if resolution.slot == "none":
             return question, self._verdict(question, filters)
         return self._choose(resolution, filters)
+
+    def _resolve(
+        self, question: str, history: Sequence[Turn], filters: SearchFilters | None
+    ) -> Resolution:
+        """The follow-up resolution, its replay deciding each earlier turn as it was answered."""
+        return self.followups().resolve(
+            question, history, lambda earlier: self._choose(earlier, filters)[0] == earlier.question
+        )
 
     def _offer(
         self, question: str, asked: str, history: Sequence[Turn], filters: SearchFilters | None
@@ -495,9 +501,7 @@ class AssistantService:
         passage = self._previous_passage(history, filters) if history else None
         if passage is None:
             return None
-        resolution = self.followups().resolve(
-            question, history, lambda earlier: self._choose(earlier, filters)[0] == earlier.question
-        )
+        resolution = self._resolve(question, history, filters)
         readings = (*resolution.readings, *filter(None, [resolution.offered]))
         verdicts = [
             (reading, self._verdict(reading, filters))

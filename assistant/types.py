@@ -98,8 +98,8 @@ class Answer:
     #: The certainty behind it: the probability, learned on the dev split, that the answer cites
     #: its evidence (:class:`assistant.reader.CertaintyModel`); None for a refusal.
     certainty_score: float | None = None
-    #: For a refused question in a conversation: a reading of it the reader would answer
-    #: (the conversation's topic added), offered as a question to ask instead.
+    #: For a refused question in a conversation: a reading of it that the reader would answer
+    #: from the passage the previous answer quoted, offered as a question to ask instead.
     suggested_question: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
