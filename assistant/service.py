@@ -47,8 +47,9 @@ from assistant.compose import (
 )
 from assistant.compute import Computer
 from assistant.compute_answer import ComputedText, render
+from assistant.context_reader import ContextReader, Quote
 from assistant.contradiction_notes import OtherSide, contradiction_note
-from assistant.followup import Cooccurrence, FollowupResolver, Resolution
+from assistant.followup import Cooccurrence, FollowupResolver, Resolution, Slot
 from assistant.followup_gate import FollowupGate, gate_features
 from assistant.grounding import Source, ground
 from assistant.operands import HOME_KEY
@@ -151,6 +152,7 @@ class AssistantService:
         self._computer: tuple[str, Computer] | None = None
         self._followups: tuple[str, FollowupResolver] | None = None
         self._gate: FollowupGate | None = None
+        self._context_reader: ContextReader | None = None
         self._trend_reading: TrendReading | None = None
         self._contradictions: tuple[str, list[Contradiction]] | None = None
         self._verdicts: OrderedDict[tuple[str, str, SearchFilters | None], Judged] = OrderedDict()
@@ -239,6 +241,17 @@ class AssistantService:
             if self._gate is None:
                 self._gate = FollowupGate.load(self.settings.followup_gate)
             return self._gate
+
+    def context_reader(self) -> ContextReader | None:
+        """The learned context reader (:mod:`assistant.context_reader`); None when none is
+        configured or its path is no file."""
+        path = self.settings.context_reader
+        if path is None or not Path(path).is_file():
+            return None
+        with self._lock:
+            if self._context_reader is None:
+                self._context_reader = ContextReader.load(Path(path))
+            return self._context_reader
 
     def trend_beside(self) -> TrendBeside | None:
         """The stage that shows a trend beside an answer (:mod:`assistant.trend_beside`); None
@@ -472,13 +485,27 @@ class AssistantService:
         readings (:class:`assistant.followup.FollowupResolver`) are judged and the most
         confident is kept; the question as typed is judged too, and the learned gate
         (:mod:`assistant.followup_gate`) decides whether it was a new question after all.
-        The earlier turns are replayed with the same decisions, as they were answered."""
+        The earlier turns are replayed with the same decisions, as they were answered. In a
+        conversation, a verdict that refuses is judged again by the context reader against
+        what the previous answer quoted; an answer the reader gives stands."""
+        standalone, judged, slot = self.read_alone(question, history, filters)
+        reader = self.context_reader() if history and not judged.answered else None
+        quote = self.previous_quote(history, filters) if reader is not None else None
+        if reader is None or quote is None:
+            return standalone, judged
+        return standalone, reader.run(judged, self._verdict(question, filters), quote, slot)
+
+    def read_alone(
+        self, question: str, history: Sequence[Turn] = (), filters: SearchFilters | None = None
+    ) -> tuple[str, Judged, Slot]:
+        """The question as it stands alone, the reader's verdict on it (before the context
+        reader) and the slot the resolver read the question as changing."""
         if not history:
-            return question, self._verdict(question, filters)
+            return question, self._verdict(question, filters), "none"
         resolution = self._resolve(question, history, filters)
         if resolution.slot == "none":
-            return question, self._verdict(question, filters)
-        return self._choose(resolution, filters)
+            return question, self._verdict(question, filters), "none"
+        return (*self._choose(resolution, filters), resolution.slot)
 
     def _resolve(
         self, question: str, history: Sequence[Turn], filters: SearchFilters | None
@@ -498,8 +525,8 @@ class AssistantService:
         person chooses. (Readings answered from another passage were offered to new questions
         after an unrelated one far more often than to follow-ups, and were seldom right there:
         docs/history.md, thirty-sixth sitting.)"""
-        passage = self._previous_passage(history, filters) if history else None
-        if passage is None:
+        quote = self.previous_quote(history, filters) if history else None
+        if quote is None:
             return None
         resolution = self._resolve(question, history, filters)
         readings = (*resolution.readings, *filter(None, [resolution.offered]))
@@ -511,16 +538,16 @@ class AssistantService:
         answered = [
             (reading, judged)
             for reading, judged in verdicts
-            if judged.answered and judged.ranked[0][0].chunk.id == passage
+            if judged.answered and judged.ranked[0][0].chunk.id == quote.chunk_id
         ]
         if not answered:
             return None
         return max(answered, key=lambda pair: pair[1].confidence)[0]
 
-    def _previous_passage(
-        self, history: Sequence[Turn], filters: SearchFilters | None
-    ) -> str | None:
-        """The passage the previous question's answer quotes (the question replayed as it was
+    def previous_quote(
+        self, history: Sequence[Turn], filters: SearchFilters | None = None
+    ) -> Quote | None:
+        """What the previous question's answer quotes first (the question replayed as it was
         answered), or None when it was refused."""
         users = [n for n, turn in enumerate(history) if turn.role == "user"]
         if not users:
@@ -528,7 +555,10 @@ class AssistantService:
         last = users[-1]
         previous = " ".join(history[last].content.split())
         _, judged = self._understand(previous, history[:last], filters)
-        return judged.ranked[0][0].chunk.id if judged.answered else None
+        if not judged.answered:
+            return None
+        best = judged.ranked[0][0]
+        return Quote(best.chunk.id, best.index)
 
     def _choose(self, resolution: Resolution, filters: SearchFilters | None) -> tuple[str, Judged]:
         """The most confident reading of a follow-up, or the question as typed where the gate

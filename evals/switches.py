@@ -4,9 +4,9 @@ In a chat, the next question is often a new one ("Hvor mange ansatte har Oppveks
 question on sick leave), and the follow-up resolver (:mod:`assistant.followup`) must not read it
 as a follow-up of the previous question. Each standalone question of a split is asked right
 after another question of the split, drawn by a seeded generator from another page, and scored
-against the same question asked alone. An answer the service gave to the question as typed (no
-``standalone_question``) is the answer it gives alone, so only the questions it resolved are
-asked a second time.
+against the same question asked alone. Every question is asked alone as well: even one answered
+as typed can be answered otherwise after another (the context reader judges a refused turn
+against what the previous answer quoted).
 
 Conversations are measured the same way: each is asked right after an unrelated standalone
 question (:func:`conversation_pairs`), and its follow-up turns are scored against the same
@@ -93,9 +93,7 @@ def run_switch(
 ) -> SwitchOutcome:
     after = service.ask(item["question"], _asked(previous, service, answerer), answerer=answerer)
     right_after = score(item, after, 0.0, str(item["id"])).right
-    alone = after
-    if after.standalone_question is not None:
-        alone = service.ask(item["question"], (), answerer=answerer)
+    alone = service.ask(item["question"], (), answerer=answerer)
     outcome = score(item, alone, 0.0, str(item["id"]))
     return SwitchOutcome(
         str(item["id"]),

@@ -154,6 +154,12 @@ class Settings(BaseSettings):
         description="The gate's probability that the question as typed is answered better "
         "than its reading, from which the question as typed is answered.",
     )
+    context_reader: Path | None = Field(
+        REPO_ROOT / "assistant" / "context_reader.json",
+        description="The learned context reader that re-scores a conversation's question's "
+        "candidates against what the previous answer quoted, with its own threshold "
+        "(`python -m training.context_reader`). None (or a missing file): the reader alone.",
+    )
     trend_reading: Path | None = Field(
         REPO_ROOT / "assistant" / "trend_reading.json",
         description="The learned reading of a question that asks how a figure developed "

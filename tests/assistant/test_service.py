@@ -8,10 +8,12 @@ conftest; everything else (ingest, index, candidates, features, composing) is th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.context_reader import Quote
 from assistant.reader import CertaintyModel, Reader, statement_key
 from assistant.service import AssistantService
 from assistant.types import Answer, StreamEvent, TimeBudgetExceeded, Turn
@@ -393,5 +395,58 @@ def test_an_offer_stands_in_the_passage_the_previous_answer_quotes(
     ]
     offer = service.ask("Hvem har ansvaret?", history=answered).suggested_question
     assert offer is not None and "biblioteket" in offer
-    monkeypatch.setattr(service, "_previous_passage", lambda history, filters: "another-passage")
+    monkeypatch.setattr(
+        service, "previous_quote", lambda history, filters=None: Quote("another-passage", -1)
+    )
     assert service.ask("Hvem har ansvaret?", history=answered).suggested_question is None
+
+
+def _context_reader(path: Path, weights: dict[str, float], intercept: float = 0.0) -> Path:
+    from assistant.context_reader import CONTEXT_FEATURES, ContextReader
+
+    n = len(CONTEXT_FEATURES)
+    coef = tuple(weights.get(name, 0.0) for name in CONTEXT_FEATURES)
+    ContextReader((0.0,) * n, (1.0,) * n, coef, intercept, 0.5, 20).save(path)
+    return path
+
+
+def test_the_context_reader_judges_a_refused_conversation_turn_against_the_previous_quote(
+    make_service: ServiceFactory, tmp_path: Path
+) -> None:
+    """The reader refuses "Hvem har ansvaret for det?"; a context reader that trusts the
+    previous answer's quote answers it from that sentence, one that trusts nothing keeps the
+    refusal. An answer the reader gives ("og i 2021 da?") stands whatever the context reader
+    would say, and it never judges a question asked alone or after a refused answer."""
+    first = "Hva var sykefraværsprosenten i 2022?"
+    alone = make_service(context_reader=None)
+    previous = alone.ask(first)
+    assert not previous.refused
+    history = [Turn("user", first), Turn("assistant", previous.answer)]
+    pronoun = "Hvem har ansvaret for det?"
+    assert alone.ask(pronoun, history=history).refused
+    trusting = make_service(
+        context_reader=_context_reader(tmp_path / "t.json", {"quoted_candidate": 9.0}, -4.0)
+    )
+    follow = trusting.ask(pronoun, history=history)
+    assert not follow.refused
+    quoted = previous.citations[0]
+    assert follow.citations[0].supporting_sentence == quoted.supporting_sentence
+    assert follow.citations[0].chunk.id == quoted.chunk.id
+    doubting = make_service(context_reader=_context_reader(tmp_path / "d.json", {}, -9.0))
+    assert doubting.ask(pronoun, history=history).refused
+    year = "og i 2021 da?"
+    assert doubting.ask(year, history=history).answer == alone.ask(year, history=history).answer
+    assert doubting.ask(first).answer == previous.answer
+    refused = [Turn("user", "Hva koster en pizza?"), Turn("assistant", "Jeg finner ikke dette.")]
+    assert (
+        trusting.ask(pronoun, history=refused).answer == alone.ask(pronoun, history=refused).answer
+    )
+
+
+def test_a_context_reader_path_that_is_no_file_means_the_reader_alone(
+    make_service: ServiceFactory, tmp_path: Path
+) -> None:
+    assert make_service(context_reader=tmp_path).context_reader() is None  # a folder ("" is ".")
+    assert make_service(context_reader=tmp_path / "missing.json").context_reader() is None
+    path = _context_reader(tmp_path / "c.json", {"near_quote": 1.0})
+    assert make_service(context_reader=path).context_reader() is not None
