@@ -28,6 +28,7 @@ from pathlib import Path
 
 from assistant.candidates import Candidate
 from assistant.followup import Slot
+from assistant.logistic import probability
 from assistant.reader import Judged
 
 #: The resolver's slots (``none``: the question was not read as a follow-up).
@@ -134,14 +135,7 @@ class ContextReader:
 
     def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
         """The probability that each candidate answers, from its feature row."""
-        out = []
-        for row in rows:
-            z = self.intercept + sum(
-                c * (x - m) / s
-                for c, x, m, s in zip(self.coef, row, self.mean, self.scale, strict=True)
-            )
-            out.append(1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z)))))
-        return out
+        return [probability(row, self.mean, self.scale, self.coef, self.intercept) for row in rows]
 
     def run(self, judged: Judged, typed: Judged, quote: Quote, slot: Slot) -> Judged:
         """``judged`` with its best ``depth`` candidates re-scored and ordered by the context

@@ -14,12 +14,12 @@ which of the two answers was right. Inference is a dot product; no model is load
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from assistant.followup import Parsed, Slot
+from assistant.logistic import probability
 from vectorstore.language import WEAK_PRONOUNS
 
 #: The slots a reading can fill (one feature each).
@@ -79,11 +79,7 @@ class FollowupGate:
 
     def typed_probability(self, row: Sequence[float]) -> float:
         """The probability that the question as typed is answered better than its reading."""
-        z = self.intercept + sum(
-            c * (x - m) / s
-            for c, x, m, s in zip(self.coef, row, self.mean, self.scale, strict=True)
-        )
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+        return probability(row, self.mean, self.scale, self.coef, self.intercept)
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")

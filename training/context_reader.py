@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from assistant.context_reader import CONTEXT_FEATURES, ContextReader, Placed, context_features
 from assistant.followup import Slot
+from assistant.logistic import fit_standardised
 from assistant.types import Turn
 
 REPO = Path(__file__).resolve().parent.parent
@@ -177,24 +178,11 @@ def _slot(name: str) -> Slot:
 
 def fit_model(rows: Sequence[TurnRow], threshold: float = 0.5) -> ContextReader:
     """A logistic regression on every candidate of the rows (label: it holds the evidence)."""
-    from sklearn.linear_model import LogisticRegression
-
     x, y = _matrix(rows)
     if len(set(y.tolist())) < 2:
         raise ValueError("the context reader needs candidates with and without the evidence")
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y)
-    return ContextReader(
-        tuple(float(v) for v in mean),
-        tuple(float(v) for v in scale),
-        tuple(float(v) for v in model.coef_[0]),
-        float(model.intercept_[0]),
-        threshold,
-        DEPTH,
-        CONTEXT_FEATURES,
-    )
+    fit = fit_standardised(x, y, C=1.0, max_iter=5000)
+    return ContextReader(*fit, threshold, DEPTH, CONTEXT_FEATURES)
 
 
 def matched_threshold(rows: Sequence[TurnRow], best: Sequence[float]) -> float:

@@ -28,6 +28,7 @@ import numpy as np
 
 from assistant.followup import Slot
 from assistant.followup_gate import GATE_FEATURES, FollowupGate, gate_features
+from assistant.logistic import fit_standardised
 from assistant.types import Turn
 
 #: Where the shipped gate lives (the default of ``Settings.followup_gate``).
@@ -98,25 +99,13 @@ def collect_rows(service: Any, items: Sequence[dict[str, Any]], seed: int = 0) -
 def fit_gate(rows: Sequence[GateRow]) -> FollowupGate:
     """A logistic regression on the rows where exactly one answer was right (label: the
     question as typed was)."""
-    from sklearn.linear_model import LogisticRegression
-
     telling = [r for r in rows if r.typed_right != r.reading_right]
     if len({r.typed_right for r in telling}) < 2:
         raise ValueError("the gate needs rows where each of the two answers was the right one")
     x = np.array([r.features for r in telling], dtype=np.float64)
     y = np.array([r.typed_right for r in telling], dtype=np.int64)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
-    model.fit((x - mean) / scale, y)
-    return FollowupGate(
-        tuple(float(v) for v in mean),
-        tuple(float(v) for v in scale),
-        tuple(float(v) for v in model.coef_[0]),
-        float(model.intercept_[0]),
-        GATE_FEATURES,
-    )
+    fit = fit_standardised(x, y, C=1.0, class_weight="balanced", max_iter=1000)
+    return FollowupGate(*fit, GATE_FEATURES)
 
 
 def read_rows(path: Path) -> list[GateRow]:
