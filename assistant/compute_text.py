@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from assistant.compute import Computation
 from assistant.operands import Operand
-from assistant.types import Citation, Language
+from assistant.types import Citation, Language, UsedValue
 from vectorstore.language import terms, words
 from vectorstore.numbers import decimal_places, format_decimal
 
@@ -70,27 +71,38 @@ def citations_of(
 ) -> tuple[dict[int, int], tuple[Citation, ...]]:
     """One citation per passage, numbered in the order the operands use them; a passage among
     the ``cited`` ones (an answer this computation is shown beside) keeps its number and is not
-    cited again, the others are numbered after them."""
+    cited again, the others are numbered after them. A passage that gives several operands (two
+    years of one row) carries the later ones as ``other_values``, so that each is marked."""
     numbers: dict[str, int] = {c.chunk.id: c.n for c in cited}
     first = max(numbers.values(), default=0) + 1
-    out: list[Citation] = []
+    made: dict[str, Citation] = {}
     index: dict[int, int] = {}
     for i, op in enumerate(ops):
         chunk = op.candidate.chunk
-        if chunk.id not in numbers:
-            numbers[chunk.id] = first + len(out)
-            out.append(
-                Citation(
-                    numbers[chunk.id],
-                    chunk,
-                    op.candidate.text,
-                    value=op.text,
-                    value_year=op.year,
-                    confidence=op.probability,
-                )
+        if chunk.id in made:
+            made[chunk.id] = _also_used(made[chunk.id], op)
+        elif chunk.id not in numbers:
+            numbers[chunk.id] = first + len(made)
+            made[chunk.id] = Citation(
+                numbers[chunk.id],
+                chunk,
+                op.candidate.text,
+                value=op.text,
+                value_year=op.year,
+                confidence=op.probability,
             )
         index[i] = numbers[chunk.id]
-    return index, tuple(out)
+    return index, tuple(made.values())
+
+
+def _also_used(citation: Citation, op: Operand) -> Citation:
+    """``citation`` with ``op``'s value among its other values (once)."""
+    used = UsedValue(op.text, op.year, op.candidate.text)
+    known = {(citation.value, citation.value_year, citation.supporting_sentence)}
+    known |= {(u.value, u.year, u.row) for u in citation.other_values}
+    if (used.value, used.year, used.row) in known:
+        return citation
+    return replace(citation, other_values=(*citation.other_values, used))
 
 
 def tag_of(c: Computation, i: int, question: str) -> str:

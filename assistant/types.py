@@ -35,6 +35,19 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class UsedValue:
+    """One more value an answer used from a table passage: as printed, its column's year, and
+    the row or sentence it stands in (a calculation over two years of one row uses two)."""
+
+    value: str
+    year: int | None = None
+    row: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "year": self.year, "row": self.row}
+
+
+@dataclass(frozen=True)
 class Citation:
     """The passage behind a ``[n]`` marker in an answer."""
 
@@ -48,6 +61,9 @@ class Citation:
     value_year: int | None = None
     #: The reader's probability that ``supporting_sentence`` answers the question (0..1).
     confidence: float | None = None
+    #: The other values the answer used from this passage (after ``value``), so that the page
+    #: marks every cell a calculation read.
+    other_values: tuple[UsedValue, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         c = self.chunk
@@ -66,6 +82,7 @@ class Citation:
             "value": self.value,
             "value_year": self.value_year,
             "confidence": None if self.confidence is None else round(self.confidence, 4),
+            "other_values": [used.to_dict() for used in self.other_values],
         }
 
 

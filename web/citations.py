@@ -28,6 +28,18 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
+def _other_values(data: Any) -> tuple[tuple[str, int | None, str], ...]:
+    """``other_values`` of a citation's dict; entries that are not mappings with a value are
+    left out (answers saved before the field existed have none)."""
+    if not isinstance(data, (list, tuple)):
+        return ()
+    return tuple(
+        (str(item["value"]), _int_or_none(item.get("year")), str(item.get("row") or ""))
+        for item in data
+        if isinstance(item, Mapping) and item.get("value")
+    )
+
+
 @dataclass(frozen=True)
 class SourceView:
     """One source card's content."""
@@ -46,6 +58,8 @@ class SourceView:
     #: For a table passage: the printed value the answer used and its column's year.
     value: str = ""
     value_year: int | None = None
+    #: The other values the answer used from this passage: (value, year, row or sentence).
+    other_values: tuple[tuple[str, int | None, str], ...] = ()
     context_before: str = ""
     context_after: str = ""
     #: Where the original can be opened (a PDF at the page, or the web page), if anywhere.
@@ -69,6 +83,7 @@ class SourceView:
             sentence=str(data.get("supporting_sentence") or ""),
             value=str(data.get("value") or ""),
             value_year=_int_or_none(data.get("value_year")),
+            other_values=_other_values(data.get("other_values")),
             context_before=str(data.get("context_before") or "").strip(),
             context_after=str(data.get("context_after") or "").strip(),
             href=str(data["href"]) if data.get("href") else None,

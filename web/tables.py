@@ -4,7 +4,8 @@ PDF-to-text turns a table into lines ("Sykefravær 8,1 % 8,9 % 8,4 % 8,0 %"); th
 pipeline's own reader (:func:`ingest.tables.find_tables`) finds the rows and columns again.
 The used cell is the one in the column of the citation's ``value_year`` whose printed value is
 the citation's ``value`` (in the row the supporting sentence names, when several rows have it),
-never simply the first equal number. Text of the passage that is not a table row (headings,
+never simply the first equal number; a calculation's other values from the same passage
+(``other_values``) are marked the same way. Text of the passage that is not a table row (headings,
 rows the reader could not split into cells) is shown as text, so nothing is hidden.
 """
 
@@ -75,26 +76,35 @@ def find_hit(table: TableSpan, value: str, value_year: int | None, sentence: str
     return Hit(named[0], None) if named else None
 
 
-def _row_html(row: TableRow, hit_column: int | None, is_hit: bool, used: str) -> str:
+def find_hits(table: TableSpan, source: SourceView) -> list[Hit]:
+    """Every cell the answer used: its value's, then each of its other values' (a calculation
+    over two years of one row marks both)."""
+    wanted = [(source.value, source.value_year, source.sentence), *source.other_values]
+    hits = [find_hit(table, value, year, row) for value, year, row in wanted]
+    return list(dict.fromkeys(hit for hit in hits if hit is not None))
+
+
+def _row_html(row: TableRow, hit_columns: set[int | None] | None, used: str) -> str:
+    """A row; ``hit_columns`` are its used cells (None: the row is used, no cell of it)."""
     label = esc(row.label) + (f" <small>({esc(row.target)})</small>" if row.target else "")
     cells = []
     for i, text in enumerate(_cells(row)):
-        if is_hit and i == hit_column:
+        if hit_columns is not None and i in hit_columns:
             cells.append(f'<td class="asker-hit" title="{esc(used)}"><mark>{esc(text)}</mark></td>')
         else:
             cells.append(f"<td>{esc(text)}</td>")
-    row_class = ' class="asker-hit-row"' if is_hit else ""
+    row_class = ' class="asker-hit-row"' if hit_columns is not None else ""
     return f'<tr{row_class}><th scope="row">{label}</th>{"".join(cells)}</tr>'
 
 
-def render_table(table: TableSpan, hit: Hit | None, language: str | None = "no") -> str:
+def render_table(table: TableSpan, hits: Sequence[Hit], language: str | None = "no") -> str:
     lab = labels(language)
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in _columns(table))
+    by_row: dict[int, set[int | None]] = {}
+    for hit in hits:
+        by_row.setdefault(hit.row, set()).add(hit.column)
     rows = "".join(
-        _row_html(
-            row, hit.column if hit else None, hit is not None and hit.row == i, lab["used_value"]
-        )
-        for i, row in enumerate(table.rows)
+        _row_html(row, by_row.get(i), lab["used_value"]) for i, row in enumerate(table.rows)
     )
     caption = f"<caption>{esc(table.title)}</caption>" if table.title else ""
     return (
@@ -132,8 +142,7 @@ def render_table_passage(source: SourceView, language: str | None = "no") -> str
         before = text[pos : table.start].strip()
         if before:
             parts.append(paragraphs(esc(before)))
-        hit = find_hit(table, source.value, source.value_year, source.sentence)
-        parts.append(render_table(table, hit, language))
+        parts.append(render_table(table, find_hits(table, source), language))
         rest = _leftover(text, table)
         if rest:
             parts.append(f'<div class="asker-table-rest">{paragraphs(esc(rest))}</div>')

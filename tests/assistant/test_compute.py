@@ -123,6 +123,27 @@ def test_percent_minus_percent_over_two_years_is_percentage_points(
     assert shown.computation["result_text"] == "2,3 prosentpoeng"
 
 
+def test_both_years_of_one_row_are_carried_by_its_one_citation(
+    table_chunks: tuple[RowValues, Chunk, Chunk],
+) -> None:
+    values, table, kostra = table_chunks
+    _, shown = _compute(values, "Hvor mye økte andelen fra 2022 til 2024?", (_row(table), 0.9))
+    assert shown is not None and len(shown.citations) == 1
+    citation = shown.citations[0]
+    assert (citation.value, citation.value_year) == ("64,2 %", 2024)
+    assert [(u.value, u.year) for u in citation.other_values] == [("61,9 %", 2022)]
+    assert citation.to_dict()["other_values"] == [
+        {"value": "61,9 %", "year": 2022, "row": _row(table).text}
+    ]
+    # Two places of another passage: each passage's citation carries only its own values.
+    kostra_row = _candidate(kostra, "Dekningsgrad (prosent) 76 % 75 % 113 % 91 %")
+    question = "Hvor mye høyere er dekningsgraden i Bærum enn i Asker?"
+    _, places = _compute(values, question, (kostra_row, 0.9))
+    assert places is not None
+    assert [c.chunk.id for c in places.citations] == [kostra.id]
+    assert len(places.citations[0].other_values) == 1
+
+
 def test_a_missing_year_is_refused_saying_which(
     table_chunks: tuple[RowValues, Chunk, Chunk],
 ) -> None:

@@ -301,6 +301,38 @@ def test_table_passage_is_a_table_with_the_used_cell_marked() -> None:
     assert html.count('class="asker-hit"') == 1
 
 
+def _marked_cells(html: str) -> list[tuple[str, str]]:
+    """(row label, marked cell text) of every marked cell."""
+    rows = re.findall(r'<tr class="asker-hit-row"><th scope="row">(.*?)</th>(.*?)</tr>', html)
+    return [
+        (label, cell)
+        for label, cells in rows
+        for cell in re.findall(r'<td class="asker-hit"[^>]*><mark>(.*?)</mark></td>', cells)
+    ]
+
+
+def test_table_passage_marks_every_value_a_calculation_used() -> None:
+    mapping = {
+        "n": 1, "title": "T", "text": SICK_LEAVE_TABLE, "chunk_type": "table",
+        "supporting_sentence": "Korttidsfravær 1,9 % 2,1 % 2,0 % 1,8 %",
+        "value": "1,8 %", "value_year": 2024,
+        "other_values": [
+            {"value": "2,1 %", "year": 2022, "row": "Korttidsfravær 1,9 % 2,1 % 2,0 % 1,8 %"},
+            {"value": "5,9 %", "year": 2022, "row": "Langtidsfravær 6,2 % 5,9 % 6,4 % 6,2 %"},
+        ],
+    }  # fmt: skip
+    html = render_source_card(SourceView.from_mapping(mapping), "p")
+    assert _marked_cells(html) == [
+        ("Korttidsfravær", "2,1 %"), ("Korttidsfravær", "1,8 %"), ("Langtidsfravær", "5,9 %"),
+    ]  # fmt: skip
+    # Entries that are no value (or no list) are left out; the first value is still marked.
+    broken = {**mapping, "other_values": [{"year": 2022}, "2,1 %", None]}
+    assert _marked_cells(render_source_card(SourceView.from_mapping(broken), "p")) == [
+        ("Korttidsfravær", "1,8 %")
+    ]
+    assert SourceView.from_mapping({**mapping, "other_values": "2,1 %"}).other_values == ()
+
+
 def test_table_passage_without_a_value_marks_the_row_the_sentence_names() -> None:
     source = SourceView.from_mapping(
         {"n": 1, "title": "T", "text": SICK_LEAVE_TABLE, "chunk_type": "table",
