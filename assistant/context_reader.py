@@ -20,15 +20,14 @@ no model is loaded at import.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.candidates import Candidate
 from assistant.followup import Slot
-from assistant.logistic import probability
+from assistant.logistic import probability, read_model, save_model
 from assistant.reader import Judged
 
 #: The resolver's slots (``none``: the question was not read as a follow-up).
@@ -157,12 +156,13 @@ class ContextReader:
         return replace(judged, ranked=rescored + tail, threshold=self.threshold)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+        save_model(self, path)
 
     @classmethod
     def load(cls, path: Path) -> ContextReader:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        reader = cls(
+        command = "python -m training.context_reader"
+        data = read_model(path, CONTEXT_FEATURES, ContextReaderError, command)
+        return cls(
             tuple(data["mean"]),
             tuple(data["scale"]),
             tuple(data["coef"]),
@@ -171,10 +171,3 @@ class ContextReader:
             int(data["depth"]),
             tuple(data["features"]),
         )
-        sizes = {len(reader.mean), len(reader.scale), len(reader.coef)}
-        if reader.features != CONTEXT_FEATURES or sizes != {len(CONTEXT_FEATURES)}:
-            raise ContextReaderError(
-                f"{path}: trained on other features; retrain it with "
-                "`python -m training.context_reader`"
-            )
-        return reader

@@ -13,13 +13,12 @@ which of the two answers was right. Inference is a dot product; no model is load
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.followup import Parsed, Slot
-from assistant.logistic import probability
+from assistant.logistic import probability, read_model, save_model
 from vectorstore.language import WEAK_PRONOUNS
 
 #: The slots a reading can fill (one feature each).
@@ -82,22 +81,15 @@ class FollowupGate:
         return probability(row, self.mean, self.scale, self.coef, self.intercept)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+        save_model(self, path)
 
     @classmethod
     def load(cls, path: Path) -> FollowupGate:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        gate = cls(
+        data = read_model(path, GATE_FEATURES, GateError, "python -m training.followup_gate")
+        return cls(
             tuple(data["mean"]),
             tuple(data["scale"]),
             tuple(data["coef"]),
             float(data["intercept"]),
             tuple(data["features"]),
         )
-        sizes = {len(gate.mean), len(gate.scale), len(gate.coef)}
-        if gate.features != GATE_FEATURES or sizes != {len(GATE_FEATURES)}:
-            raise GateError(
-                f"{path}: trained on other features; retrain it with "
-                "`python -m training.followup_gate`"
-            )
-        return gate

@@ -8,8 +8,11 @@ scikit-learn's on the standardised features (deterministic: a fixed solver).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,3 +49,20 @@ def fit_standardised(x: npt.NDArray[np.float64], y: npt.NDArray[np.int64], **opt
         tuple(float(v) for v in model.coef_[0]),
         float(model.intercept_[0]),
     )
+
+
+def save_model(model: Any, path: Path) -> None:
+    """A fitted model (a dataclass of plain numbers) as JSON."""
+    path.write_text(json.dumps(asdict(model), indent=1) + "\n", encoding="utf-8")
+
+
+def read_model(
+    path: Path, features: Sequence[str], error: type[ValueError], command: str
+) -> dict[str, Any]:
+    """A saved model's fields, checked against this code's ``features``: a file trained on
+    other features raises ``error``, naming the ``command`` that retrains it."""
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    sizes = {len(data["mean"]), len(data["scale"]), len(data["coef"])}
+    if tuple(data["features"]) != tuple(features) or sizes != {len(features)}:
+        raise error(f"{path}: trained on other features; retrain it with `{command}`")
+    return data
