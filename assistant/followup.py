@@ -125,7 +125,9 @@ class Parsed:
             lower = word.text.casefold()
             if _YEAR.fullmatch(word.text):
                 continue
-            if squash(word.text) in places or (word.text[:1].isupper() and match.start() > 0):
+            if squash(word.text) in places or (
+                word.text[:1].isupper() and not _opens_sentence(text, match.start())
+            ):
                 found_places.append(word)
             elif lower in PRONOUNS:
                 pronouns.append(word)
@@ -149,6 +151,13 @@ class Parsed:
     @property
     def known_places(self) -> tuple[Word, ...]:
         return self.places
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """The word at ``start`` opens the message or a sentence in it ("Ok. Hva med Bærum?"): its
+    capital says nothing about whether it names a place."""
+    before = text[:start].rstrip(' "«»(')
+    return not before or before[-1] in ".!?:"
 
 
 def _relative_word(word: Word, text: str) -> bool:

@@ -286,3 +286,24 @@ def test_a_computation_compares_nothing_across_a_new_topic(resolver: FollowupRes
     )
     compared = resolver.resolve("hvor stor er forskjellen?", same_topic)
     assert "2022 og 2023" in compared.standalone
+
+
+def test_a_word_that_opens_a_sentence_is_no_place(resolver: FollowupResolver) -> None:
+    # "Jeg" and "Hvor" are capitalised because they open sentences: the new place is added to
+    # the question instead of replacing either of them.
+    history = _turns(("Jeg er ny her. Hvor mange nye boliger ble bygget i fjor?", "1 200 [1]."))
+    found = resolver.resolve("og i Drammen?", history)
+    assert found.slot == "place"
+    assert found.standalone == "Jeg er ny her. Hvor mange nye boliger ble bygget i fjor i Drammen?"
+
+
+def test_a_computation_compares_no_word_that_opens_a_sentence(resolver: FollowupResolver) -> None:
+    history = _turns(
+        ("Jeg skriver om fravær. Hvor høyt var sykefraværet i 2023?", "9,0 % [1]."),
+        ("og i 2024?", "9,3 % [1]."),
+    )
+    found = resolver.resolve("hvor mye økte det?", history)
+    assert found.slot == "compute"
+    assert "2023" in found.standalone and "2024" in found.standalone
+    for reading in found.readings:  # neither is compared as a place
+        assert not any(f"{p} {w}" in reading for p in ("i", "for") for w in ("Jeg", "Hvor"))
