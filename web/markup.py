@@ -51,6 +51,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unsure": "Usikkert svar: kilden svarer kanskje ikke på akkurat dette. "
         "Les utdraget under før du bruker svaret.",
         "maybe_here": "Kanskje står svaret her",
+        "read_as": "Spørsmålet er lest som",
     },
     "en": {
         "sources": "Sources",
@@ -85,6 +86,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unsure": "Uncertain answer: the source may not answer exactly this. "
         "Read the excerpt below before you use the answer.",
         "maybe_here": "The answer may be here",
+        "read_as": "The question was read as",
     },
 }
 

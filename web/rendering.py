@@ -184,16 +184,21 @@ def _answer_body(
     items = [c for c in answer.get("citations") or [] if isinstance(c, Mapping)]
     sources = [SourceView.from_mapping(c) for c in items]
     text, sources = renumber(str(answer.get("answer") or ""), sources)
+    read_as = _read_as(answer, language)
     if answer.get("refused"):
         closest = closest_sources(answer)
         shown = refusal_text(text, bool(closest))
         offer = answer.get("suggested_question")
-        body = render_text(shown) + render_refusal_help(
-            closest, context, prefix, language, offer if isinstance(offer, str) else None
+        body = (
+            read_as
+            + render_text(shown)
+            + render_refusal_help(
+                closest, context, prefix, language, offer if isinstance(offer, str) else None
+            )
         )
         return body, shown
     names = {s.n: link_name(s, language) for s in sources}
-    body = render_text(text, anchor_prefix=prefix, known=names.keys(), names=names)
+    body = read_as + render_text(text, anchor_prefix=prefix, known=names.keys(), names=names)
     if answer.get("certainty") == "unsure":
         body += f'<p class="asker-unsure" role="note">{esc(labels(language)["unsure"])}</p>'
     indicator = answer.get("indicator")
@@ -205,6 +210,19 @@ def _answer_body(
             title=labels(language)["maybe_here"],
         )  # fmt: skip
     return body, plain_answer(text, sources, language)
+
+
+def _read_as(answer: Mapping[str, Any], language: str) -> str:
+    """The question the answer answers, where the conversation made it another than the one
+    typed ("og året før?" read as "Hva var sykefraværet i 2023?"): people see what was
+    answered, and can ask again in their own words if it was read wrong."""
+    standalone = answer.get("standalone_question")
+    if not isinstance(standalone, str) or not standalone.strip():
+        return ""
+    if " ".join(standalone.split()) == " ".join(str(answer.get("question") or "").split()):
+        return ""
+    quoted = f"“{standalone.strip()}”" if language == "en" else f"«{standalone.strip()}»"
+    return f'<p class="asker-read-as">{esc(labels(language)["read_as"])}: {esc(quoted)}</p>'
 
 
 def _alternatives(answer: Mapping[str, Any], first: int) -> list[SourceView]:

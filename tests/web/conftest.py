@@ -90,6 +90,10 @@ DOCUMENTS: list[dict[str, Any]] = [
 ]
 
 
+#: How the fake service reads a follow-up: the conversation's topic before it.
+READ_AS_PREFIX = "Klimaplanen:"
+
+
 def make_chunk(
     n: int,
     text: str,
@@ -276,6 +280,8 @@ class FakeService:
             certainty="sure" if indicator else "unsure",
             # where else an uncertain answer may stand
             closest=() if indicator else (Citation(1, sick_leave_chunk(), SICK_LEAVE_SENTENCE),),
+            # a follow-up is answered as the question it stands for
+            standalone_question=f"{READ_AS_PREFIX} {question}" if history else None,
         )
 
     def _refusal(self, question: str, language: Any, offer: bool = False) -> Answer:

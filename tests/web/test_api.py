@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import build_app
-from tests.web.conftest import FakeService
+from tests.web.conftest import READ_AS_PREFIX, FakeService
 from vectorstore.settings import Settings, load_settings
 from web.api import parse_api_payload
 from web.feedback import FeedbackStore
@@ -52,8 +52,11 @@ def test_api_ask(app_settings: Settings, fake_service: FakeService) -> None:
         assert r.status_code == 200
         data = r.json()
         assert data == fake_service.ask("Hva er klimamålet?", ()).to_dict() | {
-            "answer": data["answer"]
+            "answer": data["answer"],
+            "standalone_question": data["standalone_question"],
         }
+        # asked in a conversation: the question it was read as comes with it
+        assert data["standalone_question"] == f"{READ_AS_PREFIX} Hva er klimamålet?"
         assert data["citations"][0]["supporting_sentence"]
         call = fake_service.calls[0]
         assert [t.content for t in call["history"]] == ["Hei", "Hei!"]

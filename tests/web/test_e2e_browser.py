@@ -25,6 +25,7 @@ from tests.conftest import build_pdf
 from tests.web.conftest import (
     DOCUMENTS,
     OFFERED_QUESTION,
+    READ_AS_PREFIX,
     SICK_LEAVE_PAGE,
     FakeService,
     RunningApp,
@@ -636,7 +637,9 @@ def test_follow_up_and_new_conversation(ui: Page, server: RunningApp) -> None:
     ui.ask("Og når ble planen vedtatt?")
     ui.wait_answers(2)
     if not REAL:
-        assert "(Oppfølging)" in ui.last_answer().inner_text()
+        shown = ui.last_answer().inner_text()
+        assert "(Oppfølging)" in shown
+        assert f"Spørsmålet er lest som: «{READ_AS_PREFIX} Og når ble planen vedtatt?»" in shown
         history = server.service.calls[-1]["history"]
         assert [t.role for t in history] == ["user", "assistant"]
     page.click("#new-chat")

@@ -150,6 +150,27 @@ def test_an_unsure_answer_shows_where_else_the_answer_may_stand() -> None:
     assert "Kanskje står svaret her" not in sure and 'id="kilde-m1-3"' not in sure
 
 
+def test_an_answer_says_how_the_conversation_made_it_read_the_question() -> None:
+    answer = FakeService().ask("Hvor mye skal utslippene ned?").to_dict()
+    read = {**answer, "question": "og i 2030?", "standalone_question": "Hva skal skje i 2030?"}
+    html = render_answer(read, "m1")
+    line = html.index('class="asker-read-as"')
+    assert "Spørsmålet er lest som: «Hva skal skje i 2030?»" in html
+    assert line < html.index("Asker skal redusere")  # above the answer it leads to
+    refused = render_answer({**read, "refused": True, "citations": []}, "m1")
+    assert "lest som: «Hva skal skje i 2030?»" in refused
+    same = {**answer, "standalone_question": answer["question"]}
+    assert "asker-read-as" not in render_answer(same, "m1")
+    assert "asker-read-as" not in render_answer({**answer, "standalone_question": None}, "m1")
+    hostile = render_answer({**read, "standalone_question": "<b>x</b>"}, "m1")
+    assert "<b>x</b>" not in hostile and "&lt;b&gt;x&lt;/b&gt;" in hostile
+    english = FakeService().ask("How much will emissions fall?").to_dict()
+    html = render_answer(
+        {**english, "question": "and in 2030?", "standalone_question": "How much in 2030?"}, "m1"
+    )
+    assert "The question was read as: “How much in 2030?”" in html
+
+
 def test_english_labels() -> None:
     answer = FakeService().ask("How much will emissions fall?").to_dict()
     html = render_answer(answer, "m1")
