@@ -55,6 +55,9 @@ def format_answer(answer: Answer) -> str:
         lines += _source_lines(answer.closest, first=1)
     if answer.suggested_question:
         lines[1:1] = [f"Mente du / did you mean: {answer.suggested_question}", ""]
+    read_as = answer.standalone_question
+    if read_as and " ".join(read_as.split()) != " ".join(answer.question.split()):
+        lines[0:0] = [f"Lest som / read as: {read_as}", ""]
     if answer.notes:
         lines.append("")
         lines.extend(f"merk: {note}" for note in answer.notes)

@@ -184,3 +184,24 @@ def test_a_refusal_that_offers_a_question_shows_it_first() -> None:
     assert "Mente du" not in format_answer(
         Answer("q", "Svar [1].", False, "extractive", (), (), {})
     )
+
+
+def test_an_answer_in_a_conversation_says_how_the_question_was_read() -> None:
+    from assistant.__main__ import format_answer
+    from assistant.types import Answer
+
+    answer = Answer(
+        question="og i 2023?",
+        answer="Sykefraværet var 9,0 % i 2023 [1].",
+        refused=False,
+        answerer="indicator",
+        citations=(),
+        retrieved=(),
+        timings_ms={},
+        standalone_question="Hvor høyt var sykefraværet i 2023?",
+    )
+    lines = format_answer(answer).splitlines()
+    assert lines[0] == "Lest som / read as: Hvor høyt var sykefraværet i 2023?"
+    assert lines[2] == "Sykefraværet var 9,0 % i 2023 [1]."
+    same = Answer("q?", "Svar [1].", False, "extractive", (), (), {}, standalone_question="q?")
+    assert "Lest som" not in format_answer(same)
