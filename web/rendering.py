@@ -14,6 +14,7 @@ text), then the text as it streams.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -54,6 +55,9 @@ __all__ = [
     "source_meta",
 ]
 
+#: The longest reading of a question the page shows (a reading that carries a long message
+#: before it is cut at a word, with an ellipsis; the API gives it whole).
+READ_AS_MAX_CHARS = 300
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 
@@ -221,7 +225,8 @@ def _read_as(answer: Mapping[str, Any], language: str) -> str:
         return ""
     if " ".join(standalone.split()) == " ".join(str(answer.get("question") or "").split()):
         return ""
-    quoted = f"“{standalone.strip()}”" if language == "en" else f"«{standalone.strip()}»"
+    shown = textwrap.shorten(standalone, READ_AS_MAX_CHARS, placeholder=" …")
+    quoted = f"“{shown}”" if language == "en" else f"«{shown}»"
     return f'<p class="asker-read-as">{esc(labels(language)["read_as"])}: {esc(quoted)}</p>'
 
 

@@ -162,6 +162,8 @@ def test_an_answer_says_how_the_conversation_made_it_read_the_question() -> None
     same = {**answer, "standalone_question": answer["question"]}
     assert "asker-read-as" not in render_answer(same, "m1")
     assert "asker-read-as" not in render_answer({**answer, "standalone_question": None}, "m1")
+    long = render_answer({**read, "standalone_question": "ord " * 400}, "m1")
+    assert "ord ord …»" in long and long.count("ord") < 100
     hostile = render_answer({**read, "standalone_question": "<b>x</b>"}, "m1")
     assert "<b>x</b>" not in hostile and "&lt;b&gt;x&lt;/b&gt;" in hostile
     english = FakeService().ask("How much will emissions fall?").to_dict()
