@@ -15,11 +15,29 @@ from decimal import Decimal
 from assistant.compute import Computation
 from assistant.operands import Operand
 from assistant.types import Citation, Language, UsedValue
-from vectorstore.language import terms, words
+from vectorstore.language import terms, unit_of, words
 from vectorstore.numbers import decimal_places, format_decimal
 
 _UNIT_WORDS = {"kr": "kroner", "kg": "kilo", "mill. kr": "mill. kroner", "mrd. kr": "mrd. kroner"}
 _POINTS = {"no": "prosentpoeng", "en": "percentage points"}
+#: The canonical units (:data:`vectorstore.language.UNIT_WORDS`) as an English answer names
+#: a result in them; the values themselves stay as the documents print them.
+_ENGLISH_UNITS = {
+    "kr": "kroner",
+    "mill. kr": "million kroner",
+    "mrd. kr": "billion kroner",
+    "mill.": "million",
+    "mrd.": "billion",
+    "tonn CO2e": "tonnes CO2e",
+    "tonn": "tonnes",
+    "dekar": "decares",
+    "dager": "days",
+    "uker": "weeks",
+    "måneder": "months",
+    "timer": "hours",
+    "år": "years",
+    "poeng": "points",
+}
 
 
 def unit_word(op: Operand) -> str:
@@ -53,6 +71,8 @@ def result_unit(operation: str, ops: Sequence[Operand], lang: Language) -> str:
     unit = unit_word(ops[0])
     if unit == "%" and operation in ("difference", "target", "trend"):
         return _POINTS[lang]
+    if lang == "en":
+        return _ENGLISH_UNITS.get(unit_of(unit) or unit, unit)
     return unit
 
 

@@ -877,3 +877,16 @@ def test_an_amount_per_a_word_the_lemmatiser_reads_as_a_verb() -> None:
     computer = Computer(None, CORPUS, PLACES)
     found = computer.run(_judged(question, (sentence, 0.8)), question)
     assert found is not None and found.result == Decimal("4")
+
+
+def test_an_english_answer_names_the_result_s_unit_in_english() -> None:
+    sentence = "Utslippene var 219 716 tonn CO2e i 2022 og 203 735 tonn CO2e i 2023."
+    candidate = (_candidate(_chunk(sentence, 7, kind="text"), sentence, "sentence"), 0.9)
+    question = "How many tonnes did the emissions drop from 2022 to 2023?"
+    found = Computer(None, None, PLACES).run(_judged(question, candidate), question)
+    assert found is not None and found.result == Decimal("-15981")
+    english = render(found, question, "en", None)
+    assert "= −15 981 tonnes CO2e [1]" in english.text  # the values as printed, in Norwegian
+    assert "203 735 tonn CO2e (2023)" in english.text
+    norwegian = render(found, "Hvor mye falt utslippene fra 2022 til 2023?", "no", None)
+    assert "= −15 981 tonn CO2e [1]" in norwegian.text
