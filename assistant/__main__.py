@@ -15,7 +15,7 @@ from typing import Any, TextIO
 import click
 
 from assistant.service import AssistantService
-from assistant.types import Answer, Citation, Turn
+from assistant.types import Answer, Citation, Turn, read_otherwise
 from vectorstore.settings import load_settings
 from vectorstore.types import SearchFilters
 
@@ -55,8 +55,8 @@ def format_answer(answer: Answer) -> str:
         lines += _source_lines(answer.closest, first=1)
     if answer.suggested_question:
         lines[1:1] = [f"Mente du / did you mean: {answer.suggested_question}", ""]
-    read_as = answer.standalone_question
-    if read_as and " ".join(read_as.split()) != " ".join(answer.question.split()):
+    read_as = read_otherwise(answer.question, answer.standalone_question)
+    if read_as:
         lines[0:0] = [f"Lest som / read as: {read_as}", ""]
     if answer.notes:
         lines.append("")

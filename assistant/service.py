@@ -65,6 +65,7 @@ from assistant.types import (
     StreamEvent,
     TimeBudgetExceeded,
     Turn,
+    read_otherwise,
 )
 from assistant.values import RowValues
 from vectorstore.contradictions import Contradiction, Statement, read_contradictions
@@ -426,7 +427,7 @@ class AssistantService:
             timings_ms=clock.total(),
             language=language,
             id=question_id,
-            standalone_question=standalone if standalone != question else None,
+            standalone_question=read_otherwise(question, standalone),
             notes=composition.notes,
             indicator=composition.indicator,
             closest=closest,

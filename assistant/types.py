@@ -86,6 +86,14 @@ class Citation:
         }
 
 
+def read_otherwise(question: str, standalone: str | None) -> str | None:
+    """``standalone`` when it reads otherwise than ``question`` (spacing aside): the question a
+    conversation made of the one typed, which the answer shows; None when it is the same."""
+    if not standalone or not standalone.strip():
+        return None
+    return None if " ".join(standalone.split()) == " ".join(question.split()) else standalone
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the service returns for a question. ``to_dict`` is the CLI/API JSON shape."""

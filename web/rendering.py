@@ -18,6 +18,7 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from assistant.types import read_otherwise
 from web.cards import (
     EXCERPT_CONTEXT_CHARS,
     copy_button,
@@ -221,11 +222,12 @@ def _read_as(answer: Mapping[str, Any], language: str) -> str:
     typed ("og året før?" read as "Hva var sykefraværet i 2023?"): people see what was
     answered, and can ask again in their own words if it was read wrong."""
     standalone = answer.get("standalone_question")
-    if not isinstance(standalone, str) or not standalone.strip():
+    read = read_otherwise(
+        str(answer.get("question") or ""), standalone if isinstance(standalone, str) else None
+    )
+    if read is None:
         return ""
-    if " ".join(standalone.split()) == " ".join(str(answer.get("question") or "").split()):
-        return ""
-    shown = textwrap.shorten(standalone, READ_AS_MAX_CHARS, placeholder=" …")
+    shown = textwrap.shorten(read, READ_AS_MAX_CHARS, placeholder=" …")
     quoted = f"“{shown}”" if language == "en" else f"«{shown}»"
     return f'<p class="asker-read-as">{esc(labels(language)["read_as"])}: {esc(quoted)}</p>'
 
