@@ -38,6 +38,7 @@ from assistant.reader import (
     FEATURES_VERSION,
     CertaintyModel,
     QuestionAnalysis,
+    SeedAverage,
     features,
     statement_key,
 )
@@ -84,6 +85,9 @@ class ReaderConfig:
     #: Inverse regularisation of the certainty model (a logistic regression over the best
     #: probability and the rival's, fitted on dev's answered questions; see ``fit_certainty``).
     certainty_c: float = 1.0
+    #: The reader is the average of this many tree models, seeds ``seed``, ``seed`` + 1, ...
+    #: (:class:`assistant.reader.SeedAverage`): one model's threshold moves with its seed.
+    seeds: int = 5
 
 
 @dataclass(frozen=True)
@@ -153,16 +157,18 @@ def fit(rows: Sequence[QuestionRows], config: ReaderConfig) -> Any:
     weight = np.concatenate(
         [np.full(len(r.X), 1.0 if r.answerable else config.unanswerable_weight) for r in kept]
     )
-    model = HistGradientBoostingClassifier(
-        max_iter=config.max_iter,
-        learning_rate=config.learning_rate,
-        max_leaf_nodes=config.max_leaf_nodes,
-        min_samples_leaf=config.min_samples_leaf,
-        l2_regularization=config.l2_regularization,
-        random_state=config.seed,
-    )
-    model.fit(X, y, sample_weight=weight)
-    return model
+    models = []
+    for seed in range(config.seed, config.seed + max(1, config.seeds)):
+        model = HistGradientBoostingClassifier(
+            max_iter=config.max_iter,
+            learning_rate=config.learning_rate,
+            max_leaf_nodes=config.max_leaf_nodes,
+            min_samples_leaf=config.min_samples_leaf,
+            l2_regularization=config.l2_regularization,
+            random_state=seed,
+        )
+        models.append(model.fit(X, y, sample_weight=weight))
+    return models[0] if len(models) == 1 else SeedAverage(tuple(models))
 
 
 @dataclass(frozen=True)

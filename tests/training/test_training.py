@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.reader import CertaintyModel, Reader, ReaderArtifact
+from assistant.reader import CertaintyModel, Reader, ReaderArtifact, SeedAverage
 from assistant.service import AssistantService
 from tests.assistant.conftest import SMALL_DEV, SMALL_TRAIN, BuiltIndex
 from training.corpus import CorpusCandidates, same_text
@@ -99,6 +99,20 @@ def test_an_unanswerable_questions_rows_weigh_more_than_an_answerable_ones() -> 
     assert abs(even[0, 1] - 0.5) < 0.05
     # 300 positives against 300 negatives that count three times: 300 / 1200
     assert abs(weighted[0, 1] - 0.25) < 0.05
+
+
+def test_the_reader_averages_the_trees_of_several_seeds() -> None:
+    rng = np.random.default_rng(0)
+    rows = [
+        QuestionRows(f"q{i}", True, x := rng.normal(size=(4, 3)), (x[:, 0] > 0).astype(float))
+        for i in range(2600)
+    ]  # over 10,000 rows: the trees stop early on rows their seed holds out
+    averaged = fit(rows, ReaderConfig(seeds=3))
+    assert isinstance(averaged, SeedAverage) and len(averaged.models) == 3
+    X = rng.normal(size=(5, 3))
+    singles = [fit(rows, ReaderConfig(seed=s, seeds=1)).predict_proba(X) for s in range(3)]
+    assert np.allclose(averaged.predict_proba(X), np.mean(singles, axis=0))
+    assert not np.allclose(singles[0], singles[1])  # the seeds pick different trees
 
 
 def test_a_smoothed_threshold_prefers_a_plateau_to_a_spike() -> None:
