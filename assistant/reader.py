@@ -13,6 +13,7 @@ in :mod:`vectorstore.language`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import threading
@@ -353,10 +354,13 @@ class Reader:
         artifact: ReaderArtifact,
         threshold: float | None = None,
         sure_level: float | None = None,
+        threads: int | None = None,
     ) -> None:
         self.artifact = artifact
         self._threshold = threshold
         self._sure_level = sure_level
+        self._threads = threads
+        self._threadpools: Any = None
         self._certainty: CertaintyModel | None = None
         self._model: ProbabilityModel | None = None
         self._meta: dict[str, Any] = {}
@@ -364,11 +368,15 @@ class Reader:
 
     @classmethod
     def from_model(
-        cls, model: ProbabilityModel, threshold: float, certainty: CertaintyModel | None = None
+        cls,
+        model: ProbabilityModel,
+        threshold: float,
+        certainty: CertaintyModel | None = None,
+        threads: int | None = None,
     ) -> Reader:
         """A reader over a model already in memory (a stronger model, or a test's fake); without
         a certainty every answer it gives is sure."""
-        reader = cls(ReaderArtifact(Path("-")), threshold)
+        reader = cls(ReaderArtifact(Path("-")), threshold, threads=threads)
         reader._model = model
         reader._certainty = certainty or CertaintyModel(level=threshold)
         reader._meta = {"threshold": threshold, "features": list(FEATURE_NAMES)}
@@ -419,7 +427,21 @@ class Reader:
         assert self._model is not None
         if not len(X):
             return np.zeros(0)
-        return np.asarray(self._model.predict_proba(X)[:, 1], dtype=np.float64)
+        with self._thread_limit():
+            return np.asarray(self._model.predict_proba(X)[:, 1], dtype=np.float64)
+
+    def _thread_limit(self) -> contextlib.AbstractContextManager[Any]:
+        """The trees' OpenMP threads limited for one prediction (OpenMP's count is the calling
+        thread's). Beside ONNX Runtime's and BLAS's threads, two OpenMP threads waited on the
+        others: a question took 146 ms at p50 on two cores, 50 ms with one thread each
+        (forty-first sitting, ``docs/history.md``)."""
+        if self._threads is None:
+            return contextlib.nullcontext()
+        if self._threadpools is None:  # the libraries loaded by now, scikit-learn's among them
+            from threadpoolctl import ThreadpoolController
+
+            self._threadpools = ThreadpoolController()
+        return self._threadpools.limit(limits=self._threads, user_api="openmp")
 
     def judge(self, candidates: Candidates, corpus: CorpusTerms) -> Judged:
         analysis = QuestionAnalysis.of(candidates.question, corpus)

@@ -92,6 +92,14 @@ class Settings(BaseSettings):
         description="The reader's probability a candidate needs for the question to be answered; "
         "None = the threshold chosen on the dev split at training (in the reader's reader.json).",
     )
+    compute_threads: int | None = Field(
+        1,
+        ge=1,
+        description="Threads numpy's BLAS (for the whole process) and the reader's OpenMP trees "
+        "(per question) use while the service answers; None: the libraries' default, one per "
+        "core. One: beside the embedder's ONNX Runtime threads, two BLAS and two OpenMP threads "
+        "waited on each other and tripled the answer time on two cores.",
+    )
     list_quote_max_items: int = Field(
         12,
         description="A quoted lead that ends in a colon is quoted with the list it introduces: at "

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
 from assistant.reader import FEATURE_NAMES, QuestionAnalysis, Reader, features
 from assistant.service import AssistantService
 from tests.assistant.conftest import FAKE_THRESHOLD, BuiltIndex, CoverageModel
@@ -32,3 +37,43 @@ def test_a_question_of_years_alone_asks_nothing(built_index: BuiltIndex) -> None
         assert QuestionAnalysis.of(vacant, corpus).asks_nothing, vacant
     for asking in ("Hvor mange årsverk i 2024?", "Hva er Asker?", "Who owns the harbour?"):
         assert not QuestionAnalysis.of(asking, corpus).asks_nothing, asking
+
+
+class _ThreadsSeen:
+    """A model that records how many OpenMP threads scikit-learn's trees would get."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def predict_proba(self, X: Any) -> Any:
+        self.seen.extend(_openmp_threads())
+        return np.column_stack([np.zeros(len(X)), np.ones(len(X))])
+
+
+def _openmp_threads() -> list[int]:
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "openmp"]
+
+
+def test_the_trees_predict_with_the_threads_the_settings_allow() -> None:
+    import sklearn.ensemble  # noqa: F401  (loads the OpenMP runtime the trees use)
+
+    before = _openmp_threads()
+    assert before, "scikit-learn's OpenMP runtime is not loaded"
+    limited, unlimited = _ThreadsSeen(), _ThreadsSeen()
+    X = np.zeros((3, len(FEATURE_NAMES)), dtype=np.float32)
+    Reader.from_model(limited, FAKE_THRESHOLD, threads=1).probabilities(X)
+    Reader.from_model(unlimited, FAKE_THRESHOLD, threads=None).probabilities(X)
+    assert set(limited.seen) == {1}
+    assert unlimited.seen == before and _openmp_threads() == before  # restored after the call
+
+
+def test_the_service_limits_blas_threads_for_the_process(built_index: BuiltIndex) -> None:
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    with threadpool_limits(limits=None):  # whatever the service sets is undone after the test
+        threadpool_limits(limits=2, user_api="blas")
+        assert blas_threads() == {2}
+        settings = built_index.settings.model_copy(update={"compute_threads": 1})
+        AssistantService(settings, index=built_index.index)
+        assert blas_threads() == {1}
