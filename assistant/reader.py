@@ -229,18 +229,6 @@ class ProbabilityModel(Protocol):
     def predict_proba(self, X: Any) -> Any: ...
 
 
-@dataclass(frozen=True)
-class SeedAverage:
-    """Classifiers fitted alike but for their seed, averaged: one seed's trees pick their own
-    early-stopping rows, and the threshold chosen on dev moved 0.53-0.63 across single seeds;
-    five seeds' average moved 0.55-0.57 (fortieth sitting, ``docs/history.md``)."""
-
-    models: tuple[ProbabilityModel, ...]
-
-    def predict_proba(self, X: Any) -> Any:
-        return np.mean([np.asarray(m.predict_proba(X)) for m in self.models], axis=0)
-
-
 def statement_key(text: str) -> str:
     """What two candidates share when they state the same: their text, spacing and case aside."""
     return " ".join(text.split()).casefold()
@@ -393,7 +381,10 @@ class Reader:
             self._meta = self.artifact.meta()
             if self._meta.get("features") != list(FEATURE_NAMES):
                 raise ReaderMissingError(self.artifact.folder)
-            self._model = joblib.load(self.artifact.model_path)
+            try:
+                self._model = joblib.load(self.artifact.model_path)
+            except (AttributeError, ImportError) as error:  # saved by an older form of the code
+                raise ReaderMissingError(self.artifact.folder) from error
 
     @property
     def threshold(self) -> float:

@@ -38,7 +38,6 @@ from assistant.reader import (
     FEATURES_VERSION,
     CertaintyModel,
     QuestionAnalysis,
-    SeedAverage,
     features,
     statement_key,
 )
@@ -53,6 +52,9 @@ THRESHOLD_STEP = 0.01
 #: Bump when what the certainty model learns from changes (2: the runner-up states something
 #: else than the best; a sentence printed twice is no rival of itself).
 CERTAINTY_VERSION = 2
+#: Bump when the saved model's form changes, so that a cached model of the old form is rebuilt
+#: (2: scikit-learn's VotingClassifier over the seeds, where a class of our own averaged them).
+MODEL_FORM = 2
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ class ReaderConfig:
     #: probability and the rival's, fitted on dev's answered questions; see ``fit_certainty``).
     certainty_c: float = 1.0
     #: The reader is the average of this many tree models, seeds ``seed``, ``seed`` + 1, ...
-    #: (:class:`assistant.reader.SeedAverage`): one model's threshold moves with its seed.
+    #: (scikit-learn's soft-voting ``VotingClassifier``): one model's threshold moves with its
+    #: seed.
     seeds: int = 5
 
 
@@ -149,7 +152,7 @@ def collect(
 
 
 def fit(rows: Sequence[QuestionRows], config: ReaderConfig) -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 
     kept = [r for r in rows if len(r.X)]
     X = np.concatenate([r.X for r in kept])
@@ -157,9 +160,9 @@ def fit(rows: Sequence[QuestionRows], config: ReaderConfig) -> Any:
     weight = np.concatenate(
         [np.full(len(r.X), 1.0 if r.answerable else config.unanswerable_weight) for r in kept]
     )
-    models = []
-    for seed in range(config.seed, config.seed + max(1, config.seeds)):
-        model = HistGradientBoostingClassifier(
+
+    def trees(seed: int) -> Any:
+        return HistGradientBoostingClassifier(
             max_iter=config.max_iter,
             learning_rate=config.learning_rate,
             max_leaf_nodes=config.max_leaf_nodes,
@@ -167,8 +170,12 @@ def fit(rows: Sequence[QuestionRows], config: ReaderConfig) -> Any:
             l2_regularization=config.l2_regularization,
             random_state=seed,
         )
-        models.append(model.fit(X, y, sample_weight=weight))
-    return models[0] if len(models) == 1 else SeedAverage(tuple(models))
+
+    seeds = range(config.seed, config.seed + max(1, config.seeds))
+    if len(seeds) == 1:
+        return trees(config.seed).fit(X, y, sample_weight=weight)
+    averaged = VotingClassifier([(f"seed{seed}", trees(seed)) for seed in seeds], voting="soft")
+    return averaged.fit(X, y, sample_weight=weight)
 
 
 @dataclass(frozen=True)
@@ -311,7 +318,8 @@ def reader_id(embedder_name: str, questions: Sequence[dict[str, Any]], config: R
     digest = hashlib.sha256()
     # the candidates are the reader's rows: a change in what they are retrains it
     digest.update(
-        f"{embedder_name}\n{FEATURES_VERSION}\n{CANDIDATES_VERSION}\n{CERTAINTY_VERSION}\n".encode()
+        f"{embedder_name}\n{FEATURES_VERSION}\n{CANDIDATES_VERSION}\n{CERTAINTY_VERSION}\n"
+        f"{MODEL_FORM}\n".encode()
     )
     digest.update(json.dumps(asdict(config), sort_keys=True).encode())
     for q in questions:

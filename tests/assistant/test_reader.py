@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import sys
+import types
+from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
+import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from assistant.reader import FEATURE_NAMES, QuestionAnalysis, Reader, features
+from assistant.reader import (
+    FEATURE_NAMES,
+    QuestionAnalysis,
+    Reader,
+    ReaderArtifact,
+    ReaderMissingError,
+    features,
+)
 from assistant.service import AssistantService
 from tests.assistant.conftest import FAKE_THRESHOLD, BuiltIndex, CoverageModel
 
@@ -77,3 +90,26 @@ def test_the_service_limits_blas_threads_for_the_process(built_index: BuiltIndex
         settings = built_index.settings.model_copy(update={"compute_threads": 1})
         AssistantService(settings, index=built_index.index)
         assert blas_threads() == {1}
+
+
+def test_a_model_saved_by_an_older_form_of_the_code_asks_for_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached model whose class the code no longer has (a reader saved before a change of its
+    form) is a missing reader, with the command that rebuilds it, not an unpickling error."""
+    gone = types.ModuleType("assistant_gone_model")
+
+    class Averaged:
+        pass
+
+    Averaged.__module__ = gone.__name__
+    Averaged.__qualname__ = "Averaged"
+    gone.Averaged = Averaged  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, gone.__name__, gone)
+    joblib.dump(Averaged(), tmp_path / "model.joblib")
+    (tmp_path / "reader.json").write_text(
+        json.dumps({"threshold": 0.5, "features": list(FEATURE_NAMES)}), encoding="utf-8"
+    )
+    monkeypatch.delitem(sys.modules, gone.__name__)
+    with pytest.raises(ReaderMissingError, match="python -m training"):
+        Reader(ReaderArtifact(tmp_path)).warm_up()

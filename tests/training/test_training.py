@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+from sklearn.ensemble import VotingClassifier
 
-from assistant.reader import CertaintyModel, Reader, ReaderArtifact, SeedAverage
+from assistant.reader import CertaintyModel, Reader, ReaderArtifact
 from assistant.service import AssistantService
 from tests.assistant.conftest import SMALL_DEV, SMALL_TRAIN, BuiltIndex
 from training.corpus import CorpusCandidates, same_text
@@ -108,7 +109,7 @@ def test_the_reader_averages_the_trees_of_several_seeds() -> None:
         for i in range(2600)
     ]  # over 10,000 rows: the trees stop early on rows their seed holds out
     averaged = fit(rows, ReaderConfig(seeds=3))
-    assert isinstance(averaged, SeedAverage) and len(averaged.models) == 3
+    assert isinstance(averaged, VotingClassifier) and len(averaged.estimators_) == 3
     X = rng.normal(size=(5, 3))
     singles = [fit(rows, ReaderConfig(seed=s, seeds=1)).predict_proba(X) for s in range(3)]
     assert np.allclose(averaged.predict_proba(X), np.mean(singles, axis=0))
