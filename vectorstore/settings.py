@@ -26,7 +26,10 @@ FINETUNED_MODEL = "asker/e5-small-finetuned"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ASKER_", extra="ignore", frozen=True)
+    # ``ASKER_COMPUTE_THREADS=none``: an optional setting set to None (no limit, learned, off)
+    model_config = SettingsConfigDict(
+        env_prefix="ASKER_", extra="ignore", frozen=True, env_parse_none_str="none"
+    )
 
     # --- where things are -------------------------------------------------------------------
     corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Documents to index.")
