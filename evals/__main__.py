@@ -227,6 +227,13 @@ def bench(out: Path | None, n_questions: int, skip_llm: bool) -> None:
 @click.option("--no-wait", is_flag=True, help="Do not wait out Retry-After after 429/503.")
 @click.option("--timeout-s", type=float, default=30.0, show_default=True)
 @click.option("--pid", type=int, default=None, help="The server's pid (default: found by port).")
+@click.option(
+    "--questions",
+    "questions_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Ask these (JSON lines with a question, or one a line) instead of the eight built in.",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def load(
     url: str,
@@ -236,21 +243,24 @@ def load(
     no_wait: bool,
     timeout_s: float,
     pid: int | None,
+    questions_path: Path | None,
     out: Path | None,
 ) -> None:
     """N clients asking POST /api/ask of a running app for T seconds (loopback only)."""
-    from evals.load import LoadConfig, run_load, write_report
+    from evals.load import DEFAULT_QUESTIONS, LoadConfig, questions_from, run_load, write_report
 
-    config = LoadConfig(
-        url=url,
-        clients=clients,
-        seconds=seconds,
-        distinct_identities=distinct_identities,
-        wait_retry_after=not no_wait,
-        timeout_s=timeout_s,
-        pid=pid,
-    )
     try:
+        questions = questions_from(questions_path) if questions_path else DEFAULT_QUESTIONS
+        config = LoadConfig(
+            url=url,
+            clients=clients,
+            seconds=seconds,
+            distinct_identities=distinct_identities,
+            wait_retry_after=not no_wait,
+            timeout_s=timeout_s,
+            pid=pid,
+            questions=questions,
+        )
         report = run_load(config)
     except (ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc

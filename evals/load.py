@@ -6,6 +6,9 @@
 * it stops by itself after ``--seconds`` (a request still running then gets ``--timeout-s``);
 * each client asks its questions one after the other and, like a polite user, waits out a
   429's or 503's Retry-After (``--no-wait`` asks again at once);
+* ``--questions FILE`` asks the questions of a file (question data as JSON lines, a conversation's
+  turns each, or one question a line) instead of the eight built in: the service keeps its latest
+  verdicts (``verdict_cache_size``), so eight questions asked over and over measure the cache;
 * ``--distinct-identities`` sends ``X-Forwarded-For: 10.77.x.y`` (one per client): it only
   means something when the app believes the loopback proxy (``ASKER_TRUSTED_PROXIES=127.0.0.1``);
   otherwise every client shares the one address 127.0.0.1, which is the point of the check.
@@ -44,6 +47,23 @@ DEFAULT_QUESTIONS = (
     "Hva er beste pizza i Asker?",
 )
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+def questions_from(path: Path) -> tuple[str, ...]:
+    """The questions of ``path``: JSON lines with a ``question`` (or ``turns`` of them), or one
+    question a line."""
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    found: list[str] = []
+    for line in filter(None, lines):
+        if path.suffix != ".jsonl":
+            found.append(line)
+            continue
+        item = json.loads(line)
+        turns = item.get("turns") or [item]
+        found += [str(t["question"]) for t in turns if t.get("question")]
+    if not found:
+        raise ValueError(f"{path}: no questions / ingen spørsmål")
+    return tuple(found)
 
 
 @dataclass(frozen=True)

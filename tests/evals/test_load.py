@@ -15,6 +15,7 @@ from evals.load import (
     Sample,
     loopback_host,
     percentile,
+    questions_from,
     run_load,
     server_pid,
     summarise,
@@ -85,3 +86,39 @@ def test_a_short_run_against_the_app(tmp_path: Path) -> None:
     assert report.errors == 0 and report.admitted == 5  # one address: one bucket of 5
     assert report.rate_limited == report.requests - 5 > 0
     assert report.server_pid == os.getpid() and report.peak_rss_mb
+
+
+def test_questions_come_from_question_data_or_lines(tmp_path: Path) -> None:
+    data = tmp_path / "items.jsonl"
+    data.write_text(
+        '{"id": "a", "question": "Hva koster SFO?"}\n\n'
+        '{"id": "b", "turns": [{"question": "Hvem styrer?"}, {"question": "og i 2023?"}]}\n',
+        encoding="utf-8",
+    )
+    lines = tmp_path / "questions.txt"
+    lines.write_text("Hva koster SFO?\n\n  Hvem styrer?  \n", encoding="utf-8")
+    assert questions_from(data) == ("Hva koster SFO?", "Hvem styrer?", "og i 2023?")
+    assert questions_from(lines) == ("Hva koster SFO?", "Hvem styrer?")
+
+
+def test_the_command_refuses_a_file_without_questions(tmp_path: Path) -> None:
+    empty = tmp_path / "none.txt"
+    empty.write_text("\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["load", "--questions", str(empty), "--seconds", "1"])
+    assert result.exit_code == 1 and "no questions" in result.output
+
+
+def test_the_command_asks_the_questions_of_its_file(tmp_path: Path) -> None:
+    asked = tmp_path / "questions.txt"
+    asked.write_text("Hvor mange bor i Asker?\nHva er målet for 2030?\n", encoding="utf-8")
+    service = FakeService()
+    running = start_app(service, load_settings(data_dir=tmp_path / "data", rate_limit_per_minute=5))
+    try:
+        args = ["load", "--url", running.url, "--clients", "1", "--seconds", "1", "--no-wait"]
+        args += ["--questions", str(asked), "--out", str(tmp_path / "report.json")]
+        result = CliRunner().invoke(main, args)
+    finally:
+        running.stop()
+    assert result.exit_code == 0, result.output
+    seen = {call["question"] for call in service.calls}
+    assert seen == {"Hvor mange bor i Asker?", "Hva er målet for 2030?"}
