@@ -859,8 +859,6 @@ def _ratio(asked: ComputeQuestion, ops: Sequence[Operand]) -> Computation | None
     a, b = found.operands[0], found.operands[-1]
     if a.unit in TIME_UNITS and b.unit not in TIME_UNITS:
         a, b = b, a  # "3 mill. kroner på ti år": per year
-    elif _TIMES.search(asked.text) and 0 < a.value * _scale(a, b) < b.value:
-        a, b = b, a  # "hvor mange ganger høyere": a factor of one or more, the larger divided
     if b.value == 0:
         return None
     return _with(found, (a, b), a.value * _scale(a, b) / b.value)

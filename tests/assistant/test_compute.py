@@ -618,20 +618,6 @@ def test_the_sentence_before_the_best_gives_the_other_value() -> None:
     assert found is not None and found.result == Decimal("-15")
 
 
-def test_how_many_times_divides_the_larger_year_by_the_smaller(tmp_path: Path) -> None:
-    rows = {"Utslipp fra byggeplasser": ("272", "814")}
-    values, chunk = _two_year_table(
-        tmp_path, "Utslipp 2023 2024\nUtslipp fra byggeplasser 272 814", rows
-    )
-    row = _candidate(chunk, "Utslipp fra byggeplasser 272 814")
-    question = "Hvor mange ganger høyere var utslippene fra byggeplasser i 2024 enn i 2023?"
-    found, shown = _compute(values, question, (row, 0.9))
-    assert found is not None and found.result is not None and shown is not None
-    assert [o.year for o in found.operands] == [2024, 2023]
-    assert round(found.result, 2) == Decimal("2.99")
-    assert "2,99" in shown.text
-
-
 def test_a_ratio_of_amounts_in_millions_and_billions_is_in_one_scale() -> None:
     _, (sentence,) = _sentences(
         "Skolene hadde en ramme på 3,2 mrd. kroner, mens parkene hadde en ramme på 72 mill. kroner."
