@@ -284,7 +284,8 @@ CHANGE_WORDS_EN = r"increase|decrease|drop|rise|fall|fell|grew|grow|change"
 CHANGE = re.compile(rf"\b(?:{CHANGE_WORDS})\b|\b(?:{CHANGE_WORDS_EN})[ds]?\b", re.IGNORECASE)
 
 #: Operation words -> the computation a question asks for (bokmål, nynorsk, English), in the
-#: order they are tried: the first pattern that matches decides. Like :data:`ANSWER_KINDS`, a
+#: order they are tried: the first pattern that matches decides (but a change named beside two
+#: years comes before the last, :func:`operation_match`). Like :data:`ANSWER_KINDS`, a
 #: short table of general words, not of questions; whether the evidence holds the values to
 #: compute with is decided by :mod:`assistant.compute`.
 OPERATIONS: tuple[tuple[str, Operation], ...] = (
@@ -379,13 +380,21 @@ def operation_of(question: str) -> Operation | None:
 
 
 def operation_match(question: str) -> tuple[Operation, int, int] | None:
-    """The operation and where its words stand in ``question`` (start, end), or None."""
+    """The operation and where its words stand in ``question`` (start, end), or None. A change
+    named beside two years is a difference whatever the words' order ("Fra 2023 til 2024 – hvor
+    mye falt …", "change between 2023 and 2024"); only the last pattern, an amount per
+    something, gives way to it."""
     text = question[:2000]
-    for pattern, op in _OPERATION_RES:
+    *named, (per_something, ratio) = _OPERATION_RES
+    for pattern, op in named:
         match = pattern.search(text)
         if match:
             return op, match.start(), match.end()
-    return None
+    change = CHANGE.search(text)
+    if change and len(set(years_in(text))) >= 2:
+        return "difference", change.start(), change.end()
+    match = per_something.search(text)
+    return (ratio, match.start(), match.end()) if match else None
 
 
 #: Superlatives that ask for the smallest (the rest ask for the largest).

@@ -127,6 +127,23 @@ def test_operation_words_say_what_to_compute(question: str, operation: str | Non
     assert operation_of(question) == operation
 
 
+def test_a_change_named_beside_two_years_is_a_difference_whatever_the_order() -> None:
+    # the years first, the change word after them
+    assert operation_of("Fra 2019 til 2020 – hvor mye falt ventetiden per bruker?") == "difference"
+    assert operation_of("How much did the cost per pupil change between 2019 and 2020?") == (
+        "difference"
+    )
+    # without two years an amount per something stays a ratio, and a change alone nothing
+    assert operation_of("Hvor mye falt ventetiden per bruker i 2020?") == "ratio"
+    assert operation_of("Hvorfor falt ventetiden i 2020?") is None
+    # two years without a change word are no computation of their own
+    assert operation_of("Hva var ventetiden i 2019 og 2020?") is None
+    # an earlier pattern still decides ("til sammen": a sum over the years)
+    assert operation_of("Hvor mange flyttet til sammen i 2019 og 2020 etter at tallet falt?") == (
+        "sum"
+    )
+
+
 def test_relative_years_and_units() -> None:
     assert relative_years("og året før?") == [-1]
     assert relative_years("and the following year?") == [1]
